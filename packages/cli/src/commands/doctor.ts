@@ -1,0 +1,65 @@
+import { KafkaProbe, MysqlProbe, PostgresProbe } from '@etl/connectors';
+import { SERVICE_LABELS, ServiceUnreachableError, runDoctor, type DoctorReport } from '@etl/core';
+import { EtlCommand } from '../base-command.js';
+import { isInteractive, renderTable, writeLine } from '../ui/output.js';
+
+export default class Doctor extends EtlCommand<typeof Doctor, DoctorReport> {
+  static override summary = 'Check that PostgreSQL, MySQL and Kafka are reachable, and what they hold.';
+  static override description = `Connects to the three services at once, each with a short deadline, and prints for each:
+its endpoint (password masked), whether it answered, its version, the round-trip latency, the
+etl schema version and the row count of every etl table.
+
+Exits 0 when all three answer, 3 when any cannot be reached (with one sentence per failure
+saying how to start it), within a few seconds either way.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json | jq ".services[] | {service, status}"',
+    'ETL_MYSQL_URL=mysql://etl:etl@db.internal:3306/etl <%= config.bin %> <%= command.id %>',
+  ];
+
+  protected async execute(): Promise<DoctorReport> {
+    const config = this.loadConfig();
+    const report = await runDoctor(
+      [new PostgresProbe(config.pg), new MysqlProbe(config.mysql), new KafkaProbe(config.kafka.brokers, config.topic)],
+      { now: () => performance.now(), secrets: this.secrets },
+    );
+    if (!report.ok) {
+      this.output(report);
+      const down = report.services.filter((s) => s.status === 'down');
+      throw new ServiceUnreachableError(
+        down.map((s) => s.service).join(','),
+        down.map((s) => `${s.error ?? `${SERVICE_LABELS[s.service]} is down`}.`).join('\n'),
+        { hint: down[0]?.hint ?? 'Start the services with `make up`.' },
+      );
+    }
+    return report;
+  }
+
+  protected render(report: DoctorReport): void {
+    const interactive = isInteractive(this.streams.stdout);
+    const services = report.services.map((s) => [
+      SERVICE_LABELS[s.service],
+      s.endpoint,
+      s.status,
+      s.version,
+      `${s.latencyMs} ms`,
+      s.service === 'kafka' ? 'n/a' : s.status === 'down' ? '?' : (s.schemaVersion ?? 'not initialised'),
+      s.detail,
+    ]);
+    writeLine(
+      this.streams.stdout,
+      renderTable(['service', 'endpoint', 'status', 'version', 'latency', 'schema', 'notes'], services, interactive),
+    );
+    const databases = report.services.filter((s) => s.service !== 'kafka');
+    const names = [...new Set(databases.flatMap((s) => Object.keys(s.tables)))].sort();
+    if (names.length > 0) {
+      const rows = names.map((name) => [name, ...databases.map((s) => s.tables[name] ?? (s.status === 'up' ? '-' : '?'))]);
+      writeLine(this.streams.stdout);
+      writeLine(
+        this.streams.stdout,
+        renderTable(['table', ...databases.map((s) => `${SERVICE_LABELS[s.service]} rows`)], rows, interactive),
+      );
+    }
+  }
+}

@@ -1,0 +1,15 @@
+export { connectPostgres, withPostgres, quoteIdent } from './postgres/client.js';
+export { pgError, sqlState } from './postgres/errors.js';
+export { POSTGRES_MIGRATIONS } from './postgres/migrations.js';
+export { PostgresSchemaTarget, migratePostgres, ensurePostgresDatabase } from './postgres/schema-target.js';
+export { PostgresProbe } from './postgres/probe.js';
+
+export { connectMysql, withMysql, quoteMysqlIdent } from './mysql/client.js';
+export { mysqlError, mysqlCode } from './mysql/errors.js';
+export { MYSQL_MIGRATIONS } from './mysql/migrations.js';
+export { MysqlSchemaTarget, migrateMysql, ensureMysqlDatabase } from './mysql/schema-target.js';
+export { MysqlProbe } from './mysql/probe.js';
+
+export { createKafka, type KafkaClientOptions } from './kafka/client.js';
+export { kafkaError } from './kafka/errors.js';
+export { KafkaProbe } from './kafka/probe.js';

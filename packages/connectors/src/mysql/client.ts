@@ -1,0 +1,55 @@
+/**
+ * Opening MySQL/MariaDB connections with a deadline, UTC sessions and mapped errors.
+ */
+import type { DatabaseEndpoint } from '@etl/core';
+import mysql from 'mysql2/promise';
+import { mysqlError } from './errors.js';
+
+export interface MysqlConnectOptions {
+  /** Connect without selecting the endpoint's database (to create it). */
+  readonly noDatabase?: boolean;
+  readonly connectTimeoutMs?: number;
+}
+
+export async function connectMysql(endpoint: DatabaseEndpoint, options: MysqlConnectOptions = {}): Promise<mysql.Connection> {
+  try {
+    const connection = await mysql.createConnection({
+      host: endpoint.host,
+      port: endpoint.port,
+      user: endpoint.user,
+      ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
+      ...(options.noDatabase === true ? {} : { database: endpoint.database }),
+      connectTimeout: options.connectTimeoutMs ?? 5000,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      dateStrings: false,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+    });
+    connection.on('error', () => {});
+    await connection.query("SET time_zone = '+00:00'");
+    return connection;
+  } catch (error) {
+    throw mysqlError(error, endpoint);
+  }
+}
+
+export async function withMysql<T>(
+  endpoint: DatabaseEndpoint,
+  work: (connection: mysql.Connection) => Promise<T>,
+  options: MysqlConnectOptions = {},
+): Promise<T> {
+  const connection = await connectMysql(endpoint, options);
+  try {
+    return await work(connection);
+  } catch (error) {
+    throw mysqlError(error, endpoint);
+  } finally {
+    await connection.end().catch(() => {});
+  }
+}
+
+export function quoteMysqlIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}

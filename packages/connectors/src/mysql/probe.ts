@@ -1,0 +1,57 @@
+/**
+ * `etl doctor` for MySQL/MariaDB: version, schema version and row counts of etl's tables.
+ */
+import { SOURCE_TABLES, type DatabaseEndpoint, type ServiceInfo, type ServiceProbe } from '@etl/core';
+import type mysql from 'mysql2/promise';
+import { quoteMysqlIdent, withMysql } from './client.js';
+import { appliedMysqlVersions } from './schema-target.js';
+
+type Rows = mysql.RowDataPacket[];
+
+export class MysqlProbe implements ServiceProbe {
+  readonly service = 'mysql' as const;
+  readonly endpoint: string;
+
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly connectTimeoutMs = 3000,
+  ) {
+    this.endpoint = db.display;
+  }
+
+  async describe(): Promise<ServiceInfo> {
+    return withMysql(
+      this.db,
+      async (connection) => {
+        const [versionRows] = await connection.query<Rows>('SELECT VERSION() AS v');
+        const version = String(versionRows[0]?.['v'] ?? 'unknown');
+        const [schemata] = await connection.query<Rows>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+          this.db.database,
+        ]);
+        if (schemata.length === 0) {
+          return { version, schemaVersion: null, tables: {}, detail: `database "${this.db.database}" does not exist yet (etl init creates it)` };
+        }
+        await connection.query(`USE ${quoteMysqlIdent(this.db.database)}`);
+        const versions = await appliedMysqlVersions(connection);
+        const [present] = await connection.query<Rows>(
+          `SELECT TABLE_NAME AS name FROM information_schema.TABLES
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
+               AND (TABLE_NAME IN (?) OR TABLE_NAME LIKE 'etl\\_%')
+             ORDER BY TABLE_NAME`,
+          [SOURCE_TABLES],
+        );
+        const tables: Record<string, number> = {};
+        const names = present.map((r) => String(r['name']));
+        if (names.length > 0) {
+          const [counts] = await connection.query<Rows>(
+            names.map((n) => `SELECT ? AS name, COUNT(*) AS n FROM ${quoteMysqlIdent(n)}`).join(' UNION ALL '),
+            names,
+          );
+          for (const row of counts) tables[String(row['name'])] = Number(row['n']);
+        }
+        return { version, schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions), tables };
+      },
+      { noDatabase: true, connectTimeoutMs: this.connectTimeoutMs },
+    );
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The PostgreSQL schema, as versioned migrations. A migration, once released, never changes:
+ * new needs get a new migration. Each runs in one transaction with its version row.
+ */
+import type { Migration } from '@etl/core';
+
+const touchTrigger = (table: string): string => `
+  CREATE TRIGGER ${table}_touch_updated_at
+    BEFORE INSERT OR UPDATE ON ${table}
+    FOR EACH ROW EXECUTE FUNCTION etl_touch_updated_at()`;
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'source data model and etl state',
+    steps: [
+      // updated_at is the database's business, not the writer's: incremental replication
+      // must see changes made with plain SQL too.
+      `CREATE OR REPLACE FUNCTION etl_touch_updated_at() RETURNS trigger
+         LANGUAGE plpgsql AS $$
+       BEGIN
+         NEW.updated_at := now();
+         RETURN NEW;
+       END $$`,
+
+      `CREATE TABLE productcategories (
+         category_id        integer PRIMARY KEY,
+         name               varchar(100) NOT NULL UNIQUE,
+         parent_category_id integer REFERENCES productcategories (category_id),
+         updated_at         timestamptz NOT NULL DEFAULT now(),
+         CHECK (parent_category_id IS DISTINCT FROM category_id)
+       )`,
+      touchTrigger('productcategories'),
+
+      `CREATE TABLE users (
+         user_id           integer PRIMARY KEY,
+         first_name        varchar(100) NOT NULL,
+         last_name         varchar(100) NOT NULL,
+         email             varchar(255) NOT NULL UNIQUE,
+         phone             varchar(40),
+         registration_date timestamptz NOT NULL,
+         loyalty_status    varchar(10) NOT NULL CHECK (loyalty_status IN ('Gold', 'Silver', 'Bronze', 'None')),
+         updated_at        timestamptz NOT NULL DEFAULT now()
+       )`,
+      touchTrigger('users'),
+
+      `CREATE TABLE products (
+         product_id     integer PRIMARY KEY,
+         name           varchar(255) NOT NULL,
+         description    text,
+         category_id    integer NOT NULL REFERENCES productcategories (category_id),
+         price          numeric(10,2) NOT NULL CHECK (price >= 0),
+         stock_quantity integer NOT NULL CHECK (stock_quantity >= 0),
+         creation_date  timestamptz NOT NULL,
+         updated_at     timestamptz NOT NULL DEFAULT now()
+       )`,
+      touchTrigger('products'),
+
+      `CREATE TABLE orders (
+         order_id      integer PRIMARY KEY,
+         user_id       integer NOT NULL REFERENCES users (user_id),
+         order_date    timestamptz NOT NULL,
+         total_amount  numeric(12,2) NOT NULL CHECK (total_amount >= 0),
+         status        varchar(10) NOT NULL CHECK (status IN ('Pending', 'Shipped', 'Completed', 'Cancelled')),
+         delivery_date timestamptz CHECK (delivery_date >= order_date),
+         updated_at    timestamptz NOT NULL DEFAULT now()
+       )`,
+      touchTrigger('orders'),
+      `CREATE INDEX orders_user_id_idx ON orders (user_id)`,
+
+      `CREATE TABLE orderdetails (
+         order_detail_id bigint PRIMARY KEY,
+         order_id        integer NOT NULL REFERENCES orders (order_id),
+         product_id      integer NOT NULL REFERENCES products (product_id),
+         quantity        integer NOT NULL CHECK (quantity > 0),
+         price_per_unit  numeric(10,2) NOT NULL CHECK (price_per_unit >= 0),
+         total_price     numeric(12,2) NOT NULL,
+         updated_at      timestamptz NOT NULL DEFAULT now(),
+         CHECK (total_price = quantity * price_per_unit)
+       )`,
+      touchTrigger('orderdetails'),
+      `CREATE INDEX orderdetails_order_id_idx ON orderdetails (order_id)`,
+      `CREATE INDEX orderdetails_product_id_idx ON orderdetails (product_id)`,
+
+      `CREATE TABLE kafka_events (
+         topic       varchar(249) NOT NULL,
+         partition   integer NOT NULL,
+         "offset"    bigint NOT NULL,
+         event_id    uuid NOT NULL UNIQUE,
+         event_type  varchar(20) NOT NULL,
+         user_id     integer NOT NULL,
+         occurred_at timestamptz NOT NULL,
+         page_url    text NOT NULL,
+         ip_address  inet NOT NULL,
+         product_id  integer,
+         payload     jsonb NOT NULL,
+         ingested_at timestamptz NOT NULL DEFAULT now(),
+         updated_at  timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (topic, partition, "offset")
+       )`,
+      touchTrigger('kafka_events'),
+
+      `CREATE TABLE kafka_events_dlq (
+         topic      varchar(249) NOT NULL,
+         partition  integer NOT NULL,
+         "offset"   bigint NOT NULL,
+         key        bytea,
+         value      bytea,
+         reason     text NOT NULL,
+         failed_at  timestamptz NOT NULL DEFAULT now(),
+         updated_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (topic, partition, "offset")
+       )`,
+      touchTrigger('kafka_events_dlq'),
+
+      // Where each consumer group stands, written in the same transaction as the rows.
+      `CREATE TABLE etl_stream_offsets (
+         group_id    text NOT NULL,
+         topic       text NOT NULL,
+         partition   integer NOT NULL,
+         next_offset bigint NOT NULL CHECK (next_offset >= 0),
+         updated_at  timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (group_id, topic, partition)
+       )`,
+
+      // History of pipeline runs and their tasks.
+      `CREATE TABLE etl_runs (
+         run_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         command     text NOT NULL,
+         status      text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+         started_at  timestamptz NOT NULL DEFAULT now(),
+         finished_at timestamptz,
+         error       text
+       )`,
+      `CREATE TABLE etl_run_tasks (
+         run_id      bigint NOT NULL REFERENCES etl_runs (run_id) ON DELETE CASCADE,
+         task        text NOT NULL,
+         status      text NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'skipped')),
+         attempts    integer NOT NULL DEFAULT 0,
+         started_at  timestamptz,
+         finished_at timestamptz,
+         rows        bigint,
+         message     text,
+         PRIMARY KEY (run_id, task)
+       )`,
+    ],
+  },
+];

@@ -1,0 +1,65 @@
+/**
+ * `etl doctor` for PostgreSQL: version, schema version and row counts of etl's tables.
+ */
+import { SOURCE_TABLES, type DatabaseEndpoint, type ServiceInfo, type ServiceProbe } from '@etl/core';
+import type pg from 'pg';
+import { quoteIdent, withPostgres } from './client.js';
+import { sqlState } from './errors.js';
+import { appliedPostgresVersions } from './schema-target.js';
+
+export class PostgresProbe implements ServiceProbe {
+  readonly service = 'postgres' as const;
+  readonly endpoint: string;
+
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly connectTimeoutMs = 3000,
+  ) {
+    this.endpoint = db.display;
+  }
+
+  async describe(): Promise<ServiceInfo> {
+    try {
+      return await withPostgres(this.db, (client) => this.inspect(client), { connectTimeoutMs: this.connectTimeoutMs });
+    } catch (error) {
+      if (sqlState(error) !== '3D000') throw error;
+      // The server is up but the database is not created yet: `etl init` will create it.
+      const version = await withPostgres(this.db, (c) => this.version(c), {
+        database: 'postgres',
+        connectTimeoutMs: this.connectTimeoutMs,
+      });
+      return { version, schemaVersion: null, tables: {}, detail: `database "${this.db.database}" does not exist yet (etl init creates it)` };
+    }
+  }
+
+  private async version(client: pg.Client): Promise<string> {
+    const result = await client.query<{ server_version: string }>('SHOW server_version');
+    return result.rows[0]?.server_version.split(' ')[0] ?? 'unknown';
+  }
+
+  private async inspect(client: pg.Client): Promise<ServiceInfo> {
+    const version = await this.version(client);
+    const versions = await appliedPostgresVersions(client);
+    const present = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c
+         WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace
+           AND (c.relname = ANY($1) OR c.relname LIKE 'etl\\_%')
+         ORDER BY c.relname`,
+      [SOURCE_TABLES],
+    );
+    const names = present.rows.map((r) => r.name);
+    const tables: Record<string, number> = {};
+    if (names.length > 0) {
+      const counts = await client.query<{ name: string; n: string }>(
+        names.map((n, i) => `SELECT $${i + 1}::text AS name, count(*) AS n FROM ${quoteIdent(n)}`).join(' UNION ALL '),
+        names,
+      );
+      for (const row of counts.rows) tables[row.name] = Number(row.n);
+    }
+    return {
+      version,
+      schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions),
+      tables,
+    };
+  }
+}

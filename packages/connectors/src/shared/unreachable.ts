@@ -1,0 +1,57 @@
+/**
+ * The one sentence every connector uses when a service cannot be reached, so that users see
+ * the same shape of message whichever system failed.
+ */
+import { SERVICE_LABELS, SETTINGS, ServiceUnreachableError, redact, type ServiceName, type SettingKey } from '@etl/core';
+
+const SETTING_OF: Record<ServiceName, SettingKey> = { postgres: 'pgUrl', mysql: 'mysqlUrl', kafka: 'kafkaBrokers' };
+
+export function unreachable(
+  service: ServiceName,
+  endpoint: string,
+  reason: string,
+  options: { cause?: unknown; secrets?: readonly string[] } = {},
+): ServiceUnreachableError {
+  const setting = SETTINGS[SETTING_OF[service]];
+  return new ServiceUnreachableError(
+    service,
+    `${SERVICE_LABELS[service]} at ${endpoint} could not be reached: ${redact(reason, options.secrets)}`,
+    {
+      hint: `Start it with \`make up\`, or point --${setting.flag} / ${setting.env} at a running server.`,
+      cause: options.cause,
+    },
+  );
+}
+
+/** Network-level failures every Node driver reports the same way. */
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EPIPE: 'connection closed',
+};
+
+export function networkReason(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code in NETWORK_CODES) return NETWORK_CODES[code];
+  // AggregateError from happy-eyeballs connects carries the codes of each attempt.
+  const inner = (error as { errors?: unknown[] } | null)?.errors;
+  if (Array.isArray(inner)) {
+    for (const e of inner) {
+      const reason = networkReason(e);
+      if (reason !== undefined) return reason;
+    }
+  }
+  const message = error instanceof Error ? error.message : '';
+  if (/timeout|timed out/i.test(message)) return 'connection timed out';
+  if (/Connection terminated/i.test(message)) return 'connection closed by the server';
+  return undefined;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
