@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Each test creates its own database or topic and drops it afterwards.
 export default defineConfig({
   test: {
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/integration.json' },
     include: ['src/**/*.integration.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     testTimeout: 120_000,

@@ -13,3 +13,4 @@ export { MysqlProbe } from './mysql/probe.js';
 export { createKafka, type KafkaClientOptions } from './kafka/client.js';
 export { kafkaError } from './kafka/errors.js';
 export { KafkaProbe } from './kafka/probe.js';
+export { copyInto, type CopyChunks } from './postgres/copy.js';

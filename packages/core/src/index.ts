@@ -8,3 +8,4 @@ export * from './schema/type-mapping.js';
 export * from './jobs/doctor.js';
 export * from './jobs/init.js';
 export * from './suggest.js';
+export * from './copy-text.js';

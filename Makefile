@@ -1,0 +1,68 @@
+# Makefile targets mirror the etl commands. `make demo` runs the platform end to end from a
+# fresh clone; `make test` runs the whole test suite. Both install and start what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PNPM := $(shell command -v pnpm 2>/dev/null || echo "npx --yes pnpm@10.34.8")
+ETL := node packages/cli/bin/run.js
+# Docker when an engine answers, the native path (infra/local) otherwise.
+DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
+
+.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+node_modules/.modules.yaml: pnpm-lock.yaml package.json packages/*/package.json
+	$(PNPM) install --frozen-lockfile
+	@touch $@
+
+install: node_modules/.modules.yaml ## Install dependencies (pnpm install --frozen-lockfile)
+
+build: install ## Compile every package
+	$(PNPM) run build
+
+lint: build ## Lint (type-aware)
+	$(PNPM) run lint
+
+typecheck: build ## Type-check sources and tests
+	$(PNPM) run typecheck
+
+up: ## Start PostgreSQL, MySQL and Kafka (Docker if available, native otherwise)
+ifeq ($(DOCKER_OK),yes)
+	docker compose up -d --wait
+else
+	infra/local/up
+endif
+
+down: ## Stop what `make up` started
+ifeq ($(DOCKER_OK),yes)
+	docker compose down
+else
+	infra/local/down
+endif
+
+demo: build up ## Install, build, start the services and run the platform end to end
+	$(ETL) init
+	$(ETL) doctor
+
+test: build up ## Run every test: unit, and integration against the real services
+	$(PNPM) run test
+
+test-unit: build ## Run the unit tests only (no services)
+	$(PNPM) run test:unit
+
+test-integration: build up ## Run the integration tests only
+	$(PNPM) run test:integration
+
+bench: build up ## Run the benchmarks (pnpm bench [case…])
+	$(PNPM) run bench
+
+init: build ## etl init
+	$(ETL) init
+
+doctor: build ## etl doctor
+	$(ETL) doctor
+
+clean: ## Remove build output (not the databases)
+	rm -rf packages/*/dist .turbo packages/*/.turbo

@@ -1,0 +1,39 @@
+/**
+ * A benchmark case measures one of etl's paths and, in the same run on the same data, the
+ * physical limit that path should approach (for example `psql \copy` of the same rows).
+ */
+import type { Servers } from '@etl/connectors/testing';
+
+export interface Measurement {
+  /** What was measured, e.g. "etl COPY (generate + encode + stream)". */
+  readonly label: string;
+  /** How many units were moved. */
+  readonly count: number;
+  readonly seconds: number;
+}
+
+export interface BenchResult {
+  readonly ours: Measurement;
+  readonly limit: Measurement;
+  readonly unit: string;
+  /** The goal for ours / limit, if the project set one. */
+  readonly goal?: number;
+  readonly notes?: readonly string[];
+}
+
+export interface BenchContext {
+  readonly servers: Servers;
+  /** Rows/events to use; each case has its own default. */
+  readonly size: number | undefined;
+  readonly log: (line: string) => void;
+}
+
+export interface BenchCase {
+  readonly name: string;
+  readonly description: string;
+  run(ctx: BenchContext): Promise<BenchResult>;
+}
+
+export function rate(m: Measurement): number {
+  return m.seconds > 0 ? m.count / m.seconds : 0;
+}

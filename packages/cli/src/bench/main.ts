@@ -1,0 +1,98 @@
+/**
+ * `pnpm bench [case…] [--size N] [--json] [--list]`: runs benchmark cases against the running
+ * services (the same configuration as etl: flags' variables, .env, defaults) and prints, per
+ * case, etl's rate, the limit's rate measured in the same run, and their ratio.
+ */
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '@etl/core';
+import { readDotenv } from '../env-file.js';
+import { renderTable, isInteractive, writeLine } from '../ui/output.js';
+import { rate, type BenchCase, type BenchResult } from './case.js';
+import { pgCopy } from './cases/pg-copy.js';
+
+/** Every case, in the order they run. Later issues add theirs here. */
+export const CASES: readonly BenchCase[] = [pgCopy];
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    options: { size: { type: 'string' }, json: { type: 'boolean' }, list: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (values.list === true) {
+    for (const c of CASES) writeLine(process.stdout, `${c.name.padEnd(16)} ${c.description}`);
+    return 0;
+  }
+  const unknown = positionals.filter((p) => !CASES.some((c) => c.name === p));
+  if (unknown.length > 0) {
+    writeLine(process.stderr, `Error: unknown benchmark ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`);
+    return 2;
+  }
+  const size = values.size === undefined ? undefined : Number(values.size);
+  if (size !== undefined && (!Number.isSafeInteger(size) || size <= 0)) {
+    writeLine(process.stderr, `Error: --size must be a positive whole number, got ${values.size}`);
+    return 2;
+  }
+  const { config, problems } = resolveConfig({ flags: {}, env: process.env, dotenv: readDotenv(process.cwd()) });
+  if (config === undefined) {
+    for (const p of problems) writeLine(process.stderr, `Error: ${p.env}: ${p.message}`);
+    return 2;
+  }
+  const selected = positionals.length === 0 ? CASES : CASES.filter((c) => positionals.includes(c.name));
+  const results: { name: string; result: BenchResult }[] = [];
+  for (const c of selected) {
+    writeLine(process.stderr, `bench: ${c.name} — ${c.description}`);
+    const result = await c.run({
+      servers: { pgUrl: config.pg.url, mysqlUrl: config.mysql.url, kafkaBrokers: config.kafka.brokers },
+      size,
+      log: (line) => writeLine(process.stderr, `  ${line}`),
+    });
+    results.push({ name: c.name, result });
+  }
+  if (values.json === true) {
+    writeLine(
+      process.stdout,
+      JSON.stringify(
+        results.map(({ name, result }) => ({
+          case: name,
+          ...result,
+          oursRate: rate(result.ours),
+          limitRate: rate(result.limit),
+          ratio: rate(result.ours) / rate(result.limit),
+        })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  const rows = results.map(({ name, result }) => {
+    const ratio = rate(result.ours) / rate(result.limit);
+    return [
+      name,
+      `${fmt(result.ours.count)} ${result.unit}`,
+      `${result.ours.seconds.toFixed(2)} s`,
+      `${fmt(rate(result.ours))} ${result.unit}/s`,
+      `${result.limit.seconds.toFixed(2)} s`,
+      `${fmt(rate(result.limit))} ${result.unit}/s`,
+      `${ratio.toFixed(2)}×${result.goal === undefined ? '' : ` (goal ≥ ${result.goal}×)`}`,
+    ];
+  });
+  writeLine(process.stdout, renderTable(['case', 'size', 'etl', 'etl rate', 'limit', 'limit rate', 'ratio'], rows, isInteractive(process.stdout)));
+  for (const { name, result } of results) {
+    writeLine(process.stdout, `${name}: etl = ${result.ours.label}; limit = ${result.limit.label}`);
+    for (const note of result.notes ?? []) writeLine(process.stdout, `${name}: ${note}`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    writeLine(process.stderr, `Error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Sums the JSON reports vitest wrote for each package and prints one closing line,
+// "tests: N passed, N failed, N skipped", so a CI log says plainly what ran.
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const files = [];
+for (const pkg of readdirSync(join(root, 'packages'))) {
+  const dir = join(root, 'packages', pkg, 'test-results');
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+    const report = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    passed += report.numPassedTests ?? 0;
+    failed += report.numFailedTests ?? 0;
+    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    files.push(`${pkg}/${name.replace('.json', '')}`);
+  }
+}
+if (files.length === 0) {
+  console.log('tests: 0 passed, 1 failed (no test report was written)');
+  process.exit(1);
+}
+console.log(`(${files.join(', ')})`);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
