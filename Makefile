@@ -8,7 +8,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor clean
+.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -44,6 +44,7 @@ endif
 
 demo: build up ## Install, build, start the services and run the platform end to end
 	$(ETL) init
+	$(ETL) seed
 	$(ETL) doctor
 
 test: build up ## Run every test: unit, and integration against the real services
@@ -59,10 +60,13 @@ bench: build up ## Run the benchmarks (pnpm bench [case…])
 	$(PNPM) run bench
 
 init: build ## etl init
-	$(ETL) init
+	$(ETL) init $(ARGS)
 
 doctor: build ## etl doctor
-	$(ETL) doctor
+	$(ETL) doctor $(ARGS)
+
+seed: build ## etl seed (pass options with ARGS="--orders 100000")
+	$(ETL) seed $(ARGS)
 
 clean: ## Remove build output (not the databases)
 	rm -rf packages/*/dist .turbo packages/*/.turbo

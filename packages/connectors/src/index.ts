@@ -14,3 +14,4 @@ export { createKafka, type KafkaClientOptions } from './kafka/client.js';
 export { kafkaError } from './kafka/errors.js';
 export { KafkaProbe } from './kafka/probe.js';
 export { copyInto, type CopyChunks } from './postgres/copy.js';
+export { PostgresSeedStore } from './postgres/seed-store.js';

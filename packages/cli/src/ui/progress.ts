@@ -8,7 +8,7 @@ import { isInteractive } from './output.js';
 
 export interface ProgressTask<Ctx> {
   readonly title: string;
-  readonly run: (ctx: Ctx, report: (text: string) => void) => Promise<void>;
+  readonly run: (ctx: Ctx, report: (text: string) => void, setTitle: (title: string) => void) => Promise<void>;
 }
 
 export interface ProgressOptions {
@@ -26,9 +26,15 @@ export async function runWithProgress<Ctx extends object>(
   const listrTasks: ListrTask<Ctx>[] = tasks.map((task) => ({
     title: task.title,
     task: async (context, handle) => {
-      await task.run(context, (text) => {
-        handle.output = text;
-      });
+      await task.run(
+        context,
+        (text) => {
+          handle.output = text;
+        },
+        (title) => {
+          handle.title = title;
+        },
+      );
     },
   }));
   const output = new ProcessOutput(stderr, stderr);
@@ -46,4 +52,61 @@ export async function runWithProgress<Ctx extends object>(
     registerSignalListeners: false,
   });
   return list.run();
+}
+
+/** Reports on named stages of a job that runs on its own (the job calls these). */
+export interface StageReporter {
+  update(stage: string, text: string): void;
+  done(stage: string, title?: string): void;
+}
+
+/**
+ * Shows one listr2 task per stage while `work` runs: each task spins until the job says its
+ * stage is done, and shows the job's latest progress line meanwhile.
+ */
+export async function withStages<T>(
+  stages: readonly string[],
+  work: (reporter: StageReporter) => Promise<T>,
+  options: ProgressOptions = {},
+): Promise<T> {
+  const waiting = new Map<string, { resolve: (title?: string) => void; reject: (e: unknown) => void; promise: Promise<string | undefined> }>();
+  const outputs = new Map<string, (text: string) => void>();
+  for (const stage of stages) {
+    let resolve!: (title?: string) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<string | undefined>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {});
+    waiting.set(stage, { resolve, reject, promise });
+  }
+  const reporter: StageReporter = {
+    update: (stage, text) => outputs.get(stage)?.(text),
+    done: (stage, title) => waiting.get(stage)?.resolve(title),
+  };
+  const job = work(reporter).then(
+    (value) => {
+      for (const w of waiting.values()) w.resolve();
+      return value;
+    },
+    (error: unknown) => {
+      for (const w of waiting.values()) w.reject(error);
+      throw error;
+    },
+  );
+  const display = runWithProgress(
+    stages.map((stage) => ({
+      title: stage,
+      run: async (_ctx: object, report: (text: string) => void, setTitle: (title: string) => void) => {
+        outputs.set(stage, report);
+        const title = await waiting.get(stage)?.promise;
+        if (title !== undefined) setTitle(title);
+      },
+    })),
+    {},
+    options,
+  ).catch(() => {});
+  const [value] = await Promise.all([job, display]);
+  return value;
 }

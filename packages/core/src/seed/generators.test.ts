@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES, LEAF_CATEGORY_IDS } from './categories.js';
+import { AS_OF, MAX_LINES_PER_ORDER, ShopGenerator, centsToDecimal } from './generators.js';
+import { RowRandom, hashInts, permute } from './random.js';
+import { orderCopy, orderLineCopy, productCopy, userCopy } from './rows.js';
+
+const sizes = { users: 500, products: 120 };
+
+describe('row generation is a pure function of (seed, table, id)', () => {
+  it('gives the same row whatever was generated before it, and on another generator', () => {
+    const a = new ShopGenerator(7);
+    const b = new ShopGenerator(7);
+    for (let i = 1; i <= 50; i++) {
+      b.user(i);
+      b.product(i);
+      b.order(i, sizes);
+    }
+    expect(userCopy(a.user(42))).toBe(userCopy(b.user(42)));
+    expect(productCopy(a.product(17))).toBe(productCopy(b.product(17)));
+    expect(orderCopy(a.order(99, sizes))).toBe(orderCopy(b.order(99, sizes)));
+    expect(a.order(99, sizes).lines.map(orderLineCopy)).toEqual(b.order(99, sizes).lines.map(orderLineCopy));
+  });
+  it('changes with the seed', () => {
+    expect(userCopy(new ShopGenerator(1).user(5))).not.toBe(userCopy(new ShopGenerator(2).user(5)));
+  });
+  it('handles seeds beyond 32 bits', () => {
+    expect(hashInts([2 ** 40])).not.toBe(hashInts([0]));
+    expect(userCopy(new ShopGenerator(2 ** 40).user(1))).not.toBe(userCopy(new ShopGenerator(0).user(1)));
+  });
+});
+
+describe('users', () => {
+  const gen = new ShopGenerator(42);
+  const users = Array.from({ length: 2000 }, (_, i) => gen.user(i + 1));
+  it('have unique, plausible emails by construction', () => {
+    expect(new Set(users.map((u) => u.email)).size).toBe(users.length);
+    for (const u of users) expect(u.email).toMatch(/^[a-z0-9]+\.[a-z0-9]+\.\d+@[a-z.]+$/);
+  });
+  it('registered over past years, before the as-of date', () => {
+    const years = new Set(users.map((u) => u.registrationDate.getUTCFullYear()));
+    expect(years.size).toBeGreaterThanOrEqual(5);
+    for (const u of users) expect(u.registrationDate.getTime()).toBeLessThan(AS_OF);
+  });
+  it('have a believable loyalty mix, most with none and few Gold', () => {
+    const share = (s: string) => users.filter((u) => u.loyaltyStatus === s).length / users.length;
+    expect(share('None')).toBeGreaterThan(0.35);
+    expect(share('Gold')).toBeLessThan(0.15);
+    expect(share('Gold')).toBeGreaterThan(0.03);
+    expect(share('Silver') + share('Bronze')).toBeGreaterThan(0.35);
+  });
+  it('have phone numbers and names', () => {
+    for (const u of users.slice(0, 100)) {
+      expect(u.phone).toMatch(/\d{3}/);
+      expect(u.firstName.length).toBeGreaterThan(1);
+    }
+  });
+});
+
+describe('products', () => {
+  const gen = new ShopGenerator(42);
+  const products = Array.from({ length: 1000 }, (_, i) => gen.product(i + 1));
+  it('cost between $1.99 and $999.99 in whole cents, mostly cheap', () => {
+    for (const p of products) {
+      expect(Number.isInteger(p.priceCents)).toBe(true);
+      expect(p.priceCents).toBeGreaterThanOrEqual(199);
+      expect(p.priceCents).toBeLessThanOrEqual(99_999);
+    }
+    const cheap = products.filter((p) => p.priceCents < 5000).length;
+    expect(cheap).toBeGreaterThan(products.length / 3);
+  });
+  it('belong to subcategories and have stock', () => {
+    for (const p of products) {
+      expect(LEAF_CATEGORY_IDS).toContain(p.categoryId);
+      expect(p.stockQuantity).toBeGreaterThanOrEqual(0);
+      expect(p.description.length).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe('orders', () => {
+  const gen = new ShopGenerator(42);
+  const orders = Array.from({ length: 5000 }, (_, i) => gen.order(i + 1, sizes));
+  it('are placed after the user registered, and delivered only when shipped or completed, never before the order', () => {
+    for (const o of orders) {
+      expect(o.userId).toBeGreaterThanOrEqual(1);
+      expect(o.userId).toBeLessThanOrEqual(sizes.users);
+      expect(o.orderDate.getTime()).toBeGreaterThanOrEqual(gen.registrationDate(o.userId).getTime());
+      expect(o.orderDate.getTime()).toBeLessThanOrEqual(AS_OF);
+      if (o.status === 'Shipped' || o.status === 'Completed') {
+        expect(o.deliveryDate?.getTime()).toBeGreaterThan(o.orderDate.getTime());
+      } else {
+        expect(o.deliveryDate).toBeNull();
+      }
+    }
+  });
+  it('total the sum of their lines, each quantity × the product price', () => {
+    for (const o of orders) {
+      expect(o.lines.length).toBeGreaterThanOrEqual(1);
+      expect(o.lines.length).toBeLessThanOrEqual(MAX_LINES_PER_ORDER);
+      expect(o.totalAmountCents).toBe(o.lines.reduce((s, l) => s + l.totalPriceCents, 0));
+      for (const l of o.lines) {
+        expect(l.quantity).toBeGreaterThanOrEqual(1);
+        expect(l.quantity).toBeLessThanOrEqual(5);
+        expect(l.pricePerUnitCents).toBe(gen.priceCents(l.productId));
+        expect(l.totalPriceCents).toBe(l.quantity * l.pricePerUnitCents);
+      }
+      expect(new Set(o.lines.map((l) => l.productId)).size).toBe(o.lines.length);
+    }
+  });
+  it('have line ids unique across orders', () => {
+    const ids = orders.flatMap((o) => o.lines.map((l) => l.orderDetailId));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+  it('average about three lines, with every status present', () => {
+    const lines = orders.reduce((s, o) => s + o.lines.length, 0);
+    expect(lines / orders.length).toBeGreaterThan(2.7);
+    expect(lines / orders.length).toBeLessThan(3.3);
+    expect(new Set(orders.map((o) => o.status))).toEqual(new Set(['Pending', 'Shipped', 'Completed', 'Cancelled']));
+  });
+  it('sell most units through a small share of the products', () => {
+    const units = new Map<number, number>();
+    for (const l of orders.flatMap((o) => o.lines)) units.set(l.productId, (units.get(l.productId) ?? 0) + l.quantity);
+    const sorted = [...units.values()].sort((a, b) => b - a);
+    const total = sorted.reduce((s, n) => s + n, 0);
+    const top = sorted.slice(0, Math.ceil(sizes.products * 0.2)).reduce((s, n) => s + n, 0);
+    expect(top / total).toBeGreaterThan(0.5);
+  });
+  it('copes with a single product', () => {
+    const o = new ShopGenerator(1).order(3, { users: 1, products: 1 });
+    expect(o.lines.length).toBe(1);
+    expect(o.lines[0]?.productId).toBe(1);
+  });
+});
+
+describe('helpers', () => {
+  it('permute is a bijection', () => {
+    for (const n of [1, 2, 7, 100, 7919, 10_000]) {
+      const seen = new Set(Array.from({ length: n }, (_, i) => permute(i, n)));
+      expect(seen.size).toBe(n);
+    }
+  });
+  it('RowRandom stays in range', () => {
+    const r = new RowRandom().reseed([1, 2, 3]);
+    for (let i = 0; i < 1000; i++) {
+      const x = r.int(3, 5);
+      expect(x).toBeGreaterThanOrEqual(3);
+      expect(x).toBeLessThanOrEqual(5);
+    }
+  });
+  it('centsToDecimal writes exact two-decimal text', () => {
+    expect(centsToDecimal(0)).toBe('0.00');
+    expect(centsToDecimal(5)).toBe('0.05');
+    expect(centsToDecimal(123456)).toBe('1234.56');
+    expect(centsToDecimal(-101)).toBe('-1.01');
+  });
+  it('has a category tree of departments and subcategories with unique names', () => {
+    expect(new Set(CATEGORIES.map((c) => c.name)).size).toBe(CATEGORIES.length);
+    for (const c of CATEGORIES) if (c.parentCategoryId !== null) expect(c.parentCategoryId).toBeLessThan(c.categoryId);
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * The shop's rows as pure functions: row i of each table is computed from (seed, table, i)
+ * and, for references, the sizes of the tables it points into. Nothing is read back from the
+ * database: an order's date is placed after its user's registration by recomputing that
+ * user's registration date, a line's price is the product's price recomputed the same way.
+ *
+ * All amounts are whole cents and all instants whole milliseconds, so the rows are the same
+ * bytes in any database.
+ */
+import type { Faker, Randomizer } from '@faker-js/faker';
+import { faker as englishFaker } from '@faker-js/faker/locale/en';
+import { type LOYALTY_STATUSES, type ORDER_STATUSES } from '../schema/tables.js';
+import { CATEGORIES, LEAF_CATEGORY_IDS } from './categories.js';
+import { RowRandom, permute } from './random.js';
+
+/** Per-table stream ids, part of every row's seed. Never renumber them. */
+const STREAM = { users: 1, products: 2, orders: 3, userFaker: 11, productFaker: 12 } as const;
+
+/** The dataset is "as of" this instant; every date lies before it (deliveries may follow). */
+export const AS_OF = Date.UTC(2025, 11, 31, 23, 59, 59);
+const REGISTRATION_START = Date.UTC(2020, 0, 1);
+const REGISTRATION_END = Date.UTC(2025, 5, 30);
+const CATALOG_START = Date.UTC(2019, 0, 1);
+const CATALOG_END = Date.UTC(2019, 11, 31);
+const DAY = 86_400_000;
+
+/** Order lines per order: 1 to 5, so line ids (order_id - 1) * 5 + 1 … + 5 never collide. */
+export const MAX_LINES_PER_ORDER = 5;
+
+export interface SeedSizes {
+  readonly users: number;
+  readonly products: number;
+}
+
+export interface UserRow {
+  readonly userId: number;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly phone: string;
+  readonly registrationDate: Date;
+  readonly loyaltyStatus: (typeof LOYALTY_STATUSES)[number];
+}
+
+export interface ProductRow {
+  readonly productId: number;
+  readonly name: string;
+  readonly description: string;
+  readonly categoryId: number;
+  readonly priceCents: number;
+  readonly stockQuantity: number;
+  readonly creationDate: Date;
+}
+
+export interface OrderLine {
+  readonly orderDetailId: number;
+  readonly orderId: number;
+  readonly productId: number;
+  readonly quantity: number;
+  readonly pricePerUnitCents: number;
+  readonly totalPriceCents: number;
+}
+
+export interface OrderRow {
+  readonly orderId: number;
+  readonly userId: number;
+  readonly orderDate: Date;
+  readonly totalAmountCents: number;
+  readonly status: (typeof ORDER_STATUSES)[number];
+  readonly deliveryDate: Date | null;
+  readonly lines: readonly OrderLine[];
+}
+
+/** faker with the English locale only, drawing from a row-seeded stream. */
+function seededFaker(): { faker: Faker; random: RowRandom } {
+  const random = new RowRandom();
+  const randomizer: Randomizer = { next: random.next, seed: () => {} };
+  const FakerClass = englishFaker.constructor as typeof Faker;
+  return { faker: new FakerClass({ locale: englishFaker.rawDefinitions, randomizer }), random };
+}
+
+const EMAIL_DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example', 'shop.example'];
+const LOYALTY_MIX = [
+  ['Gold', 8],
+  ['Silver', 17],
+  ['Bronze', 30],
+  ['None', 45],
+] as const satisfies readonly (readonly [UserRow['loyaltyStatus'], number])[];
+const STATUS_MIX = [
+  ['Completed', 60],
+  ['Shipped', 12],
+  ['Pending', 18],
+  ['Cancelled', 10],
+] as const satisfies readonly (readonly [OrderRow['status'], number])[];
+const QUANTITY_MIX = [
+  [1, 50],
+  [2, 25],
+  [3, 12],
+  [4, 8],
+  [5, 5],
+] as const satisfies readonly (readonly [number, number])[];
+
+const emailPart = (s: string): string =>
+  s
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
+
+/**
+ * Generates rows for one seed. Holds a reusable faker and stream; not shared between
+ * threads (make one per worker).
+ */
+export class ShopGenerator {
+  private readonly random = new RowRandom();
+  private readonly textFaker = seededFaker();
+
+  constructor(readonly seed: number) {}
+
+  category(categoryId: number): (typeof CATEGORIES)[number] {
+    const row = CATEGORIES[categoryId - 1];
+    if (row === undefined) throw new RangeError(`no category ${categoryId}`);
+    return row;
+  }
+
+  /** A user's registration date, alone: orders need it without the rest of the user. */
+  registrationDate(userId: number): Date {
+    const r = this.random.reseed([this.seed, STREAM.users, userId]);
+    return new Date(REGISTRATION_START + Math.floor(r.next() * (REGISTRATION_END - REGISTRATION_START)));
+  }
+
+  user(userId: number): UserRow {
+    const registrationDate = this.registrationDate(userId);
+    const loyaltyStatus = this.random.weighted(LOYALTY_MIX);
+    const { faker, random } = this.textFaker;
+    random.reseed([this.seed, STREAM.userFaker, userId]);
+    const sex = random.next() < 0.5 ? 'female' : 'male';
+    const firstName = faker.person.firstName(sex);
+    const lastName = faker.person.lastName();
+    const domain = random.pick(EMAIL_DOMAINS);
+    return {
+      userId,
+      firstName,
+      lastName,
+      // Unique by construction: the user id is part of the address.
+      email: `${emailPart(firstName)}.${emailPart(lastName)}.${userId}@${domain}`,
+      phone: faker.phone.number({ style: random.next() < 0.7 ? 'national' : 'international' }),
+      registrationDate,
+      loyaltyStatus,
+    };
+  }
+
+  /** A product's price in cents, alone: order lines need it without the rest of the product. */
+  priceCents(productId: number): number {
+    const r = this.random.reseed([this.seed, STREAM.products, productId]);
+    // Log-uniform between $2 and $1000, ending in .99: many cheap things, few expensive ones.
+    const dollars = Math.floor(Math.exp(Math.log(2) + r.next() * (Math.log(1000) - Math.log(2))));
+    return dollars * 100 - 1;
+  }
+
+  product(productId: number): ProductRow {
+    const priceCents = this.priceCents(productId);
+    const r = this.random;
+    const categoryId = r.pick(LEAF_CATEGORY_IDS);
+    const stockQuantity = r.next() < 0.05 ? 0 : r.int(1, 1000);
+    const creationDate = new Date(CATALOG_START + Math.floor(r.next() * (CATALOG_END - CATALOG_START)));
+    const { faker, random } = this.textFaker;
+    random.reseed([this.seed, STREAM.productFaker, productId]);
+    return {
+      productId,
+      name: faker.commerce.productName(),
+      description: faker.commerce.productDescription(),
+      categoryId,
+      priceCents,
+      stockQuantity,
+      creationDate,
+    };
+  }
+
+  order(orderId: number, sizes: SeedSizes): OrderRow {
+    const r = this.random.reseed([this.seed, STREAM.orders, orderId]);
+    // Some customers buy far more often than others.
+    const userId = 1 + permute(Math.floor(sizes.users * r.next() ** 1.5), sizes.users);
+    const status = r.weighted(STATUS_MIX);
+    const lineCount = r.int(1, MAX_LINES_PER_ORDER);
+    const placedAfter = r.next();
+    const deliveryDays = r.next();
+    const picks: number[] = [];
+    for (let k = 0; k < lineCount; k++) picks.push(r.next(), r.next());
+
+    const registered = this.registrationDate(userId).getTime();
+    const orderDate = new Date(registered + Math.floor(placedAfter * (AS_OF - registered)));
+    const deliveryDate =
+      status === 'Shipped' || status === 'Completed'
+        ? new Date(orderDate.getTime() + DAY + Math.floor(deliveryDays * 9 * DAY))
+        : null;
+
+    const lines: OrderLine[] = [];
+    const seen = new Set<number>();
+    let totalAmountCents = 0;
+    for (let k = 0; k < lineCount; k++) {
+      // Popularity is skewed: a small share of the catalogue sells most of the units.
+      let index = Math.floor(sizes.products * (picks[2 * k] ?? 0) ** 4);
+      while (seen.has(index) && seen.size < sizes.products) index = (index + 1) % sizes.products;
+      if (seen.has(index)) break;
+      seen.add(index);
+      const productId = 1 + permute(index, sizes.products);
+      const quantity = QUANTITY_MIX[Math.min(QUANTITY_MIX.length - 1, weightedIndex(picks[2 * k + 1] ?? 0))]?.[0] ?? 1;
+      const pricePerUnitCents = this.priceCents(productId);
+      const totalPriceCents = quantity * pricePerUnitCents;
+      totalAmountCents += totalPriceCents;
+      lines.push({
+        orderDetailId: (orderId - 1) * MAX_LINES_PER_ORDER + k + 1,
+        orderId,
+        productId,
+        quantity,
+        pricePerUnitCents,
+        totalPriceCents,
+      });
+    }
+    return { orderId, userId, orderDate, totalAmountCents, status, deliveryDate, lines };
+  }
+}
+
+const QUANTITY_CUMULATIVE = (() => {
+  const total = QUANTITY_MIX.reduce((s, [, w]) => s + w, 0);
+  let acc = 0;
+  return QUANTITY_MIX.map(([, w]) => (acc += w / total));
+})();
+
+function weightedIndex(u: number): number {
+  const i = QUANTITY_CUMULATIVE.findIndex((c) => u < c);
+  return i === -1 ? QUANTITY_CUMULATIVE.length - 1 : i;
+}
+
+/** Cents as the exact decimal text PostgreSQL and MySQL read as numeric(…,2). */
+export function centsToDecimal(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  const units = Math.floor(abs / 100);
+  const rest = abs % 100;
+  return `${sign}${units}.${rest < 10 ? '0' : ''}${rest}`;
+}

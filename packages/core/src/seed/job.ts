@@ -1,0 +1,206 @@
+/**
+ * `etl seed`: adds the rows of the requested dataset that the source database does not hold
+ * yet, in id batches, each batch one transaction. Orders and their lines travel in the same
+ * transaction, so no order ever exists without its lines. Rerunning adds nothing; larger
+ * counts add only the missing ids; a run killed midway is completed by the next.
+ */
+import type { TableName } from '../schema/tables.js';
+import { CATEGORIES } from './categories.js';
+import { ShopGenerator, type SeedSizes } from './generators.js';
+import type { SeedOptions } from './options.js';
+import { categoryCopy, orderCopy, orderLineCopy, productCopy, seedColumns, userCopy, type SeedTable } from './rows.js';
+
+/** An inclusive range of ids. */
+export interface IdRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface LoadPart {
+  readonly table: TableName;
+  readonly columns: readonly string[];
+  /** COPY text, produced lazily while the database consumes it. */
+  readonly chunks: Iterable<string>;
+}
+
+/** Where seeded rows go. connectors implements it for PostgreSQL. */
+export interface SeedStore {
+  readonly endpoint: string;
+  /** Brings the schema up to date (what `etl init` does for PostgreSQL). */
+  prepare(): Promise<void>;
+  /** Empties the seeded tables. */
+  reset(): Promise<void>;
+  /** Ids in 1…upTo that the table does not hold, as ranges in ascending order. */
+  missing(table: SeedTable, upTo: number): Promise<IdRange[]>;
+  count(table: SeedTable): Promise<number>;
+  /** Loads every part in one transaction: all of it is stored, or none. May be called concurrently. */
+  load(parts: readonly LoadPart[]): Promise<void>;
+}
+
+export interface SeedTableReport {
+  readonly table: SeedTable;
+  readonly added: number;
+  readonly present: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+}
+
+export interface SeedReport {
+  readonly endpoint: string;
+  readonly seed: number;
+  readonly requested: { readonly users: number; readonly products: number; readonly orders: number };
+  readonly reset: boolean;
+  readonly changed: boolean;
+  readonly seconds: number;
+  readonly tables: readonly SeedTableReport[];
+}
+
+export type SeedProgress =
+  | { readonly type: 'start'; readonly table: SeedTable; readonly toAdd: number }
+  | { readonly type: 'batch'; readonly table: SeedTable; readonly added: number; readonly toAdd: number; readonly rowsPerSecond: number }
+  | { readonly type: 'done'; readonly report: SeedTableReport };
+
+export interface SeedRunOptions {
+  readonly now: () => number;
+  readonly onProgress?: (event: SeedProgress) => void;
+}
+
+const CHUNK_CHARS = 128 * 1024;
+
+/** Concatenates row texts into chunks of about CHUNK_CHARS for COPY. */
+export function* chunked(lines: Iterable<string>): Generator<string> {
+  let buffer = '';
+  for (const line of lines) {
+    buffer += line;
+    if (buffer.length >= CHUNK_CHARS) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  if (buffer !== '') yield buffer;
+}
+
+/** Splits ranges into batches of at most `size` ids. */
+export function batches(ranges: readonly IdRange[], size: number): IdRange[] {
+  const out: IdRange[] = [];
+  for (const range of ranges) {
+    for (let from = range.from; from <= range.to; from += size) out.push({ from, to: Math.min(range.to, from + size - 1) });
+  }
+  return out;
+}
+
+export function countIds(ranges: readonly IdRange[]): number {
+  return ranges.reduce((n, r) => n + (r.to - r.from + 1), 0);
+}
+
+/**
+ * Runs `work` over the items with at most `limit` at once, in order of start. The first
+ * failure stops new work from starting and is rethrown once the running ones have settled.
+ */
+export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failure !== undefined) throw failure.error;
+}
+
+function* ids(range: IdRange): Generator<number> {
+  for (let id = range.from; id <= range.to; id++) yield id;
+}
+
+function* map<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}
+
+export async function runSeed(store: SeedStore, options: SeedOptions, run: SeedRunOptions): Promise<SeedReport> {
+  const started = run.now();
+  const progress = run.onProgress ?? (() => {});
+  await store.prepare();
+  if (options.reset) await store.reset();
+
+  const generator = new ShopGenerator(options.seed);
+  const sizes: SeedSizes = { users: options.users, products: options.products };
+  const reports: SeedTableReport[] = [];
+
+  /** Loads the missing ids of one table (and, for orders, their lines). */
+  const seedTable = async (
+    table: SeedTable,
+    upTo: number,
+    partsFor: (range: IdRange) => LoadPart[],
+    companion?: { table: SeedTable; counter: () => number },
+  ): Promise<void> => {
+    const tableStarted = run.now();
+    const missing = upTo > 0 ? await store.missing(table, upTo) : [];
+    const toAdd = countIds(missing);
+    progress({ type: 'start', table, toAdd });
+    let added = 0;
+    await forEachConcurrently(batches(missing, options.batchSize), options.concurrency, async (batch) => {
+      await store.load(partsFor(batch));
+      added += batch.to - batch.from + 1;
+      const seconds = (run.now() - tableStarted) / 1000;
+      progress({ type: 'batch', table, added, toAdd, rowsPerSecond: seconds > 0 ? added / seconds : 0 });
+    });
+    const finish = async (name: SeedTable, count: number): Promise<void> => {
+      const seconds = (run.now() - tableStarted) / 1000;
+      const report = { table: name, added: count, present: await store.count(name), seconds, rowsPerSecond: seconds > 0 ? count / seconds : 0 };
+      reports.push(report);
+      progress({ type: 'done', report });
+    };
+    await finish(table, added);
+    if (companion !== undefined) await finish(companion.table, companion.counter());
+  };
+
+  await seedTable('productcategories', CATEGORIES.length, (range) => [
+    { table: 'productcategories', columns: seedColumns('productcategories'), chunks: chunked(map(ids(range), (id) => categoryCopy(generator.category(id)))) },
+  ]);
+  await seedTable('users', options.users, (range) => [
+    { table: 'users', columns: seedColumns('users'), chunks: chunked(map(ids(range), (id) => userCopy(generator.user(id)))) },
+  ]);
+  await seedTable('products', options.products, (range) => [
+    { table: 'products', columns: seedColumns('products'), chunks: chunked(map(ids(range), (id) => productCopy(generator.product(id)))) },
+  ]);
+  let linesAdded = 0;
+  await seedTable(
+    'orders',
+    options.orders,
+    (range) => [
+      { table: 'orders', columns: seedColumns('orders'), chunks: chunked(map(ids(range), (id) => orderCopy(generator.order(id, sizes)))) },
+      {
+        table: 'orderdetails',
+        columns: seedColumns('orderdetails'),
+        // A second pass over the same orders: recomputing is cheaper than holding them.
+        chunks: chunked(
+          (function* () {
+            for (const id of ids(range)) {
+              for (const line of generator.order(id, sizes).lines) {
+                linesAdded++;
+                yield orderLineCopy(line);
+              }
+            }
+          })(),
+        ),
+      },
+    ],
+    { table: 'orderdetails', counter: () => linesAdded },
+  );
+
+  return {
+    endpoint: store.endpoint,
+    seed: options.seed,
+    requested: { users: options.users, products: options.products, orders: options.orders },
+    reset: options.reset,
+    changed: options.reset || reports.some((r) => r.added > 0),
+    seconds: (run.now() - started) / 1000,
+    tables: reports,
+  };
+}
