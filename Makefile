@@ -8,7 +8,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed clean
+.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,8 @@ endif
 demo: build up ## Install, build, start the services and run the platform end to end
 	$(ETL) init
 	$(ETL) seed
+	$(ETL) replicate
+	$(ETL) verify
 	$(ETL) doctor
 
 test: build up ## Run every test: unit, and integration against the real services
@@ -67,6 +69,12 @@ doctor: build ## etl doctor
 
 seed: build ## etl seed (pass options with ARGS="--orders 100000")
 	$(ETL) seed $(ARGS)
+
+replicate: build ## etl replicate (ARGS="--mode full --tables users")
+	$(ETL) replicate $(ARGS)
+
+verify: build ## etl verify
+	$(ETL) verify $(ARGS)
 
 clean: ## Remove build output (not the databases)
 	rm -rf packages/*/dist .turbo packages/*/.turbo

@@ -15,3 +15,5 @@ export { kafkaError } from './kafka/errors.js';
 export { KafkaProbe } from './kafka/probe.js';
 export { copyInto, type CopyChunks } from './postgres/copy.js';
 export { PostgresSeedStore } from './postgres/seed-store.js';
+export { PostgresReplicaSource } from './postgres/replica-source.js';
+export { MysqlReplicaTarget, type MysqlTargetOptions } from './mysql/replica-target.js';

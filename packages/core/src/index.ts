@@ -15,3 +15,7 @@ export * from './seed/generators.js';
 export * from './seed/rows.js';
 export * from './seed/options.js';
 export * from './seed/job.js';
+export * from './replicate/spec.js';
+export * from './replicate/copy-to-load.js';
+export * from './replicate/job.js';
+export * from './replicate/verify.js';

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS } from '@etl/connectors';
 import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
 import type { DoctorReport, InitReport } from '@etl/core';
 import { runEtl, scratchDir } from '../testing/run-etl.js';
@@ -23,8 +24,8 @@ describe('etl init', () => {
     const report = JSON.parse(run.stdout) as InitReport;
     expect(report.changed).toBe(true);
     expect(report.targets.map((t) => [t.service, t.databaseCreated, t.version])).toEqual([
-      ['postgres', true, 1],
-      ['mysql', true, 1],
+      ['postgres', true, POSTGRES_MIGRATIONS.length],
+      ['mysql', true, MYSQL_MIGRATIONS.length],
     ]);
   });
 
@@ -51,9 +52,9 @@ describe('etl doctor', () => {
       ['kafka', 'up'],
     ]);
     const [pg, mysql, kafka] = report.services;
-    expect(pg?.schemaVersion).toBe(1);
-    expect(pg?.tables).toMatchObject({ users: 0, orders: 0, kafka_events: 0, etl_schema_migrations: 1 });
-    expect(mysql?.schemaVersion).toBe(1);
+    expect(pg?.schemaVersion).toBe(POSTGRES_MIGRATIONS.length);
+    expect(pg?.tables).toMatchObject({ users: 0, orders: 0, kafka_events: 0, etl_schema_migrations: POSTGRES_MIGRATIONS.length });
+    expect(mysql?.schemaVersion).toBe(MYSQL_MIGRATIONS.length);
     expect(mysql?.version).toMatch(/^\d+\.\d+/);
     expect(kafka?.detail).toContain(dbs.topic);
   });

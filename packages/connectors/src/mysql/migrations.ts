@@ -85,6 +85,23 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
        ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 2,
+    name: 'replication state',
+    steps: [
+      // One row per replicated table, written in the same transaction as an incremental
+      // load (after the swap for a full one).
+      `CREATE TABLE IF NOT EXISTS \`etl_replication_state\` (
+         \`table_name\`    varchar(64) NOT NULL,
+         \`mode\`          varchar(16) NOT NULL,
+         \`watermark\`     datetime(6) NOT NULL,
+         \`masked\`        varchar(1000) NOT NULL DEFAULT '',
+         \`rows_copied\`   bigint NOT NULL,
+         \`replicated_at\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+         PRIMARY KEY (\`table_name\`)
+       ) ${TABLE_OPTIONS}`,
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_TABLE_DDL = `CREATE TABLE IF NOT EXISTS \`etl_schema_migrations\` (

@@ -145,4 +145,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    name: 'updated_at indexes for incremental replication',
+    steps: ['productcategories', 'users', 'products', 'orders', 'orderdetails', 'kafka_events'].map(
+      (table) => `CREATE INDEX ${table}_updated_at_idx ON ${table} (updated_at)`,
+    ),
+  },
 ];

@@ -1,0 +1,250 @@
+/**
+ * MySQL/MariaDB as the replication target and the other side of verify.
+ *
+ * Rows arrive as LOAD DATA text and go in through LOAD DATA LOCAL INFILE fed from a stream;
+ * where the server refuses local infile, through multi-row INSERTs sized under
+ * max_allowed_packet, with a notice saying how to enable the fast path.
+ */
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  bucketRange,
+  decodeCopyField,
+  mysqlComparison,
+  splitKey,
+  type BucketSum,
+  type ChecksumSide,
+  type DatabaseEndpoint,
+  type ReplicaSpec,
+  type ReplicaState,
+  type ReplicaTarget,
+  type TableName,
+} from '@etl/core';
+import type mysql from 'mysql2/promise';
+import { connectMysql, quoteMysqlIdent as q, withMysql } from './client.js';
+import { mysqlError } from './errors.js';
+import { migrateMysql } from './schema-target.js';
+
+type Rows = mysql.RowDataPacket[];
+
+const LOAD_OPTIONS = `CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'`;
+
+export interface MysqlTargetOptions {
+  /** Use LOAD DATA LOCAL INFILE when the server allows it (default true). */
+  readonly localInfile?: boolean;
+}
+
+export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
+  readonly endpoint: string;
+  readonly notices: string[] = [];
+  private fastPath = true;
+  private insertBytes = 4 * 1024 * 1024;
+
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly options: MysqlTargetOptions = {},
+  ) {
+    this.endpoint = db.display;
+  }
+
+  async prepare(): Promise<void> {
+    await migrateMysql(this.db);
+    await withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>('SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map');
+      const serverAllows = Number(rows[0]?.['li']) === 1;
+      this.insertBytes = Math.max(64 * 1024, Math.min(16 * 1024 * 1024, Math.floor(Number(rows[0]?.['map'] ?? 4194304) / 2)));
+      this.fastPath = serverAllows && this.options.localInfile !== false;
+      if (!this.fastPath) {
+        this.notices.push(
+          'MySQL refuses LOAD DATA LOCAL INFILE, so rows go in as multi-row INSERTs (slower); enable it with SET GLOBAL local_infile = 1 (or --local-infile=1 on the server).',
+        );
+      }
+    });
+  }
+
+  async state(table: TableName): Promise<ReplicaState | undefined> {
+    return withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>(
+        `SELECT mode, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, masked, rows_copied FROM etl_replication_state WHERE table_name = ?`,
+        [table],
+      );
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      return {
+        table,
+        mode: row['mode'] === 'full' ? 'full' : 'incremental',
+        watermark: String(row['watermark']),
+        masked: String(row['masked']).split(',').filter((m) => m !== ''),
+        rows: Number(row['rows_copied']),
+      };
+    });
+  }
+
+  private async saveState(c: mysql.Connection, state: ReplicaState): Promise<void> {
+    await c.query(
+      `INSERT INTO etl_replication_state (table_name, mode, watermark, masked, rows_copied, replicated_at)
+       VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6))
+       ON DUPLICATE KEY UPDATE mode = VALUES(mode), watermark = VALUES(watermark), masked = VALUES(masked),
+         rows_copied = VALUES(rows_copied), replicated_at = VALUES(replicated_at)`,
+      [state.table, state.mode, state.watermark, state.masked.join(','), state.rows],
+    );
+  }
+
+  async replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void> {
+    const table = q(spec.table);
+    const stage = q(`${spec.table}__etl_stage`);
+    const old = q(`${spec.table}__etl_old`);
+    await this.session(async (c) => {
+      // Leftovers of a run killed midway are dropped; the live table was never touched.
+      await c.query(`DROP TABLE IF EXISTS ${stage}`);
+      await c.query(`DROP TABLE IF EXISTS ${old}`);
+      await c.query(`CREATE TABLE ${stage} LIKE ${table}`);
+      await this.load(c, `${spec.table}__etl_stage`, spec, rows);
+      // One atomic statement: readers see the old table or the new one, never neither.
+      await c.query(`RENAME TABLE ${table} TO ${old}, ${stage} TO ${table}`);
+      await c.query(`DROP TABLE ${old}`);
+      await this.saveState(c, state());
+    });
+  }
+
+  async upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void> {
+    const delta = q(`${spec.table}__etl_delta`);
+    const columns = spec.columns.map((col) => q(col.name)).join(', ');
+    await this.session(async (c) => {
+      await c.query(`DROP TEMPORARY TABLE IF EXISTS ${delta}`);
+      await c.query(`CREATE TEMPORARY TABLE ${delta} LIKE ${q(spec.table)}`);
+      await this.load(c, `${spec.table}__etl_delta`, spec, rows);
+      await c.query('START TRANSACTION');
+      try {
+        // REPLACE works alike on MySQL 8.4 and MariaDB 10.11; replicas have no foreign keys.
+        await c.query(`REPLACE INTO ${q(spec.table)} (${columns}) SELECT ${columns} FROM ${delta}`);
+        await this.saveState(c, state());
+        await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+      await c.query(`DROP TEMPORARY TABLE ${delta}`);
+    });
+  }
+
+  private async load(c: mysql.Connection, into: string, spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>): Promise<void> {
+    const columns = spec.columns.map((col) => q(col.name)).join(', ');
+    if (this.fastPath) {
+      await c.query({
+        sql: `LOAD DATA LOCAL INFILE 'etl-stream' INTO TABLE ${q(into)} ${LOAD_OPTIONS} (${columns})`,
+        // mysql2 writes what the stream gives it as Buffers.
+        infileStreamFactory: () => Readable.from(asBuffers(rows)),
+      });
+      return;
+    }
+    // Fallback: multi-row INSERTs, each under max_allowed_packet.
+    const head = `INSERT INTO ${q(into)} (${columns}) VALUES `;
+    let sql = '';
+    let carry = '';
+    const flush = async (): Promise<void> => {
+      if (sql !== '') await c.query(sql);
+      sql = '';
+    };
+    const addLine = async (line: string): Promise<void> => {
+      const values = line.split('\t').map((field) => {
+        const value = decodeLoadField(field);
+        return value === null ? 'NULL' : c.escape(value);
+      });
+      const tuple = `(${values.join(',')})`;
+      if (sql !== '' && sql.length + tuple.length + 1 > this.insertBytes) await flush();
+      sql = sql === '' ? head + tuple : `${sql},${tuple}`;
+    };
+    const decoder = new StringDecoder('utf8'); // a character may straddle two chunks
+    for await (const chunk of rows) {
+      const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      const lines = text.split('\n');
+      carry = lines.pop() ?? '';
+      for (const line of lines) await addLine(line);
+    }
+    carry += decoder.end();
+    if (carry !== '') await addLine(carry);
+    await flush();
+  }
+
+  async count(table: TableName): Promise<number> {
+    return withMysql(this.db, async (c) => Number((await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0][0]?.['n'] ?? 0));
+  }
+
+  async bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
+    const { bucket } = mysqlComparison(spec);
+    return withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>(`SELECT ${bucket} AS b, COUNT(*) AS n FROM ${q(spec.table)} GROUP BY 1`);
+      return new Map(rows.map((r) => [String(r['b']), Number(r['n'])]));
+    });
+  }
+
+  async bucketSums(spec: ReplicaSpec): Promise<Map<string, BucketSum>> {
+    const { bucket, rowText } = mysqlComparison(spec);
+    return withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>(
+        `SELECT ${bucket} AS b, COUNT(*) AS n, CAST(SUM(CONV(LEFT(MD5(${rowText}), 8), 16, 10)) AS CHAR) AS s
+           FROM ${q(spec.table)} GROUP BY 1`,
+      );
+      return new Map(rows.map((r) => [String(r['b']), { count: Number(r['n']), sum: String(r['s']) }]));
+    });
+  }
+
+  async keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>> {
+    const { key } = mysqlComparison(spec);
+    const rows = await this.inBucket(spec, bucket, `${key} AS k`);
+    return new Set(rows.map((r) => String(r['k'])));
+  }
+
+  async rowHashes(spec: ReplicaSpec, bucket: string): Promise<Map<string, string>> {
+    const { key, rowText } = mysqlComparison(spec);
+    const rows = await this.inBucket(spec, bucket, `${key} AS k, MD5(${rowText}) AS h`);
+    return new Map(rows.map((r) => [String(r['k']), String(r['h'])]));
+  }
+
+  async deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number> {
+    const tuple = `(${spec.primaryKey.map(() => '?').join(', ')})`;
+    const columns = `(${spec.primaryKey.map(q).join(', ')})`;
+    let deleted = 0;
+    await this.session(async (c) => {
+      for (let i = 0; i < keys.length; i += 500) {
+        const batch = keys.slice(i, i + 500);
+        const [result] = await c.query<mysql.ResultSetHeader>(
+          `DELETE FROM ${q(spec.table)} WHERE ${columns} IN (${batch.map(() => tuple).join(', ')})`,
+          batch.flatMap(splitKey),
+        );
+        deleted += result.affectedRows;
+      }
+    });
+    return deleted;
+  }
+
+  private async inBucket(spec: ReplicaSpec, bucket: string, select: string): Promise<Rows> {
+    const range = bucketRange(spec, bucket);
+    const conditions = [...range.equal.map((e) => `${q(e.column)} = ?`), `${q(range.column)} BETWEEN ? AND ?`];
+    const params = [...range.equal.map((e) => e.value), range.from, range.to];
+    return withMysql(this.db, async (c) => (await c.query<Rows>(`SELECT ${select} FROM ${q(spec.table)} WHERE ${conditions.join(' AND ')}`, params))[0]);
+  }
+
+  private async session<T>(work: (c: mysql.Connection) => Promise<T>): Promise<T> {
+    const c = await connectMysql(this.db);
+    try {
+      await c.query('SET SESSION unique_checks = 1, foreign_key_checks = 0');
+      return await work(c);
+    } catch (error) {
+      throw mysqlError(error, this.db);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  }
+}
+
+async function* asBuffers(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}
+
+/** LOAD DATA text field back to its value (MySQL's escapes are PostgreSQL's plus \0 and \Z). */
+function decodeLoadField(field: string): string | null {
+  if (field === '\\N') return null;
+  return decodeCopyField(field.replace(/\\\\|\\0|\\Z/g, (e) => (e === '\\0' ? '\\000' : e === '\\Z' ? '\\032' : e)));
+}

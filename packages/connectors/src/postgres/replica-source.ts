@@ -1,0 +1,109 @@
+/**
+ * PostgreSQL as the source of replication and one side of verify: COPY … TO STDOUT of the
+ * formatted columns in one REPEATABLE READ snapshot, and checksums pushed down into SQL.
+ */
+import {
+  bucketRange,
+  pgComparison,
+  type BucketSum,
+  type ChecksumSide,
+  type DatabaseEndpoint,
+  type ReplicaSource,
+  type ReplicaSpec,
+  type TableName,
+} from '@etl/core';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { connectPostgres, quoteIdent, withPostgres } from './client.js';
+import { pgError } from './errors.js';
+
+/**
+ * The oldest moment a change invisible to a snapshot taken right after this query can carry:
+ * now, or the start of the oldest transaction still open in this database (updated_at is the
+ * writing transaction's start time).
+ */
+const WATERMARK_SQL = `SELECT to_char(least(clock_timestamp(), min(xact_start)) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS w
+  FROM pg_stat_activity
+ WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()`;
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
+
+export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
+  readonly endpoint: string;
+
+  constructor(private readonly db: DatabaseEndpoint) {
+    this.endpoint = db.display;
+  }
+
+  async read<T>(spec: ReplicaSpec, since: string | null, consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>): Promise<T> {
+    if (since !== null && !TIMESTAMP.test(since)) throw new Error(`invalid watermark ${since}`);
+    const client = await connectPostgres(this.db);
+    let stream: ReturnType<typeof copyTo> | undefined;
+    try {
+      const watermark = (await client.query<{ w: string }>(WATERMARK_SQL)).rows[0]?.w ?? '';
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const columns = spec.columns.map((c) => c.pgExpression).join(', ');
+      const where = since === null ? '' : ` WHERE "updated_at" >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
+      const order = spec.primaryKey.map(quoteIdent).join(', ');
+      const copy = client.query(copyTo(`COPY (SELECT ${columns} FROM ${quoteIdent(spec.table)}${where} ORDER BY ${order}) TO STDOUT`));
+      stream = copy;
+      const result = await consume(copy as AsyncIterable<Buffer>, watermark);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A COPY cut short leaves the connection mid-protocol: close it rather than reuse it.
+      stream?.destroy();
+      throw pgError(error, this.db);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  count(table: TableName): Promise<number> {
+    return withPostgres(this.db, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]?.n ?? 0));
+  }
+
+  bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
+    const { bucket } = pgComparison(spec);
+    return withPostgres(this.db, async (c) => {
+      const r = await c.query<{ b: string; n: string }>(`SELECT ${bucket} AS b, count(*) AS n FROM ${quoteIdent(spec.table)} GROUP BY 1`);
+      return new Map(r.rows.map((row) => [row.b, Number(row.n)]));
+    });
+  }
+
+  bucketSums(spec: ReplicaSpec): Promise<Map<string, BucketSum>> {
+    const { bucket, rowText } = pgComparison(spec);
+    return withPostgres(this.db, async (c) => {
+      const r = await c.query<{ b: string; n: string; s: string }>(
+        `SELECT ${bucket} AS b, count(*) AS n, sum(('x' || left(md5(${rowText}), 8))::bit(32)::bigint)::text AS s
+           FROM ${quoteIdent(spec.table)} GROUP BY 1`,
+      );
+      return new Map(r.rows.map((row) => [row.b, { count: Number(row.n), sum: row.s }]));
+    });
+  }
+
+  keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>> {
+    const { key } = pgComparison(spec);
+    return this.inBucket(spec, bucket, `${key} AS k`, (rows) => new Set(rows.map((r) => String(r['k']))));
+  }
+
+  rowHashes(spec: ReplicaSpec, bucket: string): Promise<Map<string, string>> {
+    const { key, rowText } = pgComparison(spec);
+    return this.inBucket(spec, bucket, `${key} AS k, md5(${rowText}) AS h`, (rows) => new Map(rows.map((r) => [String(r['k']), String(r['h'])])));
+  }
+
+  private inBucket<T>(spec: ReplicaSpec, bucket: string, select: string, shape: (rows: Record<string, unknown>[]) => T): Promise<T> {
+    const range = bucketRange(spec, bucket);
+    const params: unknown[] = [];
+    const conditions = range.equal.map((e) => {
+      params.push(e.value);
+      return `${quoteIdent(e.column)}::text = $${params.length}`;
+    });
+    params.push(range.from, range.to);
+    conditions.push(`${quoteIdent(range.column)} BETWEEN $${params.length - 1} AND $${params.length}`);
+    return withPostgres(this.db, async (c: pg.Client) => {
+      const r = await c.query<Record<string, unknown>>(`SELECT ${select} FROM ${quoteIdent(spec.table)} WHERE ${conditions.join(' AND ')}`, params);
+      return shape(r.rows);
+    });
+  }
+}

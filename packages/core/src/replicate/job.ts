@@ -1,0 +1,198 @@
+/**
+ * `etl replicate`: PostgreSQL → MySQL, table by table, in foreign-key waves.
+ *
+ * full: stream every row into a stage table and swap it in with one atomic RENAME TABLE.
+ * incremental: stream the rows changed since the table's watermark (re-reading from the
+ * oldest transaction that was still open when the last run read), upsert them together with
+ * the new watermark in one MySQL transaction, then delete the rows gone from the source.
+ */
+import { UsageError } from '../errors.js';
+import type { TableName } from '../schema/tables.js';
+import { forEachConcurrently } from '../seed/job.js';
+import { CopyToLoadData } from './copy-to-load.js';
+import { dependencyWaves, replicaSpec, type ReplicaSpec } from './spec.js';
+
+export type ReplicateMode = 'full' | 'incremental';
+
+export interface ReplicaState {
+  readonly table: TableName;
+  readonly mode: ReplicateMode;
+  /** UTC 'YYYY-MM-DD HH:MM:SS.ffffff': the next incremental run reads rows updated at or after it. */
+  readonly watermark: string;
+  readonly masked: readonly string[];
+  readonly rows: number;
+}
+
+/** Rows of one table read from the source, as COPY text, with the watermark for next time. */
+export interface ReplicaSource {
+  readonly endpoint: string;
+  /**
+   * Reads in one consistent snapshot. The watermark (handed over before the rows) is the
+   * start of the oldest transaction still open when the snapshot was taken: every change
+   * this snapshot cannot see is stamped at or after it.
+   */
+  read<T>(spec: ReplicaSpec, since: string | null, consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>): Promise<T>;
+  count(table: TableName): Promise<number>;
+  bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
+  keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>>;
+}
+
+export interface ReplicaTarget {
+  readonly endpoint: string;
+  prepare(): Promise<void>;
+  state(table: TableName): Promise<ReplicaState | undefined>;
+  /** Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. */
+  replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void>;
+  /** Upserts the rows and saves the state in one transaction. */
+  upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void>;
+  count(table: TableName): Promise<number>;
+  bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
+  keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>>;
+  deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number>;
+  /** A one-line notice when the fast path is not available (for example local_infile off). */
+  readonly notices: readonly string[];
+}
+
+export interface ReplicateOptions {
+  readonly tables: readonly TableName[];
+  readonly mode: ReplicateMode | undefined;
+  readonly concurrency: number;
+  readonly masks: readonly string[];
+  readonly deletes: boolean;
+}
+
+export interface ReplicateTableReport {
+  readonly table: TableName;
+  readonly mode: ReplicateMode;
+  /** Rows read from PostgreSQL and written to MySQL. */
+  readonly rows: number;
+  readonly deleted: number;
+  readonly targetRows: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  readonly watermark: string;
+  readonly note: string | null;
+}
+
+export interface ReplicateReport {
+  readonly source: string;
+  readonly target: string;
+  readonly seconds: number;
+  readonly tables: readonly ReplicateTableReport[];
+  readonly notices: readonly string[];
+}
+
+export type ReplicateProgress =
+  | { readonly type: 'start'; readonly table: TableName; readonly mode: ReplicateMode }
+  | { readonly type: 'rows'; readonly table: TableName; readonly rows: number; readonly rowsPerSecond: number }
+  | { readonly type: 'done'; readonly report: ReplicateTableReport };
+
+export interface ReplicateRun {
+  readonly now: () => number;
+  readonly onProgress?: (event: ReplicateProgress) => void;
+}
+
+const sameMasks = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join(',') === [...b].sort().join(',');
+
+async function* converted(chunks: AsyncIterable<Buffer>, converter: CopyToLoadData, tick: () => void): AsyncGenerator<Buffer | string> {
+  for await (const chunk of chunks) {
+    const out = converter.push(chunk);
+    tick();
+    if (out.length > 0) yield out;
+  }
+  const rest = converter.end();
+  if (rest !== '') yield rest;
+}
+
+/** Deletes from the target the rows whose keys the source no longer has. */
+async function deleteGone(source: ReplicaSource, target: ReplicaTarget, spec: ReplicaSpec): Promise<number> {
+  const [sourceCount, targetCount] = await Promise.all([source.count(spec.table), target.count(spec.table)]);
+  // After the upsert the target holds every source row: equal counts mean nothing to delete.
+  if (sourceCount === targetCount) return 0;
+  const [sourceBuckets, targetBuckets] = await Promise.all([source.bucketCounts(spec), target.bucketCounts(spec)]);
+  let deleted = 0;
+  for (const [bucket, count] of targetBuckets) {
+    if ((sourceBuckets.get(bucket) ?? 0) === count) continue;
+    const [keep, have] = await Promise.all([source.keysIn(spec, bucket), target.keysIn(spec, bucket)]);
+    const gone = [...have].filter((k) => !keep.has(k));
+    if (gone.length > 0) deleted += await target.deleteKeys(spec, gone);
+  }
+  return deleted;
+}
+
+export async function runReplicate(
+  source: ReplicaSource,
+  target: ReplicaTarget,
+  options: ReplicateOptions,
+  run: ReplicateRun,
+): Promise<ReplicateReport> {
+  const started = run.now();
+  const progress = run.onProgress ?? (() => {});
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+    throw new UsageError(`--concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+  }
+  await target.prepare();
+  const reports: ReplicateTableReport[] = [];
+
+  const replicateTable = async (table: TableName): Promise<void> => {
+    const tableStarted = run.now();
+    const spec = replicaSpec(table, options.masks);
+    const previous = await target.state(table);
+    let mode: ReplicateMode = options.mode ?? (previous === undefined ? 'full' : 'incremental');
+    let note: string | null = null;
+    if (mode === 'incremental' && previous === undefined) {
+      mode = 'full';
+      note = 'never replicated before: full copy';
+    } else if (mode === 'incremental' && previous !== undefined && !sameMasks(previous.masked, spec.masked)) {
+      mode = 'full';
+      note = 'masked columns changed: full copy';
+    }
+    progress({ type: 'start', table, mode });
+
+    const converter = new CopyToLoadData(spec);
+    let lastTick = 0;
+    const tick = (): void => {
+      const t = run.now();
+      if (t - lastTick < 250) return;
+      lastTick = t;
+      const seconds = (t - tableStarted) / 1000;
+      progress({ type: 'rows', table, rows: converter.rows, rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0 });
+    };
+    let watermark = '';
+    const state = (): ReplicaState => ({ table, mode, watermark, masked: spec.masked, rows: converter.rows });
+    const since = mode === 'incremental' ? (previous?.watermark ?? null) : null;
+    await source.read(spec, since, async (chunks, snapshotWatermark) => {
+      watermark = snapshotWatermark;
+      const rows = converted(chunks, converter, tick);
+      return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
+    });
+    const deleted = mode === 'incremental' && options.deletes ? await deleteGone(source, target, spec) : 0;
+    const seconds = (run.now() - tableStarted) / 1000;
+    const report: ReplicateTableReport = {
+      table,
+      mode,
+      rows: converter.rows,
+      deleted,
+      targetRows: await target.count(table),
+      seconds,
+      rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0,
+      watermark,
+      note,
+    };
+    reports.push(report);
+    progress({ type: 'done', report });
+  };
+
+  for (const wave of dependencyWaves(options.tables)) {
+    await forEachConcurrently(wave, options.concurrency, replicateTable);
+  }
+  const order = new Map(options.tables.map((t, i) => [t, i]));
+  reports.sort((a, b) => (order.get(a.table) ?? 0) - (order.get(b.table) ?? 0));
+  return {
+    source: source.endpoint,
+    target: target.endpoint,
+    seconds: (run.now() - started) / 1000,
+    tables: reports,
+    notices: [...target.notices],
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * What replication does to each table, as data: which columns travel, how PostgreSQL
+ * formats each one for MySQL (pushed down into the COPY query), and which values are
+ * transformed on the way (emails trimmed and lower-cased, masked columns hashed).
+ * One place per table; the connectors only render and run it.
+ */
+import { createHash } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { closest } from '../suggest.js';
+import { REPLICATED_TABLES, TABLES, isTableName, type ColumnDef, type TableName } from '../schema/tables.js';
+
+/** Replicated tables and the tables each one references (foreign keys in PostgreSQL). */
+export const REPLICA_DEPENDENCIES: Readonly<Record<string, readonly TableName[]>> = {
+  productcategories: [],
+  users: [],
+  products: ['productcategories'],
+  orders: ['users'],
+  orderdetails: ['orders', 'products'],
+  kafka_events: [],
+};
+
+export type ValueTransform = (value: string) => string;
+
+export interface ReplicaColumn {
+  readonly name: string;
+  readonly def: ColumnDef;
+  /** SQL run in PostgreSQL whose text output is exactly what MySQL should store. */
+  readonly pgExpression: string;
+  /** Applied in etl between the two databases, when the column needs it. */
+  readonly transform?: ValueTransform;
+  /** Left out of checksums (JSON is spelled differently by each database). */
+  readonly checksum: boolean;
+}
+
+export interface ReplicaSpec {
+  readonly table: TableName;
+  readonly columns: readonly ReplicaColumn[];
+  readonly primaryKey: readonly string[];
+  /** True when some column is transformed in etl (rows must be parsed, not passed through). */
+  readonly transformsRows: boolean;
+  /** Masked columns, as `table.column`. */
+  readonly masked: readonly string[];
+}
+
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** How PostgreSQL should print a column so that MySQL stores the same value. */
+export function pgExpressionFor(column: ColumnDef): string {
+  const c = quote(column.name);
+  switch (column.type.kind) {
+    case 'timestamptz':
+      // DATETIME(6) holds UTC; microseconds kept.
+      return `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case 'inet':
+      return `host(${c})`;
+    case 'uuid':
+    case 'jsonb':
+      return `${c}::text`;
+    default:
+      return c;
+  }
+}
+
+export const normaliseEmail: ValueTransform = (value) => value.trim().toLowerCase();
+
+/** A deterministic stand-in: equal inputs give equal outputs (joins still work), people are not shown. */
+export function maskValue(value: string): string {
+  return `masked_${createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 24)}`;
+}
+
+/** The same mask computed inside PostgreSQL (for verify), given the expression of the value. */
+export function pgMaskExpression(valueExpression: string): string {
+  return `'masked_' || left(encode(sha256(convert_to(${valueExpression}, 'UTF8')), 'hex'), 24)`;
+}
+
+const ROW_TRANSFORMS: Readonly<Record<string, ValueTransform>> = {
+  'users.email': normaliseEmail,
+};
+
+/** Parses `--mask users.email,users.phone`, naming any unknown table or column. */
+export function parseMasks(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const masks = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const problems: string[] = [];
+  for (const mask of masks) {
+    const [table, column, extra] = mask.split('.');
+    if (table === undefined || column === undefined || extra !== undefined || !isTableName(table) || !(REPLICATED_TABLES as readonly string[]).includes(table)) {
+      problems.push(`"${mask}" is not table.column of a replicated table`);
+      continue;
+    }
+    const def = TABLES[table].columns.find((c) => c.name === column);
+    if (def === undefined) {
+      const suggestion = closest(column, TABLES[table].columns.map((c) => c.name));
+      problems.push(`${table} has no column "${column}"${suggestion === undefined ? '' : ` (did you mean ${table}.${suggestion}?)`}`);
+    } else if ((TABLES[table].primaryKey as readonly string[]).includes(column) || !['varchar', 'text'].includes(def.type.kind)) {
+      problems.push(`${mask} cannot be masked: only non-key text columns can`);
+    }
+  }
+  if (problems.length > 0) throw new UsageError(`--mask: ${problems.join('; ')}`, { hint: 'Name columns as table.column, for example --mask users.email,users.phone.' });
+  return [...new Set(masks)];
+}
+
+export function replicaSpec(table: TableName, masks: readonly string[] = []): ReplicaSpec {
+  const def = TABLES[table];
+  const masked = masks.filter((m) => m.startsWith(`${table}.`));
+  const columns = def.columns.map((column): ReplicaColumn => {
+    const key = `${table}.${column.name}`;
+    const base = ROW_TRANSFORMS[key];
+    const transform = masked.includes(key) ? (v: string) => maskValue(base === undefined ? v : base(v)) : base;
+    return {
+      name: column.name,
+      def: column,
+      pgExpression: pgExpressionFor(column),
+      ...(transform === undefined ? {} : { transform }),
+      checksum: column.type.kind !== 'jsonb',
+    };
+  });
+  return {
+    table,
+    columns,
+    primaryKey: def.primaryKey,
+    transformsRows: columns.some((c) => c.transform !== undefined),
+    masked,
+  };
+}
+
+/** Parses `--tables a,b`: every name valid, listed back in foreign-key order. */
+export function parseTables(raw: string | undefined): TableName[] {
+  if (raw === undefined || raw.trim() === '') return [...REPLICATED_TABLES];
+  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = names.filter((n) => !isTableName(n) || !REPLICATED_TABLES.includes(n));
+  if (unknown.length > 0) {
+    const hints = unknown.map((n) => {
+      const s = closest(n, REPLICATED_TABLES);
+      return s === undefined ? `"${n}"` : `"${n}" (did you mean ${s}?)`;
+    });
+    throw new UsageError(`--tables: unknown table ${hints.join(', ')}; valid tables are ${REPLICATED_TABLES.join(', ')}`);
+  }
+  return REPLICATED_TABLES.filter((t) => names.includes(t));
+}
+
+/**
+ * Groups tables into waves: every table after the tables it references (when those are
+ * being replicated too). Tables of one wave are independent and may run in parallel.
+ */
+export function dependencyWaves(tables: readonly TableName[]): TableName[][] {
+  const waves: TableName[][] = [];
+  const placed = new Set<TableName>();
+  let rest = [...tables];
+  while (rest.length > 0) {
+    const wave = rest.filter((t) => (REPLICA_DEPENDENCIES[t] ?? []).every((d) => placed.has(d) || !tables.includes(d)));
+    if (wave.length === 0) throw new Error(`dependency cycle among ${rest.join(', ')}`);
+    waves.push(wave);
+    for (const t of wave) placed.add(t);
+    rest = rest.filter((t) => !placed.has(t));
+  }
+  return waves;
+}
+
+const mysqlQuote = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
+
+/** Keys are grouped in ranges of this many for checksums and delete detection. */
+export const BUCKET_SIZE = 10_000;
+
+/** SQL for each side of a comparison: the row's normalised text, its key, its key range. */
+export interface ComparisonSql {
+  readonly rowText: string;
+  readonly key: string;
+  readonly bucket: string;
+}
+
+/** PostgreSQL side: the values as replication writes them (transforms and masks applied). */
+export function pgComparison(spec: ReplicaSpec, bucketSize = BUCKET_SIZE): ComparisonSql {
+  const parts = spec.columns
+    .filter((c) => c.checksum)
+    .map((c) => {
+      let expr = `(${c.pgExpression})::text`;
+      if (spec.table === 'users' && c.name === 'email') expr = `lower(btrim(${expr}))`;
+      if (spec.masked.includes(`${spec.table}.${c.name}`)) expr = pgMaskExpression(expr);
+      return `coalesce(${expr}, '\\N')`;
+    });
+  const keys = spec.primaryKey.map((k) => `${quote(k)}::text`);
+  const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
+  const bucketParts = [...spec.primaryKey.slice(0, -1).map((k) => `${quote(k)}::text`), `(${quote(last)} / ${bucketSize})::text`];
+  return {
+    rowText: `concat_ws(chr(31), ${parts.join(', ')})`,
+    key: `concat_ws(chr(9), ${keys.join(', ')})`,
+    bucket: `concat_ws(':', ${bucketParts.join(', ')})`,
+  };
+}
+
+/** MySQL side: the stored values, printed the way PostgreSQL prints them. */
+export function mysqlComparison(spec: ReplicaSpec, bucketSize = BUCKET_SIZE): ComparisonSql {
+  const parts = spec.columns
+    .filter((c) => c.checksum)
+    .map((c) => {
+      const q = mysqlQuote(c.name);
+      const expr =
+        c.def.type.kind === 'timestamptz'
+          ? `DATE_FORMAT(${q}, '%Y-%m-%d %H:%i:%s.%f')`
+          : ['integer', 'bigint', 'numeric'].includes(c.def.type.kind)
+            ? `CAST(${q} AS CHAR)`
+            : q;
+      return `COALESCE(${expr}, '\\\\N')`;
+    });
+  const keys = spec.primaryKey.map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`);
+  const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
+  const bucketParts = [...spec.primaryKey.slice(0, -1).map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`), `CAST(${mysqlQuote(last)} DIV ${bucketSize} AS CHAR)`];
+  return {
+    rowText: `CONCAT_WS(CHAR(31), ${parts.join(', ')})`,
+    key: `CONCAT_WS(CHAR(9), ${keys.join(', ')})`,
+    bucket: `CONCAT_WS(':', ${bucketParts.join(', ')})`,
+  };
+}
+
+/** The key range a bucket name stands for: equal prefix columns, then a range of the last one. */
+export interface BucketRange {
+  readonly equal: readonly { readonly column: string; readonly value: string }[];
+  readonly column: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+export function bucketRange(spec: ReplicaSpec, bucket: string, bucketSize = BUCKET_SIZE): BucketRange {
+  const parts = bucket.split(':');
+  const keys = spec.primaryKey;
+  const last = keys[keys.length - 1];
+  const n = Number(parts[parts.length - 1]);
+  if (parts.length !== keys.length || last === undefined || !Number.isSafeInteger(n)) {
+    throw new Error(`"${bucket}" is not a key range of ${spec.table}`);
+  }
+  return {
+    equal: keys.slice(0, -1).map((column, i) => ({ column, value: parts[i] ?? '' })),
+    column: last,
+    from: n * bucketSize,
+    to: n * bucketSize + bucketSize - 1,
+  };
+}
+
+/** Splits a key built by the comparison SQL (tab-separated) back into its column values. */
+export function splitKey(key: string): string[] {
+  return key.split('\t');
+}
