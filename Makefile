@@ -8,7 +8,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify clean
+.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify marts clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -47,6 +47,8 @@ demo: build up ## Install, build, start the services and run the platform end to
 	$(ETL) seed
 	$(ETL) replicate
 	$(ETL) verify
+	$(ETL) marts
+	$(ETL) marts show product_sales_analytics --limit 5
 	$(ETL) doctor
 
 test: build up ## Run every test: unit, and integration against the real services
@@ -75,6 +77,9 @@ replicate: build ## etl replicate (ARGS="--mode full --tables users")
 
 verify: build ## etl verify
 	$(ETL) verify $(ARGS)
+
+marts: build ## etl marts (ARGS="--only sales_daily")
+	$(ETL) marts $(ARGS)
 
 clean: ## Remove build output (not the databases)
 	rm -rf packages/*/dist .turbo packages/*/.turbo

@@ -17,3 +17,4 @@ export { copyInto, type CopyChunks } from './postgres/copy.js';
 export { PostgresSeedStore } from './postgres/seed-store.js';
 export { PostgresReplicaSource } from './postgres/replica-source.js';
 export { MysqlReplicaTarget, type MysqlTargetOptions } from './mysql/replica-target.js';
+export { MysqlWarehouse } from './mysql/warehouse.js';

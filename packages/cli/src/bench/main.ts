@@ -9,11 +9,12 @@ import { readDotenv } from '../env-file.js';
 import { renderTable, isInteractive, writeLine } from '../ui/output.js';
 import { rate, type BenchCase, type BenchResult } from './case.js';
 import { pgCopy } from './cases/pg-copy.js';
+import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
 import { seed } from './cases/seed.js';
 
 /** Every case, in the order they run. Later issues add theirs here. */
-export const CASES: readonly BenchCase[] = [seed, replicate, pgCopy];
+export const CASES: readonly BenchCase[] = [seed, replicate, marts, pgCopy];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

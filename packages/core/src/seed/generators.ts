@@ -199,7 +199,7 @@ export class ShopGenerator {
     let totalAmountCents = 0;
     for (let k = 0; k < lineCount; k++) {
       // Popularity is skewed: a small share of the catalogue sells most of the units.
-      let index = Math.floor(sizes.products * (picks[2 * k] ?? 0) ** 4);
+      let index = Math.floor(sizes.products * (picks[2 * k] ?? 0) ** 3);
       while (seen.has(index) && seen.size < sizes.products) index = (index + 1) % sizes.products;
       if (seen.has(index)) break;
       seen.add(index);

@@ -1,0 +1,57 @@
+/**
+ * `etl marts` at the seed benchmark's size: each mart's build (stage + INSERT … SELECT +
+ * data tests + RENAME) next to its bare SELECT … GROUP BY fetched by a client, on the same data
+ * in the same run.
+ */
+import { MARTS, REPLICATED_TABLES, SEED_DEFAULTS, runMarts, runReplicate, runSeed } from '@etl/core';
+import { MysqlReplicaTarget, MysqlWarehouse, PostgresReplicaSource, PostgresSeedStore, withMysql } from '@etl/connectors';
+import { throwawayDatabases } from '@etl/connectors/testing';
+import type { BenchCase } from '../case.js';
+
+export const marts: BenchCase = {
+  name: 'marts',
+  description: 'etl marts: each mart built, tested and swapped vs its bare SELECT … GROUP BY',
+  async run({ servers, size, log }) {
+    const orders = size ?? 1_000_000;
+    const dbs = throwawayDatabases(servers, 'etl_bench');
+    const now = () => performance.now();
+    try {
+      log(`marts: seeding ${orders.toLocaleString('en-US')} orders and replicating them (not timed)`);
+      const store = new PostgresSeedStore(dbs.pg);
+      await runSeed(store, { ...SEED_DEFAULTS, users: Math.max(1, orders / 10), products: Math.max(1, orders / 100), orders, reset: false }, { now });
+      await store.close();
+      await runReplicate(new PostgresReplicaSource(dbs.pg), new MysqlReplicaTarget(dbs.mysql), { tables: [...REPLICATED_TABLES], mode: 'full', concurrency: 2, masks: [], deletes: true }, { now });
+      await withMysql(dbs.mysql, (c) => c.query('ANALYZE TABLE users, products, productcategories, orders, orderdetails'));
+
+      const warehouse = new MysqlWarehouse(dbs.mysql);
+      const notes: string[] = [];
+      let oursSeconds = 0;
+      let bareSeconds = 0;
+      let rows = 0;
+      for (const mart of MARTS) {
+        log(`marts: ${mart.name}`);
+        // Warm both paths once so neither pays for a cold buffer pool alone.
+        await withMysql(dbs.mysql, (c) => c.query(mart.select));
+        const bareStarted = now();
+        const [result] = await withMysql(dbs.mysql, (c) => c.query(mart.select));
+        const bare = (now() - bareStarted) / 1000;
+        const built = await runMarts(warehouse, [mart], { now });
+        const ours = built.seconds;
+        const n = Array.isArray(result) ? result.length : 0;
+        oursSeconds += ours;
+        bareSeconds += bare;
+        rows += n;
+        notes.push(`${mart.name}: ${n.toLocaleString('en-US')} rows, build ${ours.toFixed(2)} s vs bare query ${bare.toFixed(2)} s = ${(ours / bare).toFixed(2)}× (goal ≤ 1.2×)`);
+      }
+      return {
+        unit: 'mart rows',
+        goal: 1 / 1.2,
+        ours: { label: 'etl marts: stage + INSERT … SELECT + data tests + RENAME, all four marts', count: rows, seconds: oursSeconds },
+        limit: { label: 'the same four SELECT … GROUP BY queries, rows fetched by a client', count: rows, seconds: bareSeconds },
+        notes,
+      };
+    } finally {
+      await dbs.drop();
+    }
+  },
+};

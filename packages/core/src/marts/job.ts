@@ -1,0 +1,132 @@
+/**
+ * `etl marts`: builds each mart into a stage table with one INSERT … SELECT, runs its data
+ * tests on the stage, and only then swaps it in with one atomic RENAME TABLE. A failing test
+ * drops the stage and leaves the previous mart in place.
+ */
+import { DataCheckError, UsageError } from '../errors.js';
+import { closest } from '../suggest.js';
+import { forEachConcurrently } from '../seed/job.js';
+import { MARTS, type MartDefinition } from './definitions.js';
+
+/** The MySQL warehouse as marts need it; connectors implements it. */
+export interface Warehouse {
+  readonly endpoint: string;
+  prepare(): Promise<void>;
+  /** Row count of a table, or null when it does not exist. */
+  rows(table: string): Promise<number | null>;
+  /** Creates `stage` with the mart's columns and grain, filled by the mart's SELECT; returns rows inserted. */
+  build(mart: MartDefinition, stage: string): Promise<number>;
+  /** Runs a test query (with `{{stage}}` filled in) and returns its number. */
+  check(sql: string, stage: string): Promise<number>;
+  /** Puts `stage` in place of `mart` atomically, dropping the previous version. */
+  swap(stage: string, mart: string): Promise<void>;
+  drop(table: string): Promise<void>;
+}
+
+export interface MartReport {
+  readonly mart: string;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly testsPassed: number;
+  readonly tests: readonly { readonly name: string; readonly failures: number }[];
+}
+
+export interface MartsReport {
+  readonly target: string;
+  readonly seconds: number;
+  readonly marts: readonly MartReport[];
+}
+
+export type MartsProgress =
+  | { readonly type: 'start'; readonly mart: string }
+  | { readonly type: 'testing'; readonly mart: string; readonly rows: number }
+  | { readonly type: 'done'; readonly report: MartReport };
+
+/** Parses `--only a,b`, naming unknown marts and listing the valid ones. */
+export function selectMarts(only: string | undefined, marts: readonly MartDefinition[] = MARTS): MartDefinition[] {
+  if (only === undefined || only.trim() === '') return [...marts];
+  const names = only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const known = marts.map((m) => m.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    const hints = unknown.map((n) => {
+      const s = closest(n, known);
+      return s === undefined ? `"${n}"` : `"${n}" (did you mean ${s}?)`;
+    });
+    throw new UsageError(`unknown mart ${hints.join(', ')}; marts are ${known.join(', ')}`);
+  }
+  // A selected mart brings the marts it depends on.
+  const wanted = new Set<string>();
+  const add = (name: string): void => {
+    if (wanted.has(name)) return;
+    wanted.add(name);
+    for (const d of marts.find((m) => m.name === name)?.dependsOn ?? []) add(d);
+  };
+  names.forEach(add);
+  return marts.filter((m) => wanted.has(m.name));
+}
+
+/** Marts in waves: each after the marts it depends on. */
+export function martWaves(marts: readonly MartDefinition[]): MartDefinition[][] {
+  const waves: MartDefinition[][] = [];
+  const done = new Set<string>();
+  let rest = [...marts];
+  const names = new Set(marts.map((m) => m.name));
+  while (rest.length > 0) {
+    const wave = rest.filter((m) => m.dependsOn.every((d) => done.has(d) || !names.has(d)));
+    if (wave.length === 0) throw new Error(`mart dependency cycle among ${rest.map((m) => m.name).join(', ')}`);
+    waves.push(wave);
+    wave.forEach((m) => done.add(m.name));
+    rest = rest.filter((m) => !done.has(m.name));
+  }
+  return waves;
+}
+
+export async function runMarts(
+  warehouse: Warehouse,
+  marts: readonly MartDefinition[],
+  run: { readonly now: () => number; readonly onProgress?: (event: MartsProgress) => void; readonly concurrency?: number },
+): Promise<MartsReport> {
+  const started = run.now();
+  const progress = run.onProgress ?? (() => {});
+  await warehouse.prepare();
+
+  const needed = [...new Set(marts.flatMap((m) => m.reads))];
+  const empty: string[] = [];
+  for (const table of needed) {
+    const n = await warehouse.rows(table);
+    if (n === null || n === 0) empty.push(`${table} (${n === null ? 'missing' : 'empty'})`);
+  }
+  if (empty.length > 0) {
+    throw new DataCheckError(`the MySQL replicas the marts read are not ready: ${empty.join(', ')}`, {
+      hint: 'Run `etl replicate` first (and `etl seed` before it if PostgreSQL is empty).',
+    });
+  }
+
+  const reports: MartReport[] = [];
+  const build = async (mart: MartDefinition): Promise<void> => {
+    const martStarted = run.now();
+    const stage = `${mart.name}__etl_stage`;
+    progress({ type: 'start', mart: mart.name });
+    const rows = await warehouse.build(mart, stage);
+    progress({ type: 'testing', mart: mart.name, rows });
+    const tests: { name: string; failures: number }[] = [];
+    for (const test of mart.tests) tests.push({ name: test.name, failures: await warehouse.check(test.sql, stage) });
+    const failed = tests.filter((t) => t.failures !== 0);
+    if (failed.length > 0) {
+      await warehouse.drop(stage);
+      throw new DataCheckError(
+        `mart ${mart.name} failed its data test${failed.length > 1 ? 's' : ''} ${failed.map((t) => `"${t.name}" (${t.failures})`).join(', ')}; the previous ${mart.name} is left in place`,
+        { hint: 'Check the replicas with `etl verify`, then rebuild with `etl marts`.' },
+      );
+    }
+    await warehouse.swap(stage, mart.name);
+    const report = { mart: mart.name, rows, seconds: (run.now() - martStarted) / 1000, testsPassed: tests.length, tests };
+    reports.push(report);
+    progress({ type: 'done', report });
+  };
+  for (const wave of martWaves(marts)) await forEachConcurrently(wave, run.concurrency ?? 1, build);
+  const order = new Map(marts.map((m, i) => [m.name, i]));
+  reports.sort((a, b) => (order.get(a.mart) ?? 0) - (order.get(b.mart) ?? 0));
+  return { target: warehouse.endpoint, seconds: (run.now() - started) / 1000, marts: reports };
+}
