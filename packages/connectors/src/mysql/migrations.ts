@@ -97,6 +97,7 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
          \`watermark\`     datetime(6) NOT NULL,
          \`masked\`        varchar(1000) NOT NULL DEFAULT '',
          \`rows_copied\`   bigint NOT NULL,
+         \`target_rows\`   bigint NOT NULL,
          \`replicated_at\` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
          PRIMARY KEY (\`table_name\`)
        ) ${TABLE_OPTIONS}`,

@@ -17,6 +17,7 @@ import {
   type DatabaseEndpoint,
   type ReplicaSpec,
   type ReplicaState,
+  type ReplicaStateUpdate,
   type ReplicaTarget,
   type TableName,
 } from '@etl/core';
@@ -65,7 +66,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   async state(table: TableName): Promise<ReplicaState | undefined> {
     return withMysql(this.db, async (c) => {
       const [rows] = await c.query<Rows>(
-        `SELECT mode, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, masked, rows_copied FROM etl_replication_state WHERE table_name = ?`,
+        `SELECT mode, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, masked, rows_copied, target_rows FROM etl_replication_state WHERE table_name = ?`,
         [table],
       );
       const row = rows[0];
@@ -76,74 +77,83 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
         watermark: String(row['watermark']),
         masked: String(row['masked']).split(',').filter((m) => m !== ''),
         rows: Number(row['rows_copied']),
+        targetRows: Number(row['target_rows']),
       };
     });
   }
 
   private async saveState(c: mysql.Connection, state: ReplicaState): Promise<void> {
     await c.query(
-      `INSERT INTO etl_replication_state (table_name, mode, watermark, masked, rows_copied, replicated_at)
-       VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6))
+      `INSERT INTO etl_replication_state (table_name, mode, watermark, masked, rows_copied, target_rows, replicated_at)
+       VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(6))
        ON DUPLICATE KEY UPDATE mode = VALUES(mode), watermark = VALUES(watermark), masked = VALUES(masked),
-         rows_copied = VALUES(rows_copied), replicated_at = VALUES(replicated_at)`,
-      [state.table, state.mode, state.watermark, state.masked.join(','), state.rows],
+         rows_copied = VALUES(rows_copied), target_rows = VALUES(target_rows), replicated_at = VALUES(replicated_at)`,
+      [state.table, state.mode, state.watermark, state.masked.join(','), state.rows, state.targetRows],
     );
   }
 
-  async replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void> {
+  async replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number> {
     const table = q(spec.table);
     const stage = q(`${spec.table}__etl_stage`);
     const old = q(`${spec.table}__etl_old`);
-    await this.session(async (c) => {
+    return this.session(async (c) => {
       // Leftovers of a run killed midway are dropped; the live table was never touched.
       await c.query(`DROP TABLE IF EXISTS ${stage}`);
       await c.query(`DROP TABLE IF EXISTS ${old}`);
       await c.query(`CREATE TABLE ${stage} LIKE ${table}`);
-      await this.load(c, `${spec.table}__etl_stage`, spec, rows);
+      const loaded = await this.load(c, `${spec.table}__etl_stage`, spec, rows);
       // One atomic statement: readers see the old table or the new one, never neither.
       await c.query(`RENAME TABLE ${table} TO ${old}, ${stage} TO ${table}`);
       await c.query(`DROP TABLE ${old}`);
-      await this.saveState(c, state());
+      await this.saveState(c, { ...state(), targetRows: loaded });
+      return loaded;
     });
   }
 
-  async upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void> {
+  async upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number> {
     const delta = q(`${spec.table}__etl_delta`);
     const columns = spec.columns.map((col) => q(col.name)).join(', ');
-    await this.session(async (c) => {
+    return this.session(async (c) => {
       await c.query(`DROP TEMPORARY TABLE IF EXISTS ${delta}`);
       await c.query(`CREATE TEMPORARY TABLE ${delta} LIKE ${q(spec.table)}`);
-      await this.load(c, `${spec.table}__etl_delta`, spec, rows);
+      const changed = await this.load(c, `${spec.table}__etl_delta`, spec, rows);
       await c.query('START TRANSACTION');
       try {
+        const [kept] = await c.query<Rows>(`SELECT target_rows FROM etl_replication_state WHERE table_name = ? FOR UPDATE`, [spec.table]);
         // REPLACE works alike on MySQL 8.4 and MariaDB 10.11; replicas have no foreign keys.
-        await c.query(`REPLACE INTO ${q(spec.table)} (${columns}) SELECT ${columns} FROM ${delta}`);
-        await this.saveState(c, state());
+        // It reports 1 per row inserted and 2 per row replaced (deleted, then inserted).
+        const [replaced] = await c.query<mysql.ResultSetHeader>(`REPLACE INTO ${q(spec.table)} (${columns}) SELECT ${columns} FROM ${delta}`);
+        const inserted = 2 * changed - replaced.affectedRows;
+        const targetRows = Number(kept[0]?.['target_rows'] ?? 0) + inserted;
+        await this.saveState(c, { ...state(), targetRows });
         await c.query('COMMIT');
+        await c.query(`DROP TEMPORARY TABLE ${delta}`);
+        return targetRows;
       } catch (error) {
         await c.query('ROLLBACK').catch(() => {});
         throw error;
       }
-      await c.query(`DROP TEMPORARY TABLE ${delta}`);
     });
   }
 
-  private async load(c: mysql.Connection, into: string, spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>): Promise<void> {
+  /** Loads the rows into `into`; returns how many went in. */
+  private async load(c: mysql.Connection, into: string, spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>): Promise<number> {
     const columns = spec.columns.map((col) => q(col.name)).join(', ');
     if (this.fastPath) {
-      await c.query({
+      const [result] = await c.query<mysql.ResultSetHeader>({
         sql: `LOAD DATA LOCAL INFILE 'etl-stream' INTO TABLE ${q(into)} ${LOAD_OPTIONS} (${columns})`,
         // mysql2 writes what the stream gives it as Buffers.
         infileStreamFactory: () => Readable.from(asBuffers(rows)),
       });
-      return;
+      return result.affectedRows;
     }
     // Fallback: multi-row INSERTs, each under max_allowed_packet.
     const head = `INSERT INTO ${q(into)} (${columns}) VALUES `;
     let sql = '';
     let carry = '';
+    let inserted = 0;
     const flush = async (): Promise<void> => {
-      if (sql !== '') await c.query(sql);
+      if (sql !== '') inserted += (await c.query<mysql.ResultSetHeader>(sql))[0].affectedRows;
       sql = '';
     };
     const addLine = async (line: string): Promise<void> => {
@@ -165,6 +175,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     carry += decoder.end();
     if (carry !== '') await addLine(carry);
     await flush();
+    return inserted;
   }
 
   async count(table: TableName): Promise<number> {
@@ -207,6 +218,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     const columns = `(${spec.primaryKey.map(q).join(', ')})`;
     let deleted = 0;
     await this.session(async (c) => {
+      await c.query('START TRANSACTION');
       for (let i = 0; i < keys.length; i += 500) {
         const batch = keys.slice(i, i + 500);
         const [result] = await c.query<mysql.ResultSetHeader>(
@@ -215,6 +227,8 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
         );
         deleted += result.affectedRows;
       }
+      await c.query('UPDATE etl_replication_state SET target_rows = target_rows - ? WHERE table_name = ?', [deleted, spec.table]);
+      await c.query('COMMIT');
     });
     return deleted;
   }

@@ -20,8 +20,14 @@ export interface ReplicaState {
   /** UTC 'YYYY-MM-DD HH:MM:SS.ffffff': the next incremental run reads rows updated at or after it. */
   readonly watermark: string;
   readonly masked: readonly string[];
+  /** Rows copied by the run that wrote this state. */
   readonly rows: number;
+  /** Rows the target table holds, kept up to date by every load and delete (no COUNT(*) needed). */
+  readonly targetRows: number;
 }
+
+/** What a run knows when it saves its state; the target adds the row count it keeps. */
+export type ReplicaStateUpdate = Omit<ReplicaState, 'targetRows'>;
 
 /** Rows of one table read from the source, as COPY text, with the watermark for next time. */
 export interface ReplicaSource {
@@ -41,13 +47,13 @@ export interface ReplicaTarget {
   readonly endpoint: string;
   prepare(): Promise<void>;
   state(table: TableName): Promise<ReplicaState | undefined>;
-  /** Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. */
-  replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void>;
-  /** Upserts the rows and saves the state in one transaction. */
-  upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaState): Promise<void>;
-  count(table: TableName): Promise<number>;
+  /** Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. Returns the table's rows. */
+  replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number>;
+  /** Upserts the rows and saves the state in one transaction. Returns the table's rows. */
+  upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number>;
   bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
   keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>>;
+  /** Deletes the rows with these keys and lowers the kept row count in the same transaction. */
   deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number>;
   /** A one-line notice when the fast path is not available (for example local_infile off). */
   readonly notices: readonly string[];
@@ -105,10 +111,9 @@ async function* converted(chunks: AsyncIterable<Buffer>, converter: CopyToLoadDa
 }
 
 /** Deletes from the target the rows whose keys the source no longer has. */
-async function deleteGone(source: ReplicaSource, target: ReplicaTarget, spec: ReplicaSpec): Promise<number> {
-  const [sourceCount, targetCount] = await Promise.all([source.count(spec.table), target.count(spec.table)]);
+async function deleteGone(source: ReplicaSource, target: ReplicaTarget, spec: ReplicaSpec, targetCount: number): Promise<number> {
   // After the upsert the target holds every source row: equal counts mean nothing to delete.
-  if (sourceCount === targetCount) return 0;
+  if ((await source.count(spec.table)) === targetCount) return 0;
   const [sourceBuckets, targetBuckets] = await Promise.all([source.bucketCounts(spec), target.bucketCounts(spec)]);
   let deleted = 0;
   for (const [bucket, count] of targetBuckets) {
@@ -159,21 +164,21 @@ export async function runReplicate(
       progress({ type: 'rows', table, rows: converter.rows, rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0 });
     };
     let watermark = '';
-    const state = (): ReplicaState => ({ table, mode, watermark, masked: spec.masked, rows: converter.rows });
+    const state = (): ReplicaStateUpdate => ({ table, mode, watermark, masked: spec.masked, rows: converter.rows });
     const since = mode === 'incremental' ? (previous?.watermark ?? null) : null;
-    await source.read(spec, since, async (chunks, snapshotWatermark) => {
+    const loadedRows = await source.read(spec, since, async (chunks, snapshotWatermark) => {
       watermark = snapshotWatermark;
       const rows = converted(chunks, converter, tick);
       return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
     });
-    const deleted = mode === 'incremental' && options.deletes ? await deleteGone(source, target, spec) : 0;
+    const deleted = mode === 'incremental' && options.deletes ? await deleteGone(source, target, spec, loadedRows) : 0;
     const seconds = (run.now() - tableStarted) / 1000;
     const report: ReplicateTableReport = {
       table,
       mode,
       rows: converter.rows,
       deleted,
-      targetRows: await target.count(table),
+      targetRows: loadedRows - deleted,
       seconds,
       rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0,
       watermark,
