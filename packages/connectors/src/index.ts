@@ -18,3 +18,5 @@ export { PostgresSeedStore } from './postgres/seed-store.js';
 export { PostgresReplicaSource } from './postgres/replica-source.js';
 export { MysqlReplicaTarget, type MysqlTargetOptions } from './mysql/replica-target.js';
 export { MysqlWarehouse } from './mysql/warehouse.js';
+export { KafkaEventSink, KafkaEventSource } from './kafka/events.js';
+export { PostgresEventStore } from './postgres/event-store.js';

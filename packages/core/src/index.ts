@@ -21,3 +21,7 @@ export * from './replicate/job.js';
 export * from './replicate/verify.js';
 export * from './marts/definitions.js';
 export * from './marts/job.js';
+export * from './events/schema.js';
+export * from './events/generator.js';
+export * from './events/stream.js';
+export * from './events/produce.js';

@@ -1,0 +1,90 @@
+import { Flags } from '@oclif/core';
+import { KafkaEventSource, PostgresEventStore } from '@etl/connectors';
+import { runStream, type StreamReport } from '@etl/core';
+import { EtlCommand } from '../../base-command.js';
+import { onStopSignal } from '../../signals.js';
+import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
+import { runWithProgress } from '../../ui/progress.js';
+
+const fmt = (n: number | string): string => Number(n).toLocaleString('en-US');
+
+export function renderPartitions(report: Pick<StreamReport, 'partitions'>, interactive: boolean): string {
+  return renderTable(
+    ['partition', 'end offset', 'stored offset', 'lag'],
+    report.partitions.map((p) => [p.partition, fmt(p.endOffset), p.storedOffset === null ? '-' : fmt(p.storedOffset), fmt(p.lag)]),
+    interactive,
+  );
+}
+
+export default class Stream extends EtlCommand<typeof Stream, StreamReport> {
+  static override summary = 'Load user-activity events from Kafka into PostgreSQL, exactly once.';
+  static override description = `Consumes the topic in consumer group --group. Each record is validated: valid events go to
+kafka_events, anything else (not JSON, not an object, a missing or wrongly typed field, an unknown
+event_type, a bad UUID, timestamp or IP address, an empty value) goes to kafka_events_dlq with its
+Kafka coordinates, key, raw value and the reason. Bad records never stop the stream.
+
+Exactly once: each Kafka batch is written in one PostgreSQL transaction together with the next
+offset of its partition (etl_stream_offsets), and on every partition assignment the consumer
+resumes at the stored offset. The keys (topic, partition, offset) and event_id make replays
+harmless; an event re-sent by a producer (same event_id) is stored once.
+
+By default it drains: it reads up to the end offsets that existed when it started, then exits 0.
+--follow keeps going until Ctrl-C or SIGTERM, then finishes the batch in hand and exits 0.
+Several processes in one group share the partitions.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --follow',
+    '<%= config.bin %> <%= command.id %> status',
+  ];
+
+  static override flags = {
+    group: Flags.string({ description: 'Consumer group.', default: 'etl-stream', env: 'ETL_STREAM_GROUP' }),
+    follow: Flags.boolean({ description: 'Keep consuming until interrupted.' }),
+  };
+
+  protected async execute(): Promise<StreamReport> {
+    const config = this.loadConfig();
+    const store = new PostgresEventStore(config.pg);
+    const source = new KafkaEventSource({ brokers: config.kafka.brokers, retries: 3, log: this.debugLog });
+    const release = onStopSignal(() => void source.stop());
+    const ctx: { report?: StreamReport } = {};
+    try {
+      await runWithProgress(
+        [
+          {
+            title: `Streaming ${config.topic} (group ${this.flags.group}) into PostgreSQL${this.flags.follow ? ', following' : ''}`,
+            run: async (c, report) => {
+              c.report = await runStream(source, store, { topic: config.topic, group: this.flags.group, follow: this.flags.follow }, {
+                now: () => performance.now(),
+                onProgress: (p) => report(`${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`),
+              });
+            },
+          },
+        ],
+        ctx,
+        { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
+      );
+    } finally {
+      release();
+      await source.stop();
+      await store.close();
+    }
+    if (ctx.report === undefined) throw new Error('stream finished without a report');
+    return ctx.report;
+  }
+
+  protected render(r: StreamReport): void {
+    const interactive = isInteractive(this.streams.stdout);
+    writeLine(
+      this.streams.stdout,
+      renderTable(
+        ['topic', 'group', 'records', 'stored', 'dead letters', 'duplicates', 'seconds', 'events/s'],
+        [[r.topic, r.group, fmt(r.records), fmt(r.inserted), fmt(r.deadLettered), fmt(r.duplicates), r.seconds.toFixed(2), fmt(Math.round(r.eventsPerSecond))]],
+        interactive,
+      ),
+    );
+    writeLine(this.streams.stdout);
+    writeLine(this.streams.stdout, renderPartitions(r, interactive));
+  }
+}

@@ -1,0 +1,36 @@
+import { Flags } from '@oclif/core';
+import { KafkaEventSource, PostgresEventStore } from '@etl/connectors';
+import { partitionStatus, type PartitionStatus } from '@etl/core';
+import { EtlCommand } from '../../base-command.js';
+import { isInteractive, writeLine } from '../../ui/output.js';
+import { renderPartitions } from './index.js';
+
+export interface StreamStatus {
+  readonly topic: string;
+  readonly group: string;
+  readonly lag: string;
+  readonly partitions: readonly PartitionStatus[];
+}
+
+export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusCommand, StreamStatus> {
+  static override summary = 'Per partition: the end offset, the offset stored in PostgreSQL, and the lag.';
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --group etl-stream --json'];
+  static override flags = {
+    group: Flags.string({ description: 'Consumer group.', default: 'etl-stream', env: 'ETL_STREAM_GROUP' }),
+  };
+
+  protected async execute(): Promise<StreamStatus> {
+    const config = this.loadConfig();
+    const store = new PostgresEventStore(config.pg);
+    const source = new KafkaEventSource({ brokers: config.kafka.brokers, retries: 2, log: this.debugLog });
+    await store.prepare();
+    const [ends, stored] = await Promise.all([source.endOffsets(config.topic), store.offsets(this.flags.group, config.topic)]);
+    const partitions = partitionStatus(ends, stored);
+    return { topic: config.topic, group: this.flags.group, lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(), partitions };
+  }
+
+  protected render(s: StreamStatus): void {
+    writeLine(this.streams.stdout, renderPartitions(s, isInteractive(this.streams.stdout)));
+    writeLine(this.streams.stdout, `Topic ${s.topic}, group ${s.group}: total lag ${Number(s.lag).toLocaleString('en-US')}.`);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * PostgreSQL for `etl stream` and `etl produce`: a batch of events, its dead letters and the
+ * partition's next offset in one transaction; replays and re-sent events are absorbed by the
+ * keys ((topic, partition, offset) and event_id).
+ */
+import type { CatalogSource, DatabaseEndpoint, DeadLetterRow, EventRow, EventStore } from '@etl/core';
+import type pg from 'pg';
+import { connectPostgres, withPostgres } from './client.js';
+import { pgError, sqlState } from './errors.js';
+import { migratePostgres } from './schema-target.js';
+
+const INSERT_EVENTS = `INSERT INTO kafka_events
+  (topic, partition, "offset", event_id, event_type, user_id, occurred_at, page_url, ip_address, product_id, payload)
+  SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::uuid[], $5::text[], $6::int[], $7::timestamptz[], $8::text[], $9::inet[], $10::int[], $11::jsonb[])
+  ON CONFLICT DO NOTHING`;
+
+const INSERT_DEAD = `INSERT INTO kafka_events_dlq (topic, partition, "offset", key, value, reason)
+  SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[], $5::bytea[], $6::text[])
+  ON CONFLICT DO NOTHING`;
+
+const SAVE_OFFSET = `INSERT INTO etl_stream_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (group_id, topic, partition) DO UPDATE
+    SET next_offset = GREATEST(etl_stream_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`;
+
+const eventColumns = (rows: readonly EventRow[]): unknown[] => [
+  rows.map((r) => r.topic),
+  rows.map((r) => r.partition),
+  rows.map((r) => r.offset),
+  rows.map((r) => r.event.eventId),
+  rows.map((r) => r.event.eventType),
+  rows.map((r) => r.event.userId),
+  rows.map((r) => r.event.occurredAt),
+  rows.map((r) => r.event.pageUrl),
+  rows.map((r) => r.event.ipAddress),
+  rows.map((r) => r.event.productId),
+  rows.map((r) => r.event.json),
+];
+
+const deadColumns = (rows: readonly DeadLetterRow[]): unknown[] => [
+  rows.map((r) => r.topic),
+  rows.map((r) => r.partition),
+  rows.map((r) => r.offset),
+  rows.map((r) => r.key),
+  rows.map((r) => r.value),
+  rows.map((r) => r.reason),
+];
+
+export class PostgresEventStore implements EventStore, CatalogSource {
+  readonly endpoint: string;
+  private client: pg.Client | undefined;
+
+  constructor(private readonly db: DatabaseEndpoint) {
+    this.endpoint = db.display;
+  }
+
+  async prepare(): Promise<void> {
+    await migratePostgres(this.db);
+  }
+
+  private async connection(): Promise<pg.Client> {
+    this.client ??= await connectPostgres(this.db);
+    return this.client;
+  }
+
+  async offsets(group: string, topic: string): Promise<Map<number, string>> {
+    return withPostgres(this.db, async (c) => {
+      const r = await c.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset FROM etl_stream_offsets WHERE group_id = $1 AND topic = $2',
+        [group, topic],
+      );
+      return new Map(r.rows.map((row) => [row.partition, row.next_offset]));
+    });
+  }
+
+  async write(
+    group: string,
+    topic: string,
+    partition: number,
+    events: readonly EventRow[],
+    deadLetters: readonly DeadLetterRow[],
+    nextOffset: string,
+  ): Promise<{ inserted: number; deadLettered: number }> {
+    const c = await this.connection();
+    try {
+      await c.query('BEGIN');
+      let inserted = 0;
+      const dead = [...deadLetters];
+      if (events.length > 0) {
+        await c.query('SAVEPOINT batch');
+        try {
+          inserted = (await c.query(INSERT_EVENTS, eventColumns(events))).rowCount ?? 0;
+        } catch (error) {
+          // A value PostgreSQL refuses (class 22: data exception) must not stop the stream:
+          // retry row by row and send the refused rows to the dead-letter table.
+          if (!sqlState(error)?.startsWith('22')) throw error;
+          await c.query('ROLLBACK TO SAVEPOINT batch');
+          for (const row of events) {
+            await c.query('SAVEPOINT one');
+            try {
+              inserted += (await c.query(INSERT_EVENTS, eventColumns([row]))).rowCount ?? 0;
+            } catch (rowError) {
+              if (!sqlState(rowError)?.startsWith('22')) throw rowError;
+              await c.query('ROLLBACK TO SAVEPOINT one');
+              dead.push({ topic: row.topic, partition: row.partition, offset: row.offset, key: null, value: Buffer.from(row.event.json), reason: `refused by PostgreSQL: ${(rowError as Error).message}`.slice(0, 500) });
+            }
+          }
+        }
+      }
+      const deadLettered = dead.length > 0 ? ((await c.query(INSERT_DEAD, deadColumns(dead))).rowCount ?? 0) : 0;
+      await c.query(SAVE_OFFSET, [group, topic, partition, nextOffset]);
+      await c.query('COMMIT');
+      return { inserted, deadLettered };
+    } catch (error) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw pgError(error, this.db);
+    }
+  }
+
+  async ids(): Promise<{ userIds: number[]; productIds: number[] }> {
+    return withPostgres(this.db, async (c) => {
+      const users = await c.query<{ user_id: number }>('SELECT user_id FROM users ORDER BY user_id');
+      const products = await c.query<{ product_id: number }>('SELECT product_id FROM products ORDER BY product_id');
+      return { userIds: users.rows.map((r) => r.user_id), productIds: products.rows.map((r) => r.product_id) };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client?.end().catch(() => {});
+    this.client = undefined;
+  }
+}

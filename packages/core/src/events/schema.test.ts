@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { SessionGenerator, streamUuid } from './generator.js';
+import { isIPv6, validateEvent } from './schema.js';
+
+const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
+const good = {
+  event_id: '3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c',
+  event_type: 'add_to_cart',
+  user_id: 42,
+  timestamp: '2025-03-01T12:34:56.789+02:00',
+  page_url: 'https://shop.example/products/7',
+  ip_address: '203.0.113.9',
+  product_id: 7,
+};
+
+describe('validateEvent', () => {
+  it('accepts a valid event, normalising the time to UTC and keeping extra fields', () => {
+    const v = validateEvent(enc({ ...good, campaign: 'spring' }));
+    expect(v.ok).toBe(true);
+    if (!v.ok) return;
+    expect(v.event).toMatchObject({ eventType: 'add_to_cart', userId: 42, productId: 7, occurredAt: '2025-03-01T10:34:56.789Z' });
+    expect(v.event.payload['campaign']).toBe('spring');
+  });
+  it('accepts events without a product when none is needed, and IPv6 addresses', () => {
+    const v = validateEvent(enc({ ...good, event_type: 'login', product_id: undefined, ip_address: '2001:db8::1' }));
+    expect(v.ok).toBe(true);
+  });
+  const cases: [string, Uint8Array | null, RegExp][] = [
+    ['empty value', null, /empty value/],
+    ['empty bytes', new Uint8Array(), /empty value/],
+    ['not JSON', enc('{"event_id": '), /not JSON/],
+    ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x7b]), /not UTF-8/],
+    ['an array', enc([1, 2]), /not a JSON object \(got an array\)/],
+    ['a number', enc('17'), /not a JSON object \(got number\)/],
+    ['missing fields', enc({ event_type: 'login' }), /missing fields event_id, user_id, timestamp, page_url, ip_address/],
+    ['bad uuid', enc({ ...good, event_id: 'not-a-uuid' }), /event_id is not a UUID/],
+    ['unknown type', enc({ ...good, event_type: 'teleport' }), /unknown event_type "teleport"/],
+    ['wrong type', enc({ ...good, user_id: '42' }), /user_id is not a positive integer/],
+    ['negative user', enc({ ...good, user_id: -1 }), /user_id/],
+    ['no time zone', enc({ ...good, timestamp: '2025-03-01T12:34:56' }), /timestamp/],
+    ['not a date', enc({ ...good, timestamp: 'yesterday' }), /timestamp/],
+    ['bad ip', enc({ ...good, ip_address: '300.1.2.3' }), /ip_address/],
+    ['cart without product', enc({ ...good, product_id: undefined }), /product_id is required for add_to_cart/],
+    ['bad product', enc({ ...good, event_type: 'click', product_id: 1.5 }), /product_id is not a positive integer/],
+    ['a NUL PostgreSQL cannot store', enc({ ...good, page_url: 'a\u0000b' }), /NUL character/],
+    ['a lone surrogate', enc('{"x": "\\ud800"}'), /lone surrogate/],
+  ];
+  for (const [name, value, reason] of cases) {
+    it(`rejects ${name}`, () => {
+      const v = validateEvent(value);
+      expect(v.ok).toBe(false);
+      if (!v.ok) expect(v.reason).toMatch(reason);
+    });
+  }
+});
+
+describe('isIPv6', () => {
+  it('knows valid and invalid forms', () => {
+    for (const ok of ['::1', '2001:db8::1', 'fe80::1:2:3:4', '1:2:3:4:5:6:7:8', '::ffff:192.0.2.1', '::']) expect(isIPv6(ok), ok).toBe(true);
+    for (const bad of ['1:2:3:4:5:6:7:8:9', '2001:db8:::1', '12345::', 'g::1', '1:2:3:4:5:6:7', ':']) expect(isIPv6(bad), bad).toBe(false);
+  });
+});
+
+describe('SessionGenerator', () => {
+  const gen = new SessionGenerator(7, [1, 2, 3, 4, 5], [10, 11, 12]);
+  it('makes valid, believable sessions of existing users and products', () => {
+    for (let s = 0; s < 300; s++) {
+      const events = gen.session(s, Date.UTC(2025, 0, 1));
+      expect(events[0]?.event_type).toBe('login');
+      for (const e of events) {
+        const v = validateEvent(enc(e));
+        expect(v.ok, JSON.stringify(e)).toBe(true);
+        expect([1, 2, 3, 4, 5]).toContain(e.user_id);
+        if (e.product_id !== undefined) expect([10, 11, 12]).toContain(e.product_id);
+      }
+      expect(new Set(events.map((e) => e.user_id)).size).toBe(1);
+    }
+  });
+  it('is deterministic in who and what, with fresh event ids unless told otherwise', () => {
+    const strip = (events: { event_id: string }[]) => events.map(({ event_id: _, ...rest }) => rest);
+    const a = new SessionGenerator(7, [1, 2, 3], [10]).session(5, 0);
+    const b = new SessionGenerator(7, [1, 2, 3], [10]).session(5, 0);
+    expect(strip(a)).toEqual(strip(b));
+    expect(a[0]?.event_id).not.toBe(b[0]?.event_id);
+    const c = new SessionGenerator(7, [1, 2, 3], [10], streamUuid).session(5, 0);
+    expect(c).toEqual(new SessionGenerator(7, [1, 2, 3], [10], streamUuid).session(5, 0));
+    const ids = Array.from({ length: 500 }, (_, s) => gen.session(s, 0).map((e) => e.event_id)).flat();
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+  it('produces every kind of event across sessions', () => {
+    const types = new Set(Array.from({ length: 500 }, (_, s) => gen.session(s, 0).map((e) => e.event_type)).flat());
+    expect([...types].sort()).toEqual(['add_to_cart', 'click', 'login', 'logout', 'page_view', 'purchase']);
+  });
+});
