@@ -12,9 +12,10 @@ import { pgCopy } from './cases/pg-copy.js';
 import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
 import { seed } from './cases/seed.js';
+import { stream } from './cases/stream.js';
 
 /** Every case, in the order they run. Later issues add theirs here. */
-export const CASES: readonly BenchCase[] = [seed, replicate, marts, pgCopy];
+export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, pgCopy];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -56,7 +56,7 @@ export async function runProduce(sink: EventSink, catalog: CatalogSource, option
   const { userIds, productIds } = await catalog.ids();
   const topicCreated = await sink.ensureTopic(options.topic, options.partitions);
   const generator = new SessionGenerator(options.seed, userIds, productIds);
-  const batchSize = Math.max(1, Math.min(options.batchSize ?? 2000, options.rate ?? Infinity));
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? 5000, options.rate ?? Infinity));
   const started = run.now();
   const limit = options.follow ? Infinity : (options.count ?? 0);
   let sent = 0;
