@@ -122,7 +122,8 @@ export class KafkaEventSource implements EventSource {
       await consumer.run({
         autoCommit: true,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        // Batches of different partitions overlap: one is validated while another is stored.
+        partitionsConsumedConcurrently: 3,
         eachBatch: async (payload) => {
           const { batch } = payload;
           if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;

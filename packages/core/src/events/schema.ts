@@ -75,13 +75,15 @@ export function isIPv6(text: string): boolean {
 
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_INT;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Checks one record value. Never throws: a bad record is a reason, not an error. */
 export function validateEvent(value: Uint8Array | null): Validation {
   if (value === null || value.length === 0) return { ok: false, reason: 'empty value' };
   let parsed: unknown;
   let json: string;
   try {
-    json = new TextDecoder('utf-8', { fatal: true }).decode(value);
+    json = UTF8.decode(value);
     parsed = JSON.parse(json);
   } catch (error) {
     return { ok: false, reason: error instanceof SyntaxError ? `not JSON: ${error.message}` : 'not UTF-8 text' };
@@ -90,7 +92,8 @@ export function validateEvent(value: Uint8Array | null): Validation {
     return { ok: false, reason: `not a JSON object (got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
   }
   const e = parsed as Record<string, unknown>;
-  if (hasUnstorableText(e)) return { ok: false, reason: 'contains a NUL character or a lone surrogate, which PostgreSQL cannot store' };
+  // JSON can only carry a NUL or a lone surrogate as a \u escape (strict UTF-8 rules out the rest).
+  if (json.includes('\\u') && hasUnstorableText(e)) return { ok: false, reason: 'contains a NUL character or a lone surrogate, which PostgreSQL cannot store' };
   const missing = ['event_id', 'event_type', 'user_id', 'timestamp', 'page_url', 'ip_address'].filter((k) => e[k] === undefined || e[k] === null);
   if (missing.length > 0) return { ok: false, reason: `missing field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` };
   if (typeof e['event_id'] !== 'string' || !UUID.test(e['event_id'])) return { ok: false, reason: 'event_id is not a UUID' };
