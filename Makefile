@@ -8,7 +8,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify marts produce stream clean
+.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify marts produce stream pipeline runs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -42,14 +42,8 @@ else
 	infra/local/down
 endif
 
-demo: build up ## Install, build, start the services and run the platform end to end
-	$(ETL) init
-	$(ETL) seed
-	$(ETL) produce --count 5000
-	$(ETL) stream
-	$(ETL) replicate
-	$(ETL) verify
-	$(ETL) marts
+demo: build up ## Install, build, start the services and run the whole pipeline end to end
+	$(ETL) pipeline $(ARGS)
 	$(ETL) marts show product_sales_analytics --limit 5
 	$(ETL) doctor
 
@@ -88,6 +82,12 @@ produce: build ## etl produce (ARGS="--count 100000" or "--follow --rate 50")
 
 stream: build ## etl stream (ARGS="--follow")
 	$(ETL) stream $(ARGS)
+
+pipeline: build ## etl pipeline (ARGS="--every 15m --wait")
+	$(ETL) pipeline $(ARGS)
+
+runs: build ## etl runs
+	$(ETL) runs $(ARGS)
 
 clean: ## Remove build output (not the databases)
 	rm -rf packages/*/dist .turbo packages/*/.turbo

@@ -20,3 +20,4 @@ export { MysqlReplicaTarget, type MysqlTargetOptions } from './mysql/replica-tar
 export { MysqlWarehouse } from './mysql/warehouse.js';
 export { KafkaEventSink, KafkaEventSource } from './kafka/events.js';
 export { PostgresEventStore } from './postgres/event-store.js';
+export { PostgresRunStore, type RunSummary, type RunDetail } from './postgres/run-store.js';

@@ -10,11 +10,13 @@ export const ExitCode = {
   usage: 2,
   unreachable: 3,
   dataCheck: 4,
+  /** Another pipeline holds the lock (EX_TEMPFAIL: try again later). */
+  busy: 75,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export type ErrorKind = 'bug' | 'usage' | 'unreachable' | 'data-check' | 'interrupted';
+export type ErrorKind = 'bug' | 'usage' | 'unreachable' | 'data-check' | 'busy' | 'interrupted';
 
 export interface EtlErrorOptions {
   /** What the user should do next, one sentence. */
@@ -78,6 +80,12 @@ export class ServiceUnreachableError extends EtlError {
 export class DataCheckError extends EtlError {
   readonly kind = 'data-check';
   readonly exitCode = ExitCode.dataCheck;
+}
+
+/** Another run holds a lock this one needs. Exit 75. */
+export class BusyError extends EtlError {
+  readonly kind = 'busy';
+  readonly exitCode = ExitCode.busy;
 }
 
 /** The user interrupted the run (SIGINT/SIGTERM). Exit 130. */

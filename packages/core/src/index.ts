@@ -25,3 +25,6 @@ export * from './events/schema.js';
 export * from './events/generator.js';
 export * from './events/stream.js';
 export * from './events/produce.js';
+export * from './pipeline/graph.js';
+export * from './pipeline/run.js';
+export * from './pipeline/schedule.js';

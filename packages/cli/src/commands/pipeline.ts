@@ -1,0 +1,190 @@
+import { writeFileSync } from 'node:fs';
+import { Flags } from '@oclif/core';
+import { PostgresRunStore, migratePostgres } from '@etl/connectors';
+import {
+  BusyError,
+  PipelineFailed,
+  flagProblemsError,
+  parseCron,
+  parseEvery,
+  parseSeedOptions,
+  runPipeline,
+  selectTasks,
+  type RunReport,
+  type TaskSpec,
+} from '@etl/core';
+import { EtlCommand } from '../base-command.js';
+import { pipelineWork } from '../pipeline-tasks.js';
+import { onStopSignal } from '../signals.js';
+import { isInteractive, renderTable, writeLine } from '../ui/output.js';
+import { withStages } from '../ui/progress.js';
+
+export default class Pipeline extends EtlCommand<typeof Pipeline, RunReport | RunReport[]> {
+  static override summary = 'Run the whole flow as one task graph, with retries, history, a lock and schedules.';
+  static override description = `Tasks: init → seed → replicate → marts → verify, and seed → produce → stream → replicate-events
+(kafka_events) → verify. Independent tasks run at once; dependents wait. A transient failure
+(connection refused or reset, deadlock, lock timeout, broker not available) is retried --retries
+times with exponential backoff; a failed data check or bad input is not. A failed task marks its
+dependents skipped; independent tasks still run.
+
+Every run and its tasks are recorded in PostgreSQL (see \`etl runs\`). A PostgreSQL advisory lock
+is held for the run: a second pipeline, on this machine or another, waits for it (--wait) or exits
+75 at once. --report writes a run report in the spirit of dbt's run_results.json.
+
+--every 15m or --cron "*/15 * * * *" keeps running and starts the pipeline on that schedule,
+never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --orders 100000 --events 50000 --report run.json',
+    '<%= config.bin %> <%= command.id %> --from replicate',
+    '<%= config.bin %> <%= command.id %> --skip produce,stream,replicate-events',
+    '<%= config.bin %> <%= command.id %> --every 15m --wait',
+  ];
+
+  static override flags = {
+    only: Flags.string({ description: 'Run only these tasks (comma-separated).', helpValue: '<a,b>' }),
+    skip: Flags.string({ description: 'Leave these tasks out.', helpValue: '<a,b>' }),
+    from: Flags.string({ description: 'Run this task and everything after it.', helpValue: '<task>' }),
+    retries: Flags.integer({ description: 'Retries of a task after a transient failure.', default: 2, min: 0, max: 10 }),
+    backoff: Flags.integer({ description: 'First retry delay in ms (doubles each time).', default: 1000, min: 0, hidden: true }),
+    wait: Flags.boolean({ description: 'Wait for a pipeline already running instead of exiting 75.' }),
+    report: Flags.string({ description: 'Write a run report (JSON) to this file.', helpValue: '<path.json>' }),
+    every: Flags.string({ description: 'Run on an interval (30s, 15m, 2h, 1d) until interrupted.', exclusive: ['cron'] }),
+    cron: Flags.string({ description: 'Run on a cron schedule (5 fields, UTC) until interrupted.' }),
+    users: Flags.string({ description: 'etl seed --users.', default: '1000' }),
+    products: Flags.string({ description: 'etl seed --products.', default: '200' }),
+    orders: Flags.string({ description: 'etl seed --orders.', default: '10000' }),
+    seed: Flags.string({ description: 'etl seed --seed (and produce --seed).', default: '42' }),
+    events: Flags.integer({ description: 'etl produce --count.', default: 1000, min: 1 }),
+    group: Flags.string({ description: 'etl stream --group.', default: 'etl-stream', env: 'ETL_STREAM_GROUP' }),
+  };
+
+  protected async execute(): Promise<RunReport | RunReport[]> {
+    const tasks = selectTasks({ only: this.flags.only, skip: this.flags.skip, from: this.flags.from });
+    const { options: seed, problems } = parseSeedOptions({ users: this.flags.users, products: this.flags.products, orders: this.flags.orders, seed: this.flags.seed });
+    if (seed === undefined) throw flagProblemsError(problems);
+    const interval = this.flags.every === undefined ? undefined : parseEvery(this.flags.every);
+    const cron = this.flags.cron === undefined ? undefined : parseCron(this.flags.cron);
+    const config = this.loadConfig();
+    await migratePostgres(config.pg); // the history tables must exist before the first task
+    const store = new PostgresRunStore(config.pg);
+    const work = pipelineWork({ config, seed, events: this.flags.events, group: this.flags.group, log: this.debugLog });
+    const once = () => this.runOnce(tasks, work, store, this.flags.wait || interval !== undefined || cron !== undefined);
+
+    if (interval === undefined && cron === undefined) return once();
+
+    // On a schedule: one run at a time, until SIGINT/SIGTERM.
+    let stop = false;
+    let wake: (() => void) | undefined;
+    const release = onStopSignal(() => {
+      stop = true;
+      wake?.();
+    });
+    const reports: RunReport[] = [];
+    try {
+      let next = Date.now();
+      while (!stop) {
+        const wait = next - Date.now();
+        if (wait > 0) {
+          writeLine(this.streams.stderr, `Next run at ${new Date(next).toISOString()}`);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, wait);
+          });
+        }
+        if (stop) break;
+        const startedAt = Date.now();
+        try {
+          const report = await once();
+          reports.push(report);
+          writeLine(this.streams.stderr, `Run ${report.runId} ${report.status} in ${report.seconds.toFixed(1)} s`);
+        } catch (error) {
+          if (error instanceof PipelineFailed) reports.push(error.report);
+          writeLine(this.streams.stderr, `Run failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        next = interval !== undefined ? startedAt + interval : (cron?.next(new Date()).getTime() ?? startedAt);
+      }
+    } finally {
+      release();
+    }
+    return reports;
+  }
+
+  private async runOnce(tasks: readonly TaskSpec[], work: ReturnType<typeof pipelineWork>, store: PostgresRunStore, wait: boolean): Promise<RunReport> {
+    const release = await store.lock(false);
+    let unlock = release;
+    if (unlock === undefined) {
+      if (!wait) {
+        throw new BusyError('another etl pipeline is running against this database', { hint: 'Wait for it, or pass --wait to queue behind it (`etl runs` shows it).' });
+      }
+      writeLine(this.streams.stderr, 'Another pipeline is running; waiting for it to finish…');
+      unlock = await store.lock(true);
+    }
+    try {
+      let failure: PipelineFailed | undefined;
+      const report = await withStages(
+        tasks.map((t) => t.name),
+        async (stages) => {
+          try {
+            return await runPipeline(tasks, work, store, { retries: this.flags.retries, backoffMs: this.flags.backoff, command: `etl pipeline ${this.argv.join(' ')}`.trim() }, {
+              now: () => performance.now(),
+              clock: () => new Date(),
+              sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+              onTask: (t) => {
+                if (t.status === 'running') stages.update(t.task, t.attempts > 1 ? `attempt ${t.attempts}…` : 'running…');
+                else if (t.status !== 'pending') stages.done(t.task, `${t.task}: ${t.status}${t.message === null ? '' : ` — ${t.message}`}`);
+              },
+              onRetry: (task, attempt, error, waitMs) => stages.update(task, `attempt ${attempt} failed (${error.message.split('\n')[0]}); retrying in ${waitMs} ms`),
+            });
+          } catch (error) {
+            if (error instanceof PipelineFailed) {
+              failure = error;
+              return error.report;
+            }
+            throw error;
+          }
+        },
+        { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
+      );
+      if (this.flags.report !== undefined) this.writeReport(this.flags.report, report);
+      if (failure !== undefined) {
+        this.output(report);
+        throw failure;
+      }
+      return report;
+    } finally {
+      await unlock?.();
+    }
+  }
+
+  private writeReport(path: string, report: RunReport): void {
+    const body = {
+      metadata: { generator: 'etl', generated_at: new Date().toISOString(), command: `etl pipeline ${this.argv.join(' ')}`.trim() },
+      run_id: report.runId,
+      status: report.status,
+      started_at: report.startedAt,
+      finished_at: report.finishedAt,
+      elapsed_time: report.seconds,
+      results: report.tasks.map((t) => ({
+        task: t.task,
+        status: t.status,
+        attempts: t.attempts,
+        timing: { started_at: t.startedAt, completed_at: t.finishedAt },
+        execution_time: t.seconds,
+        rows_affected: t.rows,
+        message: t.message,
+      })),
+    };
+    writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);
+  }
+
+  protected render(result: RunReport | RunReport[]): void {
+    const reports = Array.isArray(result) ? result : [result];
+    for (const report of reports) {
+      const rows = report.tasks.map((t) => [t.task, t.status, t.attempts, t.seconds === null ? '-' : t.seconds.toFixed(2), t.rows, t.message]);
+      writeLine(this.streams.stdout, renderTable(['task', 'status', 'attempts', 'seconds', 'rows', 'message'], rows, isInteractive(this.streams.stdout)));
+      writeLine(this.streams.stdout, `Run ${report.runId} ${report.status} in ${report.seconds.toFixed(1)} s.`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { DataCheckError, ServiceUnreachableError, UsageError } from '../errors.js';
+import { PIPELINE_TASKS, selectTasks } from './graph.js';
+import { PipelineFailed, isTransient, runPipeline, type RunRecorder, type TaskRecord } from './run.js';
+import { parseCron, parseEvery } from './schedule.js';
+
+describe('selectTasks', () => {
+  const names = (o: Parameters<typeof selectTasks>[0]) => selectTasks(o).map((t) => t.name);
+  it('runs everything by default', () => {
+    expect(names({})).toEqual(PIPELINE_TASKS.map((t) => t.name));
+  });
+  it('supports --only, --skip and --from', () => {
+    expect(names({ only: 'seed,replicate' })).toEqual(['seed', 'replicate']);
+    expect(selectTasks({ only: 'seed,replicate' }).find((t) => t.name === 'replicate')?.dependsOn).toEqual(['seed']);
+    expect(names({ from: 'replicate' })).toEqual(['replicate', 'replicate-events', 'marts', 'verify']);
+    expect(names({ skip: 'produce,stream' })).toEqual(['init', 'seed', 'replicate', 'replicate-events', 'marts', 'verify']);
+  });
+  it('names unknown tasks', () => {
+    expect(() => selectTasks({ only: 'sed' })).toThrow(/--only: unknown task "sed" \(did you mean seed\?\)/);
+    expect(() => selectTasks({ skip: PIPELINE_TASKS.map((t) => t.name).join(',') })).toThrow(UsageError);
+  });
+});
+
+function recorder(): RunRecorder & { log: TaskRecord[] } {
+  const log: TaskRecord[] = [];
+  return { log, start: async () => 7, task: async (_, r) => void log.push(r), finish: async () => {} };
+}
+const run = { now: () => 0, clock: () => new Date(0), sleep: async () => {} };
+const tasks = [
+  { name: 'a', dependsOn: [], description: '' },
+  { name: 'b', dependsOn: ['a'], description: '' },
+  { name: 'c', dependsOn: [], description: '' },
+  { name: 'd', dependsOn: ['b', 'c'], description: '' },
+];
+
+describe('runPipeline', () => {
+  it('runs dependencies first and reports every task', async () => {
+    const order: string[] = [];
+    const work = Object.fromEntries(tasks.map((t) => [t.name, async () => (order.push(t.name), { rows: 1 })]));
+    const report = await runPipeline(tasks, work, recorder(), { retries: 0, backoffMs: 1, command: 'test' }, run);
+    expect(report.status).toBe('succeeded');
+    expect(order.indexOf('a')).toBeLessThan(order.indexOf('b'));
+    expect(order.at(-1)).toBe('d');
+    expect(report.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  });
+  it('skips the dependents of a failed task while independent tasks finish', async () => {
+    const work = { a: async () => Promise.reject(new DataCheckError('bad data')), b: async () => ({}), c: async () => ({}), d: async () => ({}) };
+    const error = await runPipeline(tasks, work, recorder(), { retries: 2, backoffMs: 1, command: 'test' }, run).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineFailed);
+    const report = (error as PipelineFailed).report;
+    expect(Object.fromEntries(report.tasks.map((t) => [t.task, t.status]))).toEqual({ a: 'failed', b: 'skipped', c: 'succeeded', d: 'skipped' });
+    expect(report.tasks[0]?.attempts).toBe(1);
+  });
+  it('retries transient failures with exponential backoff', async () => {
+    let calls = 0;
+    const waits: number[] = [];
+    const work = {
+      a: async () => {
+        if (++calls < 3) throw new ServiceUnreachableError('postgres', 'connection reset');
+        return { rows: 5 };
+      },
+      b: async () => ({}),
+      c: async () => ({}),
+      d: async () => ({}),
+    };
+    const report = await runPipeline(tasks, work, recorder(), { retries: 2, backoffMs: 100, command: 'test' }, { ...run, sleep: async (ms) => void waits.push(ms) });
+    expect(report.tasks[0]).toMatchObject({ status: 'succeeded', attempts: 3, rows: 5 });
+    expect(waits).toEqual([100, 200]);
+  });
+  it('knows which failures are transient', () => {
+    expect(isTransient(Object.assign(new Error('x'), { code: '40P01' }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('x'), { code: 'ER_LOCK_WAIT_TIMEOUT' }))).toBe(true);
+    expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransient(new DataCheckError('mart failed'))).toBe(false);
+    expect(isTransient(new UsageError('bad flag'))).toBe(false);
+    expect(isTransient(new Error('syntax error'))).toBe(false);
+  });
+});
+
+describe('schedules', () => {
+  it('parses intervals', () => {
+    expect(parseEvery('15m')).toBe(900_000);
+    expect(parseEvery('2h')).toBe(7_200_000);
+    expect(() => parseEvery('soon')).toThrow(/not a duration/);
+  });
+  it('finds the next cron time in UTC', () => {
+    const at = (iso: string) => new Date(iso);
+    expect(parseCron('*/15 * * * *').next(at('2025-01-01T10:07:30Z')).toISOString()).toBe('2025-01-01T10:15:00.000Z');
+    expect(parseCron('0 3 * * *').next(at('2025-01-01T10:07:00Z')).toISOString()).toBe('2025-01-02T03:00:00.000Z');
+    expect(parseCron('30 9 * * 1-5').next(at('2025-01-04T00:00:00Z')).toISOString()).toBe('2025-01-06T09:30:00.000Z');
+    expect(parseCron('0 0 1 * *').next(at('2025-01-15T00:00:00Z')).toISOString()).toBe('2025-02-01T00:00:00.000Z');
+  });
+  it('rejects malformed expressions', () => {
+    expect(() => parseCron('* * *')).toThrow(/5 fields/);
+    expect(() => parseCron('61 * * * *')).toThrow(/out of range/);
+    expect(() => parseCron('a * * * *')).toThrow(/not a valid minute/);
+  });
+});

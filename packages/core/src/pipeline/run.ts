@@ -1,0 +1,189 @@
+/**
+ * Runs a task graph: independent tasks at once, dependents after their dependencies, transient
+ * failures retried with exponential backoff, a failed task's dependents marked skipped while
+ * independent tasks go on. Every step is recorded through a RunRecorder.
+ */
+import { EtlError, ExitCode, ServiceUnreachableError, type ErrorKind } from '../errors.js';
+import type { TaskSpec } from './graph.js';
+
+export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface TaskResult {
+  readonly rows?: number;
+  readonly message?: string;
+}
+
+export interface TaskRecord {
+  readonly task: string;
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly seconds: number | null;
+  readonly rows: number | null;
+  readonly message: string | null;
+}
+
+export interface RunReport {
+  readonly runId: number;
+  readonly status: 'succeeded' | 'failed';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly seconds: number;
+  readonly tasks: readonly TaskRecord[];
+}
+
+/** Where runs are kept (etl_runs and etl_run_tasks in PostgreSQL). */
+export interface RunRecorder {
+  start(command: string, tasks: readonly string[]): Promise<number>;
+  task(runId: number, record: TaskRecord): Promise<void>;
+  finish(runId: number, status: 'succeeded' | 'failed' | 'interrupted', error: string | null): Promise<void>;
+}
+
+export interface PipelineOptions {
+  readonly retries: number;
+  /** First backoff in ms; doubles each attempt. */
+  readonly backoffMs: number;
+  readonly command: string;
+}
+
+export interface PipelineRun {
+  readonly now: () => number;
+  readonly clock: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly onTask?: (record: TaskRecord) => void;
+  readonly onRetry?: (task: string, attempt: number, error: Error, waitMs: number) => void;
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
+  '40001', '40P01', '55P03', '57P01', '57P03', '53300', '08006', '08003', '08001',
+  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'PROTOCOL_CONNECTION_LOST',
+]);
+
+/** Connection refused or reset, deadlock, lock timeout, broker not available: worth another try. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ServiceUnreachableError) return true;
+  if (error instanceof EtlError) return false;
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    const name = (e as { name?: unknown }).name;
+    if (typeof name === 'string' && /KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded|LockTimeout)/.test(name)) return true;
+    if (/Connection terminated|deadlock|lock wait timeout|broker not available/i.test((e as Error).message ?? '')) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export async function runPipeline(
+  tasks: readonly TaskSpec[],
+  work: Readonly<Record<string, () => Promise<TaskResult>>>,
+  recorder: RunRecorder,
+  options: PipelineOptions,
+  run: PipelineRun,
+): Promise<RunReport> {
+  const started = run.now();
+  const startedAt = run.clock().toISOString();
+  const runId = await recorder.start(options.command, tasks.map((t) => t.name));
+  const records = new Map<string, TaskRecord>(
+    tasks.map((t) => [t.name, { task: t.name, status: 'pending', attempts: 0, startedAt: null, finishedAt: null, seconds: null, rows: null, message: null }]),
+  );
+  const update = async (record: TaskRecord): Promise<void> => {
+    records.set(record.task, record);
+    run.onTask?.(record);
+    await recorder.task(runId, record);
+  };
+
+  const finished = new Map<string, Promise<TaskStatus>>();
+  const execute = (task: TaskSpec): Promise<TaskStatus> => {
+    const existing = finished.get(task.name);
+    if (existing !== undefined) return existing;
+    const promise = (async (): Promise<TaskStatus> => {
+      const deps = await Promise.all(task.dependsOn.map((d) => execute(tasks.find((t) => t.name === d) as TaskSpec)));
+      const blocked = task.dependsOn.filter((_, i) => deps[i] !== 'succeeded');
+      if (blocked.length > 0) {
+        await update({ ...(records.get(task.name) as TaskRecord), status: 'skipped', message: `skipped: ${blocked.join(', ')} did not succeed` });
+        return 'skipped';
+      }
+      const fn = work[task.name];
+      if (fn === undefined) throw new Error(`no work for task ${task.name}`);
+      const taskStarted = run.now();
+      const startedTaskAt = run.clock().toISOString();
+      for (let attempt = 1; ; attempt++) {
+        await update({ ...(records.get(task.name) as TaskRecord), status: 'running', attempts: attempt, startedAt: startedTaskAt });
+        try {
+          const result = await fn();
+          await update({
+            task: task.name,
+            status: 'succeeded',
+            attempts: attempt,
+            startedAt: startedTaskAt,
+            finishedAt: run.clock().toISOString(),
+            seconds: (run.now() - taskStarted) / 1000,
+            rows: result.rows ?? null,
+            message: result.message ?? null,
+          });
+          return 'succeeded';
+        } catch (error) {
+          const err = error instanceof Error ? error : new Error(String(error));
+          if (attempt <= options.retries && isTransient(err)) {
+            const wait = options.backoffMs * 2 ** (attempt - 1);
+            run.onRetry?.(task.name, attempt, err, wait);
+            await run.sleep(wait);
+            continue;
+          }
+          await update({
+            task: task.name,
+            status: 'failed',
+            attempts: attempt,
+            startedAt: startedTaskAt,
+            finishedAt: run.clock().toISOString(),
+            seconds: (run.now() - taskStarted) / 1000,
+            rows: null,
+            message: err.message.split('\n')[0] ?? err.message,
+          });
+          failures.push(err);
+          return 'failed';
+        }
+      }
+    })();
+    finished.set(task.name, promise);
+    return promise;
+  };
+  const failures: Error[] = [];
+  await Promise.all(tasks.map(execute));
+  const status = failures.length === 0 ? 'succeeded' : 'failed';
+  await recorder.finish(runId, status, failures[0]?.message.split('\n')[0] ?? null);
+  const report: RunReport = {
+    runId,
+    status,
+    startedAt,
+    finishedAt: run.clock().toISOString(),
+    seconds: (run.now() - started) / 1000,
+    tasks: tasks.map((t) => records.get(t.name) as TaskRecord),
+  };
+  if (failures[0] !== undefined) throw new PipelineFailed(report, failures[0]);
+  return report;
+}
+
+/**
+ * A run that failed: carries the report (for --report and --json), and exits as its first
+ * failed task would have (3 for a service, 4 for a data check, …).
+ */
+export class PipelineFailed extends EtlError {
+  readonly kind: ErrorKind;
+  readonly exitCode: ExitCode;
+
+  constructor(
+    readonly report: RunReport,
+    readonly first: Error,
+  ) {
+    super(`pipeline run ${report.runId} failed: ${report.tasks.filter((t) => t.status === 'failed').map((t) => `${t.task} (${t.message ?? 'failed'})`).join('; ')}`, {
+      hint: `See \`etl runs show ${report.runId}\`.`,
+      cause: first,
+    });
+    this.kind = first instanceof EtlError ? first.kind : 'bug';
+    this.exitCode = first instanceof EtlError ? first.exitCode : ExitCode.bug;
+  }
+}
