@@ -47,11 +47,11 @@ export class MysqlWarehouse implements Warehouse {
     });
   }
 
-  async check(sql: string, stage: string): Promise<number> {
+  async value(sql: string, stage?: string): Promise<string | null> {
     return withMysql(this.db, async (c) => {
-      const [rows] = await c.query<mysql.RowDataPacket[][]>({ sql: fill(sql, stage), rowsAsArray: true });
-      const first = rows[0]?.[0];
-      return first === undefined || first === null ? 0 : Number(first);
+      const [rows] = await c.query<mysql.RowDataPacket[][]>({ sql: stage === undefined ? sql : fill(sql, stage), rowsAsArray: true });
+      const first: unknown = rows[0]?.[0];
+      return first === undefined || first === null ? null : String(first);
     });
   }
 

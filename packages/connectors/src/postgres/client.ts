@@ -52,3 +52,36 @@ export async function withPostgres<T>(
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/**
+ * A few connections kept open for work that runs batch after batch, some at once: each batch
+ * borrows one; a connection that failed mid-work is closed, never lent again.
+ */
+export class ClientPool {
+  private readonly idle: pg.Client[] = [];
+  private readonly all: pg.Client[] = [];
+
+  constructor(private readonly endpoint: DatabaseEndpoint) {}
+
+  async use<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    let client = this.idle.pop();
+    if (client === undefined) {
+      client = await connectPostgres(this.endpoint);
+      this.all.push(client);
+    }
+    try {
+      const result = await work(client);
+      this.idle.push(client);
+      return result;
+    } catch (error) {
+      this.all.splice(this.all.indexOf(client), 1);
+      await client.end().catch(() => {});
+      throw pgError(error, this.endpoint);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.idle.length = 0;
+    await Promise.all(this.all.splice(0).map((c) => c.end().catch(() => {})));
+  }
+}

@@ -4,9 +4,8 @@
  * keys ((topic, partition, offset) and event_id).
  */
 import type { CatalogSource, DatabaseEndpoint, DeadLetterRow, EventRow, EventStore } from '@etl/core';
-import type pg from 'pg';
-import { connectPostgres, withPostgres } from './client.js';
-import { pgError, sqlState } from './errors.js';
+import { ClientPool, withPostgres } from './client.js';
+import { sqlState } from './errors.js';
 import { migratePostgres } from './schema-target.js';
 
 /**
@@ -48,28 +47,15 @@ const deadColumns = (rows: readonly DeadLetterRow[]): unknown[] => [
 export class PostgresEventStore implements EventStore, CatalogSource {
   readonly endpoint: string;
   /** One connection per batch in flight (partitions are consumed concurrently). */
-  private readonly idle: pg.Client[] = [];
-  private readonly all: pg.Client[] = [];
+  private readonly pool: ClientPool;
 
   constructor(private readonly db: DatabaseEndpoint) {
     this.endpoint = db.display;
+    this.pool = new ClientPool(db);
   }
 
   async prepare(): Promise<void> {
     await migratePostgres(this.db);
-  }
-
-  private async acquire(): Promise<pg.Client> {
-    const idle = this.idle.pop();
-    if (idle !== undefined) return idle;
-    const client = await connectPostgres(this.db);
-    this.all.push(client);
-    return client;
-  }
-
-  private async discard(client: pg.Client): Promise<void> {
-    this.all.splice(this.all.indexOf(client), 1);
-    await client.end().catch(() => {});
   }
 
   async offsets(group: string, topic: string): Promise<Map<number, string>> {
@@ -90,8 +76,8 @@ export class PostgresEventStore implements EventStore, CatalogSource {
     deadLetters: readonly DeadLetterRow[],
     nextOffset: string,
   ): Promise<{ inserted: number; deadLettered: number }> {
-    const c = await this.acquire();
-    try {
+    // A failure closes the connection, and with it the transaction: the batch is read again.
+    return this.pool.use(async (c) => {
       await c.query('BEGIN');
       let inserted = 0;
       const dead = [...deadLetters];
@@ -119,13 +105,8 @@ export class PostgresEventStore implements EventStore, CatalogSource {
       const deadLettered = dead.length > 0 ? ((await c.query(INSERT_DEAD, deadColumns(dead))).rowCount ?? 0) : 0;
       await c.query(SAVE_OFFSET, [group, topic, partition, nextOffset]);
       await c.query('COMMIT');
-      this.idle.push(c);
       return { inserted, deadLettered };
-    } catch (error) {
-      // The transaction dies with the connection; the batch will be read again.
-      await this.discard(c);
-      throw pgError(error, this.db);
-    }
+    });
   }
 
   async ids(): Promise<{ userIds: number[]; productIds: number[] }> {
@@ -136,8 +117,7 @@ export class PostgresEventStore implements EventStore, CatalogSource {
     });
   }
 
-  async close(): Promise<void> {
-    this.idle.length = 0;
-    await Promise.all(this.all.splice(0).map((c) => c.end().catch(() => {})));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

@@ -4,9 +4,8 @@
  */
 import { TABLES, type DatabaseEndpoint, type IdRange, type LoadPart, type SeedStore, type SeedTable } from '@etl/core';
 import type pg from 'pg';
-import { connectPostgres, quoteIdent } from './client.js';
+import { ClientPool, quoteIdent } from './client.js';
 import { copyInto } from './copy.js';
-import { pgError } from './errors.js';
 import { migratePostgres } from './schema-target.js';
 
 /** Children first, so TRUNCATE needs no CASCADE (which would reach further than seed's tables). */
@@ -14,37 +13,16 @@ const SEEDED_TABLES: readonly SeedTable[] = ['orderdetails', 'orders', 'products
 
 export class PostgresSeedStore implements SeedStore {
   readonly endpoint: string;
-  /** Idle connections, one per concurrent batch at most. */
-  private readonly idle: pg.Client[] = [];
-  private readonly all: pg.Client[] = [];
+  /** One connection per concurrent batch at most. */
+  private readonly pool: ClientPool;
 
   constructor(private readonly db: DatabaseEndpoint) {
     this.endpoint = db.display;
+    this.pool = new ClientPool(db);
   }
 
-  private async run<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    let client: pg.Client | undefined;
-    try {
-      client = this.idle.pop() ?? (await this.open());
-      const result = await work(client);
-      this.idle.push(client);
-      return result;
-    } catch (error) {
-      // A connection that failed mid-work is not reused.
-      if (client !== undefined) await this.discard(client);
-      throw pgError(error, this.db);
-    }
-  }
-
-  private async open(): Promise<pg.Client> {
-    const client = await connectPostgres(this.db);
-    this.all.push(client);
-    return client;
-  }
-
-  private async discard(client: pg.Client): Promise<void> {
-    this.all.splice(this.all.indexOf(client), 1);
-    await client.end().catch(() => {});
+  private run<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    return this.pool.use(work);
   }
 
   async prepare(): Promise<void> {
@@ -100,8 +78,7 @@ export class PostgresSeedStore implements SeedStore {
     });
   }
 
-  async close(): Promise<void> {
-    this.idle.length = 0;
-    await Promise.all(this.all.splice(0).map((c) => c.end().catch(() => {})));
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

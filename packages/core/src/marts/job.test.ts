@@ -52,7 +52,7 @@ describe('runMarts', () => {
     prepare: async () => {},
     rows: async () => rows,
     build: async (m, stage) => (calls.push(`build ${m.name} into ${stage}`), 5),
-    check: async () => failures,
+    value: async () => String(failures),
     swap: async (stage, name) => void calls.push(`swap ${stage} -> ${name}`),
     drop: async (t) => void calls.push(`drop ${t}`),
   });

@@ -3,7 +3,6 @@
  * through connectors' copyInto), against `psql \copy` of the same rows from a file into an
  * identical empty table.
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { encodeCopyRow } from '@etl/core';
 import { copyInto, migratePostgres, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import type { BenchCase } from '../case.js';
+import { psql } from '../shell.js';
 
 const COLUMNS = ['order_detail_id', 'order_id', 'product_id', 'quantity', 'price_per_unit', 'total_price', 'updated_at'];
 const TABLE_DDL = (name: string) => `CREATE TABLE ${name} (
@@ -71,18 +71,7 @@ export const pgCopy: BenchCase = {
 
       log('pg-copy: psql \\copy');
       const limitStart = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        const psql = spawn(
-          'psql',
-          ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', dbs.pg.host, '-p', String(dbs.pg.port), '-U', dbs.pg.user, '-d', dbs.pg.database,
-            '-c', `\\copy bench_limit (${COLUMNS.join(', ')}) FROM '${file}'`],
-          { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PGPASSWORD: dbs.pg.password ?? '' } },
-        );
-        let stderr = '';
-        psql.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        psql.on('error', reject);
-        psql.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`psql failed: ${stderr.trim()}`))));
-      });
+      await psql(dbs.pg, `\\copy bench_limit (${COLUMNS.join(', ')}) FROM '${file}'`);
       const limitSeconds = (performance.now() - limitStart) / 1000;
 
       log('pg-copy: etl copyInto');

@@ -3,20 +3,11 @@
  * against `psql COPY TO | mysql LOAD DATA LOCAL` of the same rows in the same run, and the
  * time of an incremental run after 1% of the orders changed against the full run.
  */
-import { spawn } from 'node:child_process';
 import { REPLICATED_TABLES, SEED_DEFAULTS, replicaSpec, runReplicate, runSeed } from '@etl/core';
 import { MysqlReplicaTarget, PostgresReplicaSource, PostgresSeedStore, withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import type { BenchCase } from '../case.js';
-
-function sh(script: string, env: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`shell pipeline failed: ${stderr.trim()}`))));
-  });
-}
+import { sh } from '../shell.js';
 
 export const replicate: BenchCase = {
   name: 'replicate',

@@ -2,7 +2,6 @@
  * `etl seed` at the benchmark size against `psql \copy` of the very same rows, from files,
  * into empty tables of the same schema (same keys, checks, foreign keys and triggers).
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { runSeed, seedColumns, SEED_DEFAULTS, type SeedTable } from '@etl/core';
 import { PostgresSeedStore, migratePostgres, quoteIdent, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import type { BenchCase } from '../case.js';
+import { psql } from '../shell.js';
 
 const TABLES: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
 
@@ -80,17 +80,3 @@ export const seed: BenchCase = {
     }
   },
 };
-
-function psql(db: { host: string; port: number; user: string; database: string; password: string | undefined }, command: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'psql',
-      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.database, '-c', command],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PGPASSWORD: db.password ?? '' } },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`psql failed: ${stderr.trim()}`))));
-  });
-}

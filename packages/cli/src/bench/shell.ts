@@ -1,0 +1,27 @@
+/**
+ * The command-line tools benchmarks measure against (psql, mysql), run with passwords passed
+ * through the environment, never on the command line.
+ */
+import { spawn } from 'node:child_process';
+import type { DatabaseEndpoint } from '@etl/core';
+
+/** Runs a bash pipeline; rejects with its stderr when it fails. */
+export function sh(script: string, env: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`command failed: ${stderr.trim()}`))));
+  });
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `psql -c command` against the endpoint. */
+export function psql(db: DatabaseEndpoint, command: string): Promise<void> {
+  return sh(
+    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ${quote(db.database)} -c ${quote(command)}`,
+    { PGPASSWORD: db.password ?? '' },
+  );
+}
