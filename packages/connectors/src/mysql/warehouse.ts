@@ -51,7 +51,8 @@ export class MysqlWarehouse implements Warehouse {
     return withMysql(this.db, async (c) => {
       const [rows] = await c.query<mysql.RowDataPacket[][]>({ sql: stage === undefined ? sql : fill(sql, stage), rowsAsArray: true });
       const first: unknown = rows[0]?.[0];
-      return first === undefined || first === null ? null : String(first);
+      if (first === undefined || first === null) return null;
+      return typeof first === 'string' || typeof first === 'number' || typeof first === 'bigint' ? String(first) : JSON.stringify(first);
     });
   }
 
