@@ -80,7 +80,7 @@ async function main(): Promise<number> {
       `${fmt(rate(result.ours))} ${result.unit}/s`,
       `${result.limit.seconds.toFixed(2)} s`,
       `${fmt(rate(result.limit))} ${result.unit}/s`,
-      `${ratio.toFixed(2)}×${result.goal === undefined ? '' : ` (goal ≥ ${result.goal}×)`}`,
+      `${ratio.toFixed(2)}×${result.goal === undefined ? '' : ` (goal ≥ ${Number(result.goal.toFixed(2))}×)`}`,
     ];
   });
   writeLine(process.stdout, renderTable(['case', 'size', 'etl', 'etl rate', 'limit', 'limit rate', 'ratio'], rows, isInteractive(process.stdout)));
