@@ -185,7 +185,7 @@ export class ShopGenerator {
     const placedAfter = r.next();
     const deliveryDays = r.next();
     const picks: number[] = [];
-    for (let k = 0; k < lineCount; k++) picks.push(r.next(), r.next());
+    for (let k = 0; k < lineCount; k++) picks.push(r.next(), r.next(), r.next());
 
     const registered = this.registrationDate(userId).getTime();
     const orderDate = new Date(registered + Math.floor(placedAfter * (AS_OF - registered)));
@@ -198,13 +198,15 @@ export class ShopGenerator {
     const seen = new Set<number>();
     let totalAmountCents = 0;
     for (let k = 0; k < lineCount; k++) {
-      // Popularity is skewed: a small share of the catalogue sells most of the units.
-      let index = Math.floor(sizes.products * (picks[2 * k] ?? 0) ** 3);
+      // Popularity is skewed: 60% of picks go to the best-selling tenth of the catalogue, the
+      // rest anywhere, so a small share sells most of the units without one product in every order.
+      const bestSellers = Math.max(1, Math.ceil(sizes.products / 10));
+      let index = Math.floor((picks[3 * k] ?? 0) < 0.6 ? bestSellers * (picks[3 * k + 2] ?? 0) : sizes.products * (picks[3 * k + 2] ?? 0));
       while (seen.has(index) && seen.size < sizes.products) index = (index + 1) % sizes.products;
       if (seen.has(index)) break;
       seen.add(index);
       const productId = 1 + permute(index, sizes.products);
-      const quantity = QUANTITY_MIX[Math.min(QUANTITY_MIX.length - 1, weightedIndex(picks[2 * k + 1] ?? 0))]?.[0] ?? 1;
+      const quantity = QUANTITY_MIX[Math.min(QUANTITY_MIX.length - 1, weightedIndex(picks[3 * k + 1] ?? 0))]?.[0] ?? 1;
       const pricePerUnitCents = this.priceCents(productId);
       const totalPriceCents = quantity * pricePerUnitCents;
       totalAmountCents += totalPriceCents;
