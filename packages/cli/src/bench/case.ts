@@ -2,7 +2,9 @@
  * A benchmark case measures one of etl's paths and, in the same run on the same data, the
  * physical limit that path should approach (for example `psql \copy` of the same rows).
  */
+import { PostgresSeedStore } from '@etl/connectors';
 import type { Servers } from '@etl/connectors/testing';
+import { SEED_DEFAULTS, runSeed, type DatabaseEndpoint } from '@etl/core';
 
 export interface Measurement {
   /** What was measured, e.g. "etl COPY (generate + encode + stream)". */
@@ -36,4 +38,19 @@ export interface BenchCase {
 
 export function rate(m: Measurement): number {
   return m.seconds > 0 ? m.count / m.seconds : 0;
+}
+
+/** The seed benchmark's shape at a given order count: users = orders / 10, products = orders / 100. */
+export function shopOfSize(orders: number): { users: number; products: number; orders: number } {
+  return { users: Math.max(1, Math.round(orders / 10)), products: Math.max(1, Math.round(orders / 100)), orders };
+}
+
+/** Seeds a shop into a benchmark database (not timed by the callers that use it). */
+export async function seedShop(db: DatabaseEndpoint, size: { users: number; products: number; orders: number }): Promise<void> {
+  const store = new PostgresSeedStore(db);
+  try {
+    await runSeed(store, { ...SEED_DEFAULTS, ...size, reset: false }, { now: () => performance.now() });
+  } finally {
+    await store.close();
+  }
 }

@@ -3,10 +3,10 @@
  * data tests + RENAME) next to its bare SELECT … GROUP BY fetched by a client, on the same data
  * in the same run.
  */
-import { MARTS, REPLICATED_TABLES, SEED_DEFAULTS, runMarts, runReplicate, runSeed } from '@etl/core';
-import { MysqlReplicaTarget, MysqlWarehouse, PostgresReplicaSource, PostgresSeedStore, withMysql } from '@etl/connectors';
+import { MARTS, REPLICATED_TABLES, runMarts, runReplicate } from '@etl/core';
+import { MysqlReplicaTarget, MysqlWarehouse, PostgresReplicaSource, withMysql } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import type { BenchCase } from '../case.js';
+import { seedShop, shopOfSize, type BenchCase } from '../case.js';
 
 export const marts: BenchCase = {
   name: 'marts',
@@ -17,9 +17,7 @@ export const marts: BenchCase = {
     const now = () => performance.now();
     try {
       log(`marts: seeding ${orders.toLocaleString('en-US')} orders and replicating them (not timed)`);
-      const store = new PostgresSeedStore(dbs.pg);
-      await runSeed(store, { ...SEED_DEFAULTS, users: Math.max(1, orders / 10), products: Math.max(1, orders / 100), orders, reset: false }, { now });
-      await store.close();
+      await seedShop(dbs.pg, shopOfSize(orders));
       await runReplicate(new PostgresReplicaSource(dbs.pg), new MysqlReplicaTarget(dbs.mysql), { tables: [...REPLICATED_TABLES], mode: 'full', concurrency: 2, masks: [], deletes: true }, { now });
       await withMysql(dbs.mysql, (c) => c.query('ANALYZE TABLE users, products, productcategories, orders, orderdetails'));
 

@@ -3,10 +3,10 @@
  * against `psql COPY TO | mysql LOAD DATA LOCAL` of the same rows in the same run, and the
  * time of an incremental run after 1% of the orders changed against the full run.
  */
-import { REPLICATED_TABLES, SEED_DEFAULTS, replicaSpec, runReplicate, runSeed } from '@etl/core';
-import { MysqlReplicaTarget, PostgresReplicaSource, PostgresSeedStore, withMysql, withPostgres } from '@etl/connectors';
+import { REPLICATED_TABLES, replicaSpec, runReplicate } from '@etl/core';
+import { MysqlReplicaTarget, PostgresReplicaSource, withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import type { BenchCase } from '../case.js';
+import { seedShop, shopOfSize, type BenchCase } from '../case.js';
 import { sh } from '../shell.js';
 
 export const replicate: BenchCase = {
@@ -18,9 +18,7 @@ export const replicate: BenchCase = {
     const now = () => performance.now();
     try {
       log(`replicate: seeding ${orders.toLocaleString('en-US')} orders (not timed)`);
-      const store = new PostgresSeedStore(dbs.pg);
-      await runSeed(store, { ...SEED_DEFAULTS, users: Math.max(1, orders / 10), products: Math.max(1, orders / 100), orders, reset: false }, { now });
-      await store.close();
+      await seedShop(dbs.pg, shopOfSize(orders));
       await withPostgres(dbs.pg, (c) => c.query('VACUUM ANALYZE'));
 
       const source = new PostgresReplicaSource(dbs.pg);

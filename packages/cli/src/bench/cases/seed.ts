@@ -10,7 +10,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { runSeed, seedColumns, SEED_DEFAULTS, type SeedTable } from '@etl/core';
 import { PostgresSeedStore, migratePostgres, quoteIdent, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import type { BenchCase } from '../case.js';
+import { shopOfSize, type BenchCase } from '../case.js';
 import { psql } from '../shell.js';
 
 const TABLES: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
@@ -21,9 +21,7 @@ export const seed: BenchCase = {
   async run({ servers, size, log }) {
     const orders = size ?? 1_000_000;
     const options = {
-      users: Math.max(1, Math.round(orders / 10)),
-      products: Math.max(1, Math.round(orders / 100)),
-      orders,
+      ...shopOfSize(orders),
       seed: 42,
       reset: false,
       batchSize: SEED_DEFAULTS.batchSize,

@@ -2,10 +2,10 @@
  * `etl produce` then `etl stream` of 1,000,000 events, against a consume-only drain of the
  * same topic by the same Kafka client (no validation, no PostgreSQL) in the same run.
  */
-import { SEED_DEFAULTS, runProduce, runSeed, runStream } from '@etl/core';
-import { KafkaEventSink, KafkaEventSource, PostgresEventStore, PostgresSeedStore } from '@etl/connectors';
+import { runProduce, runStream } from '@etl/core';
+import { KafkaEventSink, KafkaEventSource, PostgresEventStore } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import type { BenchCase } from '../case.js';
+import { seedShop, type BenchCase } from '../case.js';
 
 export const stream: BenchCase = {
   name: 'stream',
@@ -16,9 +16,7 @@ export const stream: BenchCase = {
     const now = () => performance.now();
     const brokers = servers.kafkaBrokers;
     try {
-      const seedStore = new PostgresSeedStore(dbs.pg);
-      await runSeed(seedStore, { ...SEED_DEFAULTS, users: 10_000, products: 1_000, orders: 0, reset: false }, { now });
-      await seedStore.close();
+      await seedShop(dbs.pg, { users: 10_000, products: 1_000, orders: 0 });
 
       log(`stream: producing ${events.toLocaleString('en-US')} events`);
       const store = new PostgresEventStore(dbs.pg);
