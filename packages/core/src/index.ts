@@ -9,6 +9,7 @@ export * from './jobs/doctor.js';
 export * from './jobs/init.js';
 export * from './suggest.js';
 export * from './copy-text.js';
+export * from './tasks.js';
 export * from './seed/random.js';
 export * from './seed/categories.js';
 export * from './seed/generators.js';

@@ -40,7 +40,3 @@ export function pendingMigrations<Step>(
   const applied = new Set(appliedVersions);
   return migrations.filter((m) => !applied.has(m.version));
 }
-
-export function latestVersion(migrations: readonly Migration<unknown>[]): number {
-  return migrations.length;
-}

@@ -5,7 +5,7 @@
  */
 import { DataCheckError, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
-import { forEachConcurrently } from '../seed/job.js';
+import { dependencyWaves, forEachConcurrently } from '../tasks.js';
 import { FACTS, MARTS, type FactName, type MartDefinition } from './definitions.js';
 
 /** The MySQL warehouse as marts need it; connectors implements it. */
@@ -72,18 +72,7 @@ export function selectMarts(only: string | undefined, marts: readonly MartDefini
 
 /** Marts in waves: each after the marts it depends on. */
 export function martWaves(marts: readonly MartDefinition[]): MartDefinition[][] {
-  const waves: MartDefinition[][] = [];
-  const done = new Set<string>();
-  let rest = [...marts];
-  const names = new Set(marts.map((m) => m.name));
-  while (rest.length > 0) {
-    const wave = rest.filter((m) => m.dependsOn.every((d) => done.has(d) || !names.has(d)));
-    if (wave.length === 0) throw new Error(`mart dependency cycle among ${rest.map((m) => m.name).join(', ')}`);
-    waves.push(wave);
-    wave.forEach((m) => done.add(m.name));
-    rest = rest.filter((m) => !done.has(m.name));
-  }
-  return waves;
+  return dependencyWaves(marts, (m) => m.name, (m) => m.dependsOn);
 }
 
 export async function runMarts(

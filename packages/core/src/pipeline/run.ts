@@ -112,18 +112,20 @@ export async function runPipeline(
       const startedTaskAt = run.clock().toISOString();
       for (let attempt = 1; ; attempt++) {
         await update({ ...(records.get(task.name) as TaskRecord), status: 'running', attempts: attempt, startedAt: startedTaskAt });
-        try {
-          const result = await fn();
-          await update({
+        const settle = (status: 'succeeded' | 'failed', rows: number | null, message: string | null): Promise<void> =>
+          update({
             task: task.name,
-            status: 'succeeded',
+            status,
             attempts: attempt,
             startedAt: startedTaskAt,
             finishedAt: run.clock().toISOString(),
             seconds: (run.now() - taskStarted) / 1000,
-            rows: result.rows ?? null,
-            message: result.message ?? null,
+            rows,
+            message,
           });
+        try {
+          const result = await fn();
+          await settle('succeeded', result.rows ?? null, result.message ?? null);
           return 'succeeded';
         } catch (error) {
           const err = error instanceof Error ? error : new Error(String(error));
@@ -133,16 +135,7 @@ export async function runPipeline(
             await run.sleep(wait);
             continue;
           }
-          await update({
-            task: task.name,
-            status: 'failed',
-            attempts: attempt,
-            startedAt: startedTaskAt,
-            finishedAt: run.clock().toISOString(),
-            seconds: (run.now() - taskStarted) / 1000,
-            rows: null,
-            message: err.message.split('\n')[0] ?? err.message,
-          });
+          await settle('failed', null, err.message.split('\n')[0] ?? err.message);
           failures.push(err);
           return 'failed';
         }

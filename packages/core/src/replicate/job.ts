@@ -8,9 +8,9 @@
  */
 import { UsageError } from '../errors.js';
 import type { TableName } from '../schema/tables.js';
-import { forEachConcurrently } from '../seed/job.js';
+import { forEachConcurrently } from '../tasks.js';
 import { CopyToLoadData } from './copy-to-load.js';
-import { dependencyWaves, replicaSpec, type ReplicaSpec } from './spec.js';
+import { replicaSpec, tableWaves, type ReplicaSpec } from './spec.js';
 
 export type ReplicateMode = 'full' | 'incremental';
 
@@ -188,7 +188,7 @@ export async function runReplicate(
     progress({ type: 'done', report });
   };
 
-  for (const wave of dependencyWaves(options.tables)) {
+  for (const wave of tableWaves(options.tables)) {
     await forEachConcurrently(wave, options.concurrency, replicateTable);
   }
   const order = new Map(options.tables.map((t, i) => [t, i]));

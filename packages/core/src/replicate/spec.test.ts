@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { CopyToLoadData, decodeCopyField, encodeLoadField } from './copy-to-load.js';
-import { dependencyWaves, maskValue, parseMasks, parseTables, pgExpressionFor, replicaSpec } from './spec.js';
+import { tableWaves, maskValue, parseMasks, parseTables, pgExpressionFor, replicaSpec } from './spec.js';
 
 describe('replica specs', () => {
   it('formats timestamps as UTC DATETIME(6) text, addresses as hosts, JSON and UUID as text', () => {
@@ -39,12 +39,12 @@ describe('replica specs', () => {
     expect(() => parseTables('userz')).toThrow(/unknown table "userz" \(did you mean users\?\); valid tables are productcategories/);
   });
   it('groups independent tables into waves', () => {
-    expect(dependencyWaves(parseTables(undefined))).toEqual([
+    expect(tableWaves(parseTables(undefined))).toEqual([
       ['productcategories', 'users', 'kafka_events'],
       ['products', 'orders'],
       ['orderdetails'],
     ]);
-    expect(dependencyWaves(['orderdetails'])).toEqual([['orderdetails']]);
+    expect(tableWaves(['orderdetails'])).toEqual([['orderdetails']]);
   });
 });
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
+import { dependencyWaves } from '../tasks.js';
 import { REPLICATED_TABLES, TABLES, isTableName, type ColumnDef, type TableName } from '../schema/tables.js';
 
 /** Replicated tables and the tables each one references (foreign keys in PostgreSQL). */
@@ -139,22 +140,9 @@ export function parseTables(raw: string | undefined): TableName[] {
   return REPLICATED_TABLES.filter((t) => names.includes(t));
 }
 
-/**
- * Groups tables into waves: every table after the tables it references (when those are
- * being replicated too). Tables of one wave are independent and may run in parallel.
- */
-export function dependencyWaves(tables: readonly TableName[]): TableName[][] {
-  const waves: TableName[][] = [];
-  const placed = new Set<TableName>();
-  let rest = [...tables];
-  while (rest.length > 0) {
-    const wave = rest.filter((t) => (REPLICA_DEPENDENCIES[t] ?? []).every((d) => placed.has(d) || !tables.includes(d)));
-    if (wave.length === 0) throw new Error(`dependency cycle among ${rest.join(', ')}`);
-    waves.push(wave);
-    for (const t of wave) placed.add(t);
-    rest = rest.filter((t) => !placed.has(t));
-  }
-  return waves;
+/** Tables in waves: each after the tables it references, when those are replicated too. */
+export function tableWaves(tables: readonly TableName[]): TableName[][] {
+  return dependencyWaves(tables, (t) => t, (t) => REPLICA_DEPENDENCIES[t] ?? []);
 }
 
 const mysqlQuote = (name: string): string => `\`${name.replace(/`/g, '``')}\``;

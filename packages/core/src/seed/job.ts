@@ -5,6 +5,7 @@
  * counts add only the missing ids; a run killed midway is completed by the next.
  */
 import type { TableName } from '../schema/tables.js';
+import { forEachConcurrently } from '../tasks.js';
 import { CATEGORIES } from './categories.js';
 import { ShopGenerator, type SeedSizes } from './generators.js';
 import type { SeedOptions } from './options.js';
@@ -91,27 +92,6 @@ export function batches(ranges: readonly IdRange[], size: number): IdRange[] {
 
 export function countIds(ranges: readonly IdRange[]): number {
   return ranges.reduce((n, r) => n + (r.to - r.from + 1), 0);
-}
-
-/**
- * Runs `work` over the items with at most `limit` at once, in order of start. The first
- * failure stops new work from starting and is rethrown once the running ones have settled.
- */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  if (failure !== undefined) throw failure.error;
 }
 
 function* ids(range: IdRange): Generator<number> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SEED_DEFAULTS, parseSeedOptions } from './options.js';
-import { batches, chunked, countIds, forEachConcurrently } from './job.js';
+import { forEachConcurrently } from '../tasks.js';
+import { batches, chunked, countIds } from './job.js';
 
 describe('parseSeedOptions', () => {
   it('has demo-sized defaults', () => {
