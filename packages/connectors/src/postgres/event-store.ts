@@ -3,13 +3,26 @@
  * partition's next offset in one transaction; replays and re-sent events are absorbed by the
  * keys ((topic, partition, offset) and event_id).
  */
-import type { CatalogSource, DatabaseEndpoint, DeadLetterRow, EventRow, EventStore } from '@etl/core';
+import { encodeCopyValue, type CatalogSource, type DatabaseEndpoint, type DeadLetterRow, type EventRow, type EventStore } from '@etl/core';
+import type pg from 'pg';
 import { ClientPool, withPostgres } from './client.js';
+import { copyInto } from './copy.js';
 import { sqlState } from './errors.js';
 import { migratePostgres } from './schema-target.js';
 
+const EVENT_COLUMNS = ['topic', 'partition', 'offset', 'event_id', 'event_type', 'user_id', 'occurred_at', 'page_url', 'ip_address', 'product_id', 'payload'];
+
+/** A batch of events as COPY text: the payload goes in as received, PostgreSQL parses it once. */
+const eventCopyText = (rows: readonly EventRow[]): string => {
+  let text = '';
+  for (const { topic, partition, offset, event: e } of rows) {
+    text += `${encodeCopyValue(topic)}\t${partition}\t${offset}\t${e.eventId}\t${e.eventType}\t${e.userId}\t${e.occurredAt}\t${encodeCopyValue(e.pageUrl)}\t${encodeCopyValue(e.ipAddress)}\t${e.productId ?? '\\N'}\t${encodeCopyValue(e.json)}\n`;
+  }
+  return text;
+};
+
 /**
- * The whole batch travels as one JSON document, each payload embedded as received: PostgreSQL
+ * The slow path, for a batch COPY refused: the whole batch travels as one JSON document, each payload embedded as received: PostgreSQL
  * parses it in C, where serialising eleven parameter arrays cost more than the insert itself.
  */
 const INSERT_EVENTS = `INSERT INTO kafka_events
@@ -84,22 +97,14 @@ export class PostgresEventStore implements EventStore, CatalogSource {
       if (events.length > 0) {
         await c.query('SAVEPOINT batch');
         try {
-          inserted = (await c.query(INSERT_EVENTS, eventColumns(events))).rowCount ?? 0;
+          // New events, the usual case: one COPY, no conflict checks.
+          inserted = await copyInto(c, 'kafka_events', EVENT_COLUMNS, [eventCopyText(events)]);
         } catch (error) {
-          // A value PostgreSQL refuses (class 22: data exception) must not stop the stream:
-          // retry row by row and send the refused rows to the dead-letter table.
-          if (!sqlState(error)?.startsWith('22')) throw error;
+          const state = sqlState(error);
+          // A replay or a re-sent event_id: the batch again, skipping what is stored.
+          if (state !== '23505' && !state?.startsWith('22')) throw error;
           await c.query('ROLLBACK TO SAVEPOINT batch');
-          for (const row of events) {
-            await c.query('SAVEPOINT one');
-            try {
-              inserted += (await c.query(INSERT_EVENTS, eventColumns([row]))).rowCount ?? 0;
-            } catch (rowError) {
-              if (!sqlState(rowError)?.startsWith('22')) throw rowError;
-              await c.query('ROLLBACK TO SAVEPOINT one');
-              dead.push({ topic: row.topic, partition: row.partition, offset: row.offset, key: null, value: Buffer.from(row.event.json), reason: `refused by PostgreSQL: ${(rowError as Error).message}`.slice(0, 500) });
-            }
-          }
+          inserted = await this.insertSlowly(c, events, dead);
         }
       }
       const deadLettered = dead.length > 0 ? ((await c.query(INSERT_DEAD, deadColumns(dead))).rowCount ?? 0) : 0;
@@ -107,6 +112,31 @@ export class PostgresEventStore implements EventStore, CatalogSource {
       await c.query('COMMIT');
       return { inserted, deadLettered };
     });
+  }
+
+  /** INSERT … ON CONFLICT DO NOTHING; rows PostgreSQL refuses go to `dead`. */
+  private async insertSlowly(c: pg.Client, events: readonly EventRow[], dead: DeadLetterRow[]): Promise<number> {
+    await c.query('SAVEPOINT slow');
+    try {
+      return (await c.query(INSERT_EVENTS, eventColumns(events))).rowCount ?? 0;
+    } catch (error) {
+      // A value PostgreSQL refuses (class 22: data exception) must not stop the stream:
+      // retry row by row and send the refused rows to the dead-letter table.
+      if (!sqlState(error)?.startsWith('22')) throw error;
+      await c.query('ROLLBACK TO SAVEPOINT slow');
+    }
+    let inserted = 0;
+      for (const row of events) {
+        await c.query('SAVEPOINT one');
+        try {
+          inserted += (await c.query(INSERT_EVENTS, eventColumns([row]))).rowCount ?? 0;
+        } catch (rowError) {
+          if (!sqlState(rowError)?.startsWith('22')) throw rowError;
+          await c.query('ROLLBACK TO SAVEPOINT one');
+          dead.push({ topic: row.topic, partition: row.partition, offset: row.offset, key: null, value: Buffer.from(row.event.json), reason: `refused by PostgreSQL: ${(rowError as Error).message}`.slice(0, 500) });
+        }
+      }
+    return inserted;
   }
 
   async ids(): Promise<{ userIds: number[]; productIds: number[] }> {
