@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SessionGenerator, streamUuid } from './generator.js';
-import { isIPv6, validateEvent } from './schema.js';
+import { instant, isIPv4, isIPv6, validateEvent } from './schema.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const good = {
@@ -19,7 +19,7 @@ describe('validateEvent', () => {
     expect(v.ok).toBe(true);
     if (!v.ok) return;
     expect(v.event).toMatchObject({ eventType: 'add_to_cart', userId: 42, productId: 7, occurredAt: '2025-03-01T10:34:56.789Z' });
-    expect(v.event.payload['campaign']).toBe('spring');
+    expect(JSON.parse(v.event.json)).toEqual({ ...good, campaign: 'spring' });
   });
   it('accepts events without a product when none is needed, and IPv6 addresses', () => {
     const v = validateEvent(enc({ ...good, event_type: 'login', product_id: undefined, ip_address: '2001:db8::1' }));
@@ -39,6 +39,8 @@ describe('validateEvent', () => {
     ['negative user', enc({ ...good, user_id: -1 }), /user_id/],
     ['no time zone', enc({ ...good, timestamp: '2025-03-01T12:34:56' }), /timestamp/],
     ['not a date', enc({ ...good, timestamp: 'yesterday' }), /timestamp/],
+    ['a day the month lacks', enc({ ...good, timestamp: '2025-02-29T10:00:00Z' }), /timestamp/],
+    ['a month the year lacks', enc({ ...good, timestamp: '2025-13-01T10:00:00Z' }), /timestamp/],
     ['bad ip', enc({ ...good, ip_address: '300.1.2.3' }), /ip_address/],
     ['cart without product', enc({ ...good, product_id: undefined }), /product_id is required for add_to_cart/],
     ['bad product', enc({ ...good, event_type: 'click', product_id: 1.5 }), /product_id is not a positive integer/],
@@ -52,6 +54,27 @@ describe('validateEvent', () => {
       if (!v.ok) expect(v.reason).toMatch(reason);
     });
   }
+});
+
+describe('instant', () => {
+  it('keeps UTC millisecond text as sent and normalises every other form to it', () => {
+    expect(instant('2025-03-01T10:34:56.789Z')).toBe('2025-03-01T10:34:56.789Z');
+    expect(instant('2025-03-01T12:34:56.789+02:00')).toBe('2025-03-01T10:34:56.789Z');
+    expect(instant('2025-03-01T10:34Z')).toBe('2025-03-01T10:34:00.000Z');
+    expect(instant('2025-03-01T05:34:56-0500')).toBe('2025-03-01T10:34:56.000Z');
+  });
+  it('knows leap years and refuses days the calendar lacks', () => {
+    for (const ok of ['2024-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2025-12-31T23:59:59.999Z']) expect(instant(ok), ok).toBeDefined();
+    for (const bad of ['1900-02-29T00:00:00Z', '2025-02-29T00:00:00Z', '2025-04-31T00:00:00Z', '2025-00-10T00:00:00Z', '2025-01-00T00:00:00Z', '2025-01-01T10:00:00'])
+      expect(instant(bad), bad).toBeUndefined();
+  });
+});
+
+describe('isIPv4', () => {
+  it('knows valid and invalid forms', () => {
+    for (const ok of ['0.0.0.0', '192.168.1.255', '255.255.255.255', '10.0.0.1']) expect(isIPv4(ok), ok).toBe(true);
+    for (const bad of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.4 ', 'a.b.c.d', '']) expect(isIPv4(bad), bad).toBe(false);
+  });
 });
 
 describe('isIPv6', () => {

@@ -31,9 +31,7 @@ export interface AcceptedEvent {
   readonly pageUrl: string;
   readonly ipAddress: string;
   readonly productId: number | null;
-  /** The record's JSON exactly as received (parsed), extra fields included. */
-  readonly payload: Record<string, unknown>;
-  /** The same JSON as text, as received. */
+  /** The record's JSON as text, exactly as received, extra fields included. */
   readonly json: string;
 }
 
@@ -43,9 +41,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const MAX_INT = 2_147_483_647;
 
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 export function isIPv4(text: string): boolean {
-  const parts = text.split('.');
-  return parts.length === 4 && parts.every((p) => /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(p));
+  return IPV4.test(text);
 }
 
 export function isIPv6(text: string): boolean {
@@ -94,21 +93,25 @@ export function validateEvent(value: Uint8Array | null): Validation {
   const e = parsed as Record<string, unknown>;
   // JSON can only carry a NUL or a lone surrogate as a \u escape (strict UTF-8 rules out the rest).
   if (json.includes('\\u') && hasUnstorableText(e)) return { ok: false, reason: 'contains a NUL character or a lone surrogate, which PostgreSQL cannot store' };
-  const missing = ['event_id', 'event_type', 'user_id', 'timestamp', 'page_url', 'ip_address'].filter((k) => e[k] === undefined || e[k] === null);
-  if (missing.length > 0) return { ok: false, reason: `missing field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` };
-  if (typeof e['event_id'] !== 'string' || !UUID.test(e['event_id'])) return { ok: false, reason: 'event_id is not a UUID' };
-  if (typeof e['event_type'] !== 'string') return { ok: false, reason: 'event_type is not a string' };
-  if (!(EVENT_TYPES as readonly string[]).includes(e['event_type'])) {
-    return { ok: false, reason: `unknown event_type "${e['event_type'].slice(0, 40)}"` };
-  }
-  const eventType = e['event_type'] as EventType;
-  if (!isPositiveInt(e['user_id'])) return { ok: false, reason: 'user_id is not a positive integer' };
+  // Every record of the stream passes here: each field is read once, nothing is built twice.
+  const id = e['event_id'];
+  const type = e['event_type'];
+  const user = e['user_id'];
   const ts = e['timestamp'];
-  if (typeof ts !== 'string' || !ISO_WITH_ZONE.test(ts) || Number.isNaN(Date.parse(ts))) {
-    return { ok: false, reason: 'timestamp is not ISO-8601 with a time zone' };
-  }
-  if (typeof e['page_url'] !== 'string' || e['page_url'].length === 0) return { ok: false, reason: 'page_url is not a non-empty string' };
+  const url = e['page_url'];
   const ip = e['ip_address'];
+  if (id == null || type == null || user == null || ts == null || url == null || ip == null) {
+    const missing = REQUIRED.filter((k) => e[k] === undefined || e[k] === null);
+    return { ok: false, reason: `missing field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` };
+  }
+  if (typeof id !== 'string' || !UUID.test(id)) return { ok: false, reason: 'event_id is not a UUID' };
+  if (typeof type !== 'string') return { ok: false, reason: 'event_type is not a string' };
+  if (!(EVENT_TYPES as readonly string[]).includes(type)) return { ok: false, reason: `unknown event_type "${type.slice(0, 40)}"` };
+  const eventType = type as EventType;
+  if (!isPositiveInt(user)) return { ok: false, reason: 'user_id is not a positive integer' };
+  const at = typeof ts === 'string' ? instant(ts) : undefined;
+  if (at === undefined) return { ok: false, reason: 'timestamp is not ISO-8601 with a time zone' };
+  if (typeof url !== 'string' || url.length === 0) return { ok: false, reason: 'page_url is not a non-empty string' };
   if (typeof ip !== 'string' || !(isIPv4(ip) || isIPv6(ip))) return { ok: false, reason: 'ip_address is not an IPv4 or IPv6 address' };
   const product = e['product_id'];
   if (PRODUCT_EVENTS.includes(eventType)) {
@@ -119,17 +122,37 @@ export function validateEvent(value: Uint8Array | null): Validation {
   return {
     ok: true,
     event: {
-      eventId: e['event_id'].toLowerCase(),
+      eventId: id.toLowerCase(),
       eventType,
-      userId: e['user_id'],
-      occurredAt: new Date(ts).toISOString(),
-      pageUrl: e['page_url'],
+      userId: user,
+      occurredAt: at,
+      pageUrl: url,
       ipAddress: ip,
       productId: isPositiveInt(product) ? product : null,
-      payload: e,
       json,
     },
   };
+}
+
+const REQUIRED = ['event_id', 'event_type', 'user_id', 'timestamp', 'page_url', 'ip_address'];
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digit = (text: string, i: number): number => text.charCodeAt(i) - 48;
+
+/**
+ * The instant of an ISO-8601 timestamp with a zone, as UTC ISO text, or undefined. A date the
+ * calendar lacks (2025-02-30) is refused: JavaScript would roll it over to March.
+ */
+export function instant(ts: string): string | undefined {
+  if (!ISO_WITH_ZONE.test(ts)) return undefined;
+  const year = digit(ts, 0) * 1000 + digit(ts, 1) * 100 + digit(ts, 2) * 10 + digit(ts, 3);
+  const month = digit(ts, 5) * 10 + digit(ts, 6);
+  const day = digit(ts, 8) * 10 + digit(ts, 9);
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > (DAYS_IN_MONTH[month - 1] ?? 0) + (leap ? 1 : 0)) return undefined;
+  const ms = Date.parse(ts);
+  if (Number.isNaN(ms)) return undefined;
+  // Already UTC with milliseconds (what producers usually send): nothing to normalise.
+  return ts.length === 24 && ts.endsWith('Z') ? ts : new Date(ms).toISOString();
 }
 
 // NUL is refused by text and jsonb alike; so are surrogates without their partner.
