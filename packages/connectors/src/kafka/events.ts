@@ -52,6 +52,8 @@ export class KafkaEventSource implements EventSource {
   private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
   private finished: (() => void) | undefined;
+  /** Ends `consume` with an error not of Kafka's making (PostgreSQL unreachable on assignment). */
+  private fail: ((error: unknown) => void) | undefined;
 
   constructor(options: KafkaClientOptions) {
     this.kafka = createKafka({ clientId: 'etl-stream', ...options });
@@ -59,27 +61,20 @@ export class KafkaEventSource implements EventSource {
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(offsets.map((o) => [o.partition, o.high]));
-    } catch (error) {
-      throw kafkaError(error, this.endpoint);
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+    return new Map((await this.topicOffsets(topic)).map((o) => [o.partition, o.high]));
   }
 
-  /** Where the group would start each partition (Kafka's committed offset, or the earliest). */
-  private async startingPoints(topic: string, group: string): Promise<{ low: Map<number, string>; committed: Map<number, string> }> {
+  async earliestOffsets(topic: string): Promise<Map<number, string>> {
+    return new Map((await this.topicOffsets(topic)).map((o) => [o.partition, o.low]));
+  }
+
+  private async topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      const low = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.low]));
-      const fetched = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-      const committed = new Map((fetched[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
-      return { low, committed };
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      throw kafkaError(error, this.endpoint);
     } finally {
       await admin.disconnect().catch(() => {});
     }
@@ -92,29 +87,37 @@ export class KafkaEventSource implements EventSource {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 2 * 1024 * 1024,
+      // A fetch waits at most this long for new records; stopping waits for the fetch.
+      maxWaitTimeInMs: 200,
       retry: { retries: 8 },
     });
     this.consumer = consumer;
     const done = new Promise<void>((resolve, reject) => {
       this.finished = resolve;
+      this.fail = (error) => {
+        void consumer.disconnect().catch(() => {});
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
       consumer.on(consumer.events.CRASH, (event) => {
         const payload = event.payload as { error: unknown; restart: boolean };
         if (!payload.restart) reject(kafkaError(payload.error, this.endpoint));
       });
     });
-    // On every assignment, resume each partition at the offset stored with the rows.
+    // On every assignment the partitions wait, paused, until each is sent to the offset stored
+    // in PostgreSQL; nothing fetched before that is handed over.
+    let generation = 0;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const assignment = event.payload.memberAssignment;
-      void (async () => {
-        const { low, committed } = await this.startingPoints(options.topic, options.group);
-        for (const partition of assignment[options.topic] ?? []) {
-          const stored = await options.startAt(partition);
-          const kafkaStart = committed.get(partition) ?? '-1';
-          // Seek only where Kafka's idea differs from PostgreSQL's (a seek mid-fetch re-reads a batch).
-          if (stored === undefined ? kafkaStart === '-1' : kafkaStart === stored) continue;
-          consumer.seek({ topic: options.topic, partition, offset: stored ?? low.get(partition) ?? '0' });
-        }
-      })().catch(() => {});
+      const partitions = event.payload.memberAssignment[options.topic] ?? [];
+      const mine = ++generation;
+      consumer.pause([{ topic: options.topic }]);
+      options
+        .onAssign(partitions)
+        .then((resumeAt) => {
+          if (mine !== generation) return;
+          for (const [partition, offset] of resumeAt) consumer.seek({ topic: options.topic, partition, offset });
+          consumer.resume([{ topic: options.topic }]);
+        })
+        .catch((error: unknown) => this.fail?.(error));
     });
     try {
       await consumer.connect();
@@ -132,7 +135,11 @@ export class KafkaEventSource implements EventSource {
             partition: batch.partition,
             records: batch.messages.map((m) => ({ offset: m.offset, key: m.key ?? null, value: m.value ?? null })),
           };
-          await options.onBatch(records);
+          const resumeAt = await options.onBatch(records);
+          if (resumeAt !== undefined) {
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: resumeAt });
+            return;
+          }
           payload.resolveOffset(batch.lastOffset());
           await payload.heartbeat();
         },

@@ -38,11 +38,11 @@ export interface DeadLetterRow {
 export function classifyBatch(batch: RecordBatch): { events: EventRow[]; deadLetters: DeadLetterRow[]; nextOffset: string } {
   const events: EventRow[] = [];
   const deadLetters: DeadLetterRow[] = [];
-  for (const record of batch.records) {
-    const v = validateEvent(record.value);
-    const at = { topic: batch.topic, partition: batch.partition, offset: record.offset };
-    if (v.ok) events.push({ ...at, event: v.event });
-    else deadLetters.push({ ...at, key: record.key, value: record.value, reason: storableReason(v.reason) });
+  const { topic, partition } = batch;
+  for (const { offset, key, value } of batch.records) {
+    const v = validateEvent(value);
+    if (v.ok) events.push({ topic, partition, offset, event: v.event });
+    else deadLetters.push({ topic, partition, offset, key, value, reason: storableReason(v.reason) });
   }
   const last = batch.records[batch.records.length - 1];
   return { events, deadLetters, nextOffset: last === undefined ? '0' : (BigInt(last.offset) + 1n).toString() };
@@ -63,18 +63,38 @@ export interface EventSource {
   readonly endpoint: string;
   /** End offset (next offset to be written) of every partition of the topic, now. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Earliest offset still held of every partition of the topic, now. */
+  earliestOffsets(topic: string): Promise<Map<number, string>>;
   /**
-   * Consumes until `stop` is called: `startAt` tells where to resume each assigned partition,
-   * `onBatch` must finish (store the batch) before the next batch of that partition arrives.
+   * Consumes until `stop` is called. On every (re)assignment, before any batch of it, `onAssign`
+   * says where each assigned partition continues. The next batch of a partition is not handed
+   * over before `onBatch` of the last one resolved; when that returns an offset, the partition
+   * is read again from there and the batch counts as not consumed.
    */
   consume(options: {
     readonly topic: string;
     readonly group: string;
-    readonly startAt: (partition: number) => Promise<string | undefined>;
-    readonly onBatch: (batch: RecordBatch) => Promise<void>;
+    readonly onAssign: (partitions: readonly number[]) => Promise<ReadonlyMap<number, string>>;
+    readonly onBatch: (batch: RecordBatch) => Promise<string | undefined>;
   }): Promise<void>;
   /** Finishes the batch in hand and stops consuming; `consume` then resolves. */
   stop(): Promise<void>;
+}
+
+/** What to do with a batch, given the offset this partition must continue from. */
+export type Admission = { readonly seek: string } | { readonly records: readonly KafkaRecord[] };
+
+/**
+ * PostgreSQL, not Kafka, says where a partition continues (`expected`). A batch that starts
+ * later (Kafka's committed offset ran ahead of what was stored) makes the consumer go back,
+ * once: if it comes back later again, what is missing was deleted by retention and is gone.
+ * Records before `expected` are stored already and are dropped.
+ */
+export function admit(records: readonly KafkaRecord[], expected: bigint, soughtBefore: boolean): Admission {
+  const first = records[0];
+  if (first === undefined) return { records };
+  if (BigInt(first.offset) > expected && !soughtBefore) return { seek: expected.toString() };
+  return { records: BigInt(first.offset) >= expected ? records : records.filter((r) => BigInt(r.offset) >= expected) };
 }
 
 export interface StreamOptions {
@@ -169,15 +189,22 @@ export async function runStream(
       }, () => {});
     }, run.pollMs ?? 1000);
   }
-  try {
-    await source.consume({
-      topic: options.topic,
-      group: options.group,
-      startAt: async (partition) => (await store.offsets(options.group, options.topic)).get(partition),
-      onBatch: async (batch) => {
-        if (batch.records.length === 0) return;
-        const { events, deadLetters, nextOffset } = classifyBatch(batch);
-        const written = await store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset);
+  // A partition's batch is stored while its next one is fetched and checked: Kafka, this
+  // process and PostgreSQL work at once. Batches of one partition are stored one after the
+  // other, in order. After a failed write nothing more is stored: the stream stops and fails,
+  // and a rerun resumes from the offset stored with the last batch that was.
+  const storing = new Map<number, Promise<void>>();
+  let failure: { readonly error: unknown } | undefined;
+  // Per partition, since the last assignment: the offset to continue from, and whether the
+  // consumer was already sent back to it.
+  const next = new Map<number, bigint>();
+  const sought = new Map<number, bigint>();
+  const earliest = await source.earliestOffsets(options.topic);
+
+  const storeBatch = (batch: RecordBatch, nextOffset: string): Promise<void> => {
+    const { events, deadLetters } = classifyBatch(batch);
+    return store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset).then(
+      (written) => {
         batches++;
         records += batch.records.length;
         inserted += written.inserted;
@@ -186,10 +213,54 @@ export async function runStream(
         run.onProgress?.(report());
         if (!options.follow && drained(startEnds, stored)) void stop();
       },
+      (error: unknown) => {
+        failure ??= { error };
+        void stop();
+      },
+    );
+  };
+  const expectedOffset = async (partition: number): Promise<bigint> => {
+    let expected = next.get(partition);
+    if (expected === undefined) {
+      const at = (await store.offsets(options.group, options.topic)).get(partition);
+      expected = BigInt(at ?? earliest.get(partition) ?? '0');
+      next.set(partition, expected);
+    }
+    return expected;
+  };
+  try {
+    await source.consume({
+      topic: options.topic,
+      group: options.group,
+      onAssign: async (partitions) => {
+        next.clear();
+        sought.clear();
+        // What this member was still storing counts: PostgreSQL must hold it before it is asked.
+        await Promise.all(storing.values());
+        return new Map(await Promise.all(partitions.map(async (p) => [p, (await expectedOffset(p)).toString()] as const)));
+      },
+      onBatch: async (batch) => {
+        const { partition } = batch;
+        await storing.get(partition);
+        const last = batch.records[batch.records.length - 1];
+        if (failure !== undefined || last === undefined) return undefined;
+        const expected = await expectedOffset(partition);
+        const admission = admit(batch.records, expected, sought.get(partition) === expected);
+        if ('seek' in admission) {
+          sought.set(partition, expected);
+          return admission.seek;
+        }
+        const nextOffset = BigInt(last.offset) + 1n;
+        next.set(partition, nextOffset > expected ? nextOffset : expected);
+        if (admission.records.length > 0) storing.set(partition, storeBatch({ ...batch, records: admission.records }, nextOffset.toString()));
+        return undefined;
+      },
     });
   } finally {
     if (poll !== undefined) clearInterval(poll);
+    await Promise.all(storing.values());
   }
+  if (failure !== undefined) throw failure.error;
   return finish();
 
   async function finish(): Promise<StreamReport> {

@@ -39,10 +39,11 @@ export const stream: BenchCase = {
       await source.consume({
         topic: dbs.topic,
         group: 'bench-consume-only',
-        startAt: async () => undefined,
+        onAssign: async () => new Map(),
         onBatch: async (batch) => {
           seen += batch.records.length;
           if (seen >= events) void source.stop();
+          return undefined;
         },
       });
       const consumeSeconds = (now() - consumeStarted) / 1000;

@@ -93,6 +93,20 @@ describe('etl produce and etl stream', () => {
     expect(body.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
   });
 
+  it('goes back to the offset PostgreSQL holds when Kafka\'s committed offset ran ahead of it', async () => {
+    // As if the last batches had reached Kafka's commit but not PostgreSQL: roll PostgreSQL back.
+    const removed = await withPostgres(dbs.pg, async (c) => {
+      const r = await c.query(`DELETE FROM kafka_events WHERE partition = 0 AND "offset" >= 100`);
+      await c.query(`DELETE FROM kafka_events_dlq WHERE partition = 0 AND "offset" >= 100`);
+      await c.query(`UPDATE etl_stream_offsets SET next_offset = 100 WHERE partition = 0`);
+      return r.rowCount ?? 0;
+    });
+    expect(removed).toBeGreaterThan(100);
+    const run = JSON.parse((await etl(['stream', '--json'])).stdout) as StreamReport;
+    expect(run.inserted).toBe(removed);
+    expect(await counts()).toEqual({ events: 2005, distinctIds: 2005, dead: BAD.length });
+  });
+
   it('loses and duplicates nothing when --follow is killed with SIGKILL at random moments', async () => {
     const producing = start(['produce', '--count', '30000', '--rate', '15000']);
     for (let i = 0; i < 3; i++) {
