@@ -103,3 +103,24 @@ export class BugError extends EtlError {
 export function isEtlError(error: unknown): error is EtlError {
   return error instanceof EtlError;
 }
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
+  '40001', '40P01', '55P03', '57P01', '57P03', '53300', '08006', '08003', '08001',
+  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'PROTOCOL_CONNECTION_LOST',
+]);
+
+/** Connection refused or reset, deadlock, lock timeout, broker not available: worth another try. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ServiceUnreachableError) return true;
+  if (error instanceof EtlError) return false;
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    const name = (e as { name?: unknown }).name;
+    if (typeof name === 'string' && /KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded|LockTimeout)/.test(name)) return true;
+    if (/Connection terminated|deadlock|lock wait timeout|broker not available/i.test((e as Error).message ?? '')) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -14,7 +14,7 @@ afterAll(async () => {
 function setup() {
   const dbs = throwawayDatabases();
   created.push(dbs);
-  const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), ETL_KAFKA_TOPIC: dbs.topic };
+  const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), ETL_KAFKA_TOPIC: dbs.topic, ETL_STREAM_GROUP: dbs.topic };
   return { dbs, env, etl: (args: string[], extra: Record<string, string> = {}) => runEtl(args, { env: { ...env, ...extra }, timeoutMs: 180_000 }) };
 }
 const SMALL = ['--users', '200', '--products', '40', '--orders', '2000', '--events', '500'];

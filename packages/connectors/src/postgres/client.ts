@@ -66,18 +66,29 @@ export class ClientPool {
   async use<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     let client = this.idle.pop();
     if (client === undefined) {
-      client = await connectPostgres(this.endpoint);
-      this.all.push(client);
+      const fresh = await connectPostgres(this.endpoint);
+      // A connection that dies while idle (server restart, pg_terminate_backend) is dropped
+      // here, so the next batch gets a new one instead of the dead one's error.
+      fresh.on('error', () => void this.discard(fresh));
+      this.all.push(fresh);
+      client = fresh;
     }
     try {
       const result = await work(client);
-      this.idle.push(client);
+      if (this.all.includes(client)) this.idle.push(client);
       return result;
     } catch (error) {
-      this.all.splice(this.all.indexOf(client), 1);
-      await client.end().catch(() => {});
+      await this.discard(client);
       throw pgError(error, this.endpoint);
     }
+  }
+
+  private async discard(client: pg.Client): Promise<void> {
+    for (const list of [this.idle, this.all]) {
+      const at = list.indexOf(client);
+      if (at >= 0) list.splice(at, 1);
+    }
+    await client.end().catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,7 @@ export function networkReason(error: unknown): string | undefined {
   }
   const message = error instanceof Error ? error.message : '';
   if (/timeout|timed out/i.test(message)) return 'connection timed out';
-  if (/Connection terminated/i.test(message)) return 'connection closed by the server';
+  if (/Connection terminated|not queryable/i.test(message)) return 'connection closed by the server';
   return undefined;
 }
 

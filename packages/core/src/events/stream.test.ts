@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admit, classifyBatch, drained, partitionStatus, type KafkaRecord } from './stream.js';
+import { admit, classifyBatch, drained, partitionStatus, runStream, type DeadLetterRow, type EventRow, type EventSource, type EventStore, type KafkaRecord } from './stream.js';
 
 const at = (...offsets: number[]): KafkaRecord[] => offsets.map((o) => ({ offset: String(o), key: null, value: null }));
 
@@ -49,5 +49,81 @@ describe('partitionStatus and drained', () => {
     ]);
     expect(drained(ends, new Map([[0, '10']]))).toBe(false);
     expect(drained(ends, new Map([[0, '10'], [1, '5']]))).toBe(true);
+  });
+});
+
+/** A partition of records in memory, handed out in batches the way a consumer would. */
+class MemorySource implements EventSource {
+  readonly endpoint = 'memory';
+  private stopped = false;
+  constructor(private readonly batches: readonly KafkaRecord[][]) {}
+  endOffsets = async () => new Map([[0, String(this.batches.flat().length)]]);
+  earliestOffsets = async () => new Map([[0, '0']]);
+  async consume(options: Parameters<EventSource['consume']>[0]): Promise<void> {
+    let at = BigInt((await options.onAssign([0])).get(0) ?? '0');
+    while (!this.stopped) {
+      const batch = this.batches.find((b) => BigInt(b[0]?.offset ?? -1) >= at);
+      if (batch === undefined) break;
+      const resume = await options.onBatch({ topic: 't', partition: 0, records: batch });
+      at = resume === undefined ? BigInt(batch[batch.length - 1]?.offset ?? 0) + 1n : BigInt(resume);
+    }
+  }
+  stop = async () => {
+    this.stopped = true;
+  };
+}
+
+/** Stores what it is given; `failures` are thrown, one per write, before anything is stored. */
+class MemoryStore implements EventStore {
+  readonly endpoint = 'memory';
+  readonly written: string[] = [];
+  readonly stored = new Map<number, string>();
+  constructor(private readonly failures: (Error | undefined)[] = []) {}
+  prepare = async () => {};
+  offsets = async () => new Map(this.stored);
+  async write(_g: string, _t: string, partition: number, events: readonly EventRow[], dead: readonly DeadLetterRow[], nextOffset: string) {
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    this.written.push(nextOffset);
+    this.stored.set(partition, nextOffset);
+    return { inserted: events.length, deadLettered: dead.length };
+  }
+}
+
+describe('runStream', () => {
+  const batches = [at(0, 1), at(2, 3), at(4, 5)];
+  const lost = () => Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+  const run = (retries: string[]) => ({ now: () => 0, sleep: async (ms: number) => void retries.push(`wait ${ms}`), pollMs: 5 });
+
+  it('writes a batch again when the connection was lost, and stores every batch once, in order', async () => {
+    const store = new MemoryStore([undefined, lost(), lost()]);
+    const waits: string[] = [];
+    const report = await runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run(waits));
+    expect(store.written).toEqual(['2', '4', '6']);
+    expect(waits).toEqual(['wait 500', 'wait 1000']);
+    expect(report).toMatchObject({ records: 6, deadLettered: 6, batches: 3 });
+  });
+
+  it('stops and fails on an error that is not transient, storing nothing after the failed batch', async () => {
+    const store = new MemoryStore([undefined, new Error('permission denied for table kafka_events')]);
+    await expect(runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run([]))).rejects.toThrow(/permission denied/);
+    expect(store.written).toEqual(['2']);
+    expect(store.stored.get(0)).toBe('2');
+  });
+
+  it('gives up after the last retry with the error, the stored offset where the last good batch left it', async () => {
+    const store = new MemoryStore([undefined, ...Array.from({ length: 6 }, lost)]);
+    const waits: string[] = [];
+    await expect(runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run(waits))).rejects.toThrow(/Connection terminated/);
+    expect(waits).toHaveLength(5);
+    expect(store.stored.get(0)).toBe('2');
+  });
+
+  it('resumes at the offset the store holds, storing nothing twice', async () => {
+    const store = new MemoryStore();
+    store.stored.set(0, '4');
+    const report = await runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run([]));
+    expect(store.written).toEqual(['6']);
+    expect(report.records).toBe(2);
   });
 });

@@ -4,6 +4,7 @@
  * and the partition's next offset. On every assignment the consumer starts from the stored
  * offset; the keys (topic, partition, offset) and event_id make any replay harmless.
  */
+import { isTransient } from '../errors.js';
 import { storableReason, validateEvent, type AcceptedEvent } from './schema.js';
 
 export interface KafkaRecord {
@@ -154,7 +155,15 @@ export async function runStream(
   source: EventSource,
   store: EventStore,
   options: StreamOptions,
-  run: { readonly now: () => number; readonly onProgress?: (p: StreamProgress) => void; readonly pollMs?: number },
+  run: {
+    readonly now: () => number;
+    readonly onProgress?: (p: StreamProgress) => void;
+    readonly pollMs?: number;
+    /** A batch whose write failed for a transient reason is tried again after 0.5 s, 1 s, 2 s… */
+    readonly writeRetries?: number;
+    readonly sleep?: (ms: number) => Promise<void>;
+    readonly onRetry?: (error: Error, attempt: number, waitMs: number) => void;
+  },
 ): Promise<StreamReport> {
   const started = run.now();
   await store.prepare();
@@ -203,7 +212,20 @@ export async function runStream(
 
   const storeBatch = (batch: RecordBatch, nextOffset: string): Promise<void> => {
     const { events, deadLetters } = classifyBatch(batch);
-    return store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset).then(
+    const write = async (): Promise<{ readonly inserted: number; readonly deadLettered: number }> => {
+      // The batch is one transaction: after a lost connection it is simply written again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset);
+        } catch (error) {
+          if (attempt > (run.writeRetries ?? 5) || !isTransient(error) || stopping !== undefined) throw error;
+          const waitMs = 500 * 2 ** (attempt - 1);
+          run.onRetry?.(error instanceof Error ? error : new Error(String(error)), attempt, waitMs);
+          await (run.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(waitMs);
+        }
+      }
+    };
+    return write().then(
       (written) => {
         batches++;
         records += batch.records.length;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DataCheckError, ServiceUnreachableError, UsageError } from '../errors.js';
 import { PIPELINE_TASKS, selectTasks } from './graph.js';
-import { PipelineFailed, isTransient, runPipeline, type RunRecorder, type TaskRecord } from './run.js';
+import { isTransient } from '../errors.js';
+import { PipelineFailed, runPipeline, type RunRecorder, type TaskRecord } from './run.js';
 import { parseCron, parseEvery } from './schedule.js';
 
 describe('selectTasks', () => {

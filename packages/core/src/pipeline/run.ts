@@ -3,7 +3,7 @@
  * failures retried with exponential backoff, a failed task's dependents marked skipped while
  * independent tasks go on. Every step is recorded through a RunRecorder.
  */
-import { EtlError, ExitCode, ServiceUnreachableError, type ErrorKind } from '../errors.js';
+import { EtlError, ExitCode, isTransient, type ErrorKind } from '../errors.js';
 import type { TaskSpec } from './graph.js';
 
 export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -55,26 +55,6 @@ export interface PipelineRun {
   readonly onRetry?: (task: string, attempt: number, error: Error, waitMs: number) => void;
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
-  '40001', '40P01', '55P03', '57P01', '57P03', '53300', '08006', '08003', '08001',
-  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'PROTOCOL_CONNECTION_LOST',
-]);
-
-/** Connection refused or reset, deadlock, lock timeout, broker not available: worth another try. */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof ServiceUnreachableError) return true;
-  if (error instanceof EtlError) return false;
-  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-    const name = (e as { name?: unknown }).name;
-    if (typeof name === 'string' && /KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded|LockTimeout)/.test(name)) return true;
-    if (/Connection terminated|deadlock|lock wait timeout|broker not available/i.test((e as Error).message ?? '')) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 export async function runPipeline(
   tasks: readonly TaskSpec[],

@@ -30,7 +30,10 @@ harmless; an event re-sent by a producer (same event_id) is stored once.
 
 By default it drains: it reads up to the end offsets that existed when it started, then exits 0.
 --follow keeps going until Ctrl-C or SIGTERM, then finishes the batch in hand and exits 0.
-Several processes in one group share the partitions.`;
+Several processes in one group share the partitions.
+
+A batch whose write fails because PostgreSQL went away is written again after 0.5, 1, 2, 4 and
+8 s; if PostgreSQL is still gone, the command exits 3 and a rerun resumes where it stopped.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -58,6 +61,7 @@ Several processes in one group share the partitions.`;
               c.report = await runStream(source, store, { topic: config.topic, group: this.flags.group, follow: this.flags.follow }, {
                 now: () => performance.now(),
                 onProgress: (p) => report(`${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`),
+                onRetry: (error, attempt, waitMs) => report(`storing a batch failed (${error.message.split('\n')[0]}); attempt ${attempt + 1} in ${waitMs} ms`),
               });
             },
           },

@@ -8,7 +8,7 @@ import type { StreamStatus } from './status.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
-const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), ETL_KAFKA_TOPIC: dbs.topic };
+const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), ETL_KAFKA_TOPIC: dbs.topic, ETL_STREAM_GROUP: dbs.topic };
 const etl = (args: string[]) => runEtl(args, { env, timeoutMs: 120_000 });
 const scalar = (sql: string) => withPostgres(dbs.pg, async (c) => Number((await c.query<{ n: string }>(sql)).rows[0]?.n));
 const counts = async () => ({
@@ -127,6 +127,30 @@ describe('etl produce and etl stream', () => {
     expect(await exited(a)).toBe(0);
     expect(await exited(b)).toBe(0);
     expect(await counts()).toEqual({ events: 52_005, distinctIds: 52_005, dead: BAD.length });
+  });
+
+  it('keeps going when PostgreSQL drops its connections mid-stream, losing and doubling nothing', async () => {
+    const producing = start(['produce', '--count', '20000', '--rate', '10000']);
+    const follower = start(['stream', '--follow']);
+    const before = (await counts()).events;
+    for (let waited = 0; (await counts()).events === before; waited += 100) {
+      expect(waited, 'the follower stored nothing').toBeLessThan(30_000);
+      await sleep(100);
+    }
+    const terminated = await withPostgres(dbs.pg, async (c) => {
+      const r = await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'etl'`);
+      return r.rowCount ?? 0;
+    });
+    expect(terminated).toBeGreaterThan(0);
+    expect(await exited(producing)).toBe(0);
+    // The follower reconnects and catches up with the producer.
+    for (let waited = 0; (await counts()).events < 72_005; waited += 200) {
+      expect(waited, 'the follower did not catch up').toBeLessThan(60_000);
+      await sleep(200);
+    }
+    follower.kill('SIGTERM');
+    expect(await exited(follower)).toBe(0);
+    expect(await counts()).toEqual({ events: 72_005, distinctIds: 72_005, dead: BAD.length });
   });
 
   it('stops --follow on SIGTERM after the batch in hand, exit 0', async () => {
