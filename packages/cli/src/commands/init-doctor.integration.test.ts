@@ -143,4 +143,13 @@ describe('usage errors', () => {
     expect(run.stdout).toContain('ETL_MYSQL_URL');
     expect(run.stdout).toContain('EXAMPLES');
   });
+  it('wraps every command description into whole paragraphs, without ragged half-lines', async () => {
+    for (const command of ['init', 'doctor', 'seed', 'replicate', 'verify', 'marts', 'marts show', 'produce', 'stream', 'pipeline']) {
+      const help = (await runEtl([...command.split(' '), '--help'])).stdout;
+      const description = help.slice(help.indexOf('DESCRIPTION\n') + 12, help.indexOf('EXAMPLES')).split('\n');
+      // A short line is only allowed where a paragraph ends.
+      const ragged = description.filter((line, i) => line.trim() !== '' && line.length < 50 && (description[i + 1] ?? '').trim() !== '');
+      expect(ragged, command).toEqual([]);
+    }
+  });
 });
