@@ -1,7 +1,7 @@
 /**
  * kafkajs errors mapped to the project's error kinds.
  */
-import { EtlError } from '@etl/core';
+import { EtlError, UsageError } from '@etl/core';
 import { messageOf, networkReason, unreachable } from '../shared/unreachable.js';
 
 const UNREACHABLE_NAMES = new Set([
@@ -24,8 +24,24 @@ function rootCause(error: unknown): unknown {
   return current;
 }
 
-export function kafkaError(error: unknown, brokers: string): Error {
+function isUnknownTopic(error: unknown): boolean {
+  for (let e = error, i = 0; e !== undefined && e !== null && i < 5; i++) {
+    if ((e as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    const next = e as { originalError?: unknown; cause?: unknown };
+    e = next.originalError ?? next.cause;
+  }
+  return false;
+}
+
+/** Maps a kafkajs error; `topic` names the topic the call was about, for a missing one. */
+export function kafkaError(error: unknown, brokers: string, topic?: string): Error {
   if (error instanceof EtlError) return error;
+  if (topic !== undefined && isUnknownTopic(error)) {
+    return new UsageError(`Kafka at ${brokers} has no topic "${topic}"`, {
+      hint: 'Produce events with `etl produce` (it creates the topic), or name another with --topic / ETL_KAFKA_TOPIC.',
+      cause: error,
+    });
+  }
   const name = (error as { name?: unknown } | null)?.name;
   if (typeof name === 'string' && UNREACHABLE_NAMES.has(name)) {
     const root = rootCause(error);

@@ -74,7 +74,7 @@ export class KafkaEventSource implements EventSource {
       await admin.connect();
       return await admin.fetchTopicOffsets(topic);
     } catch (error) {
-      throw kafkaError(error, this.endpoint);
+      throw kafkaError(error, this.endpoint, topic);
     } finally {
       await admin.disconnect().catch(() => {});
     }

@@ -160,12 +160,17 @@ describe('etl produce and etl stream', () => {
     expect(await exited(follower)).toBe(0);
   });
 
-  it('exits 3 within seconds when the broker cannot be reached, and 2 on bad flags', async () => {
+  it('exits 3 within seconds when the broker cannot be reached, and 2 on bad flags or a missing topic', async () => {
     const down = await runEtl(['stream'], { env: { ...env, ETL_KAFKA_BROKERS: '127.0.0.1:1' } });
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('Kafka at 127.0.0.1:1 could not be reached');
     expect(down.ms).toBeLessThan(20_000);
     expect((await runEtl(['produce', '--count', '5'], { env: { ...env, ETL_KAFKA_BROKERS: '127.0.0.1:1' } })).code).toBe(3);
+    for (const command of [['stream'], ['stream', 'status']]) {
+      const missing = await etl([...command, '--topic', `${dbs.topic}_missing`]);
+      expect(missing.code, command.join(' ')).toBe(2);
+      expect(missing.stderr).toContain(`has no topic "${dbs.topic}_missing"`);
+    }
     expect((await etl(['produce', '--count', '0'])).code).toBe(2);
     expect((await etl(['produce', '--count', '5', '--follow'])).code).toBe(2);
   });
