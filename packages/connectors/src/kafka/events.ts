@@ -2,7 +2,7 @@
  * Kafka for `etl produce` (an idempotent producer, acks from all in-sync replicas) and
  * `etl stream` (a consumer in a group that resumes each partition where PostgreSQL says).
  */
-import type { EventSink, EventSource, OutgoingRecord, RecordBatch } from '@etl/core';
+import type { EventSink, EventSource, OutgoingRecord, PartitionOffsets, RecordBatch } from '@etl/core';
 import { CompressionTypes, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { createKafka, type KafkaClientOptions } from './client.js';
 import { kafkaError } from './errors.js';
@@ -60,19 +60,11 @@ export class KafkaEventSource implements EventSource {
     this.endpoint = options.brokers.join(',');
   }
 
-  async endOffsets(topic: string): Promise<Map<number, string>> {
-    return new Map((await this.topicOffsets(topic)).map((o) => [o.partition, o.high]));
-  }
-
-  async earliestOffsets(topic: string): Promise<Map<number, string>> {
-    return new Map((await this.topicOffsets(topic)).map((o) => [o.partition, o.low]));
-  }
-
-  private async topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
+  async topicOffsets(topic: string): Promise<Map<number, PartitionOffsets>> {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      return await admin.fetchTopicOffsets(topic);
+      return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { earliest: o.low, end: o.high }]));
     } catch (error) {
       throw kafkaError(error, this.endpoint, topic);
     } finally {

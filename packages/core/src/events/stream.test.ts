@@ -57,8 +57,7 @@ class MemorySource implements EventSource {
   readonly endpoint = 'memory';
   private stopped = false;
   constructor(private readonly batches: readonly KafkaRecord[][]) {}
-  endOffsets = async () => new Map([[0, String(this.batches.flat().length)]]);
-  earliestOffsets = async () => new Map([[0, '0']]);
+  topicOffsets = async () => new Map([[0, { earliest: '0', end: String(this.batches.flat().length) }]]);
   async consume(options: Parameters<EventSource['consume']>[0]): Promise<void> {
     let at = BigInt((await options.onAssign([0])).get(0) ?? '0');
     while (!this.stopped) {

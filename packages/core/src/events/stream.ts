@@ -62,10 +62,8 @@ export interface EventStore {
 /** The Kafka side: a consumer in a group; connectors implements it with kafkajs. */
 export interface EventSource {
   readonly endpoint: string;
-  /** End offset (next offset to be written) of every partition of the topic, now. */
-  endOffsets(topic: string): Promise<Map<number, string>>;
-  /** Earliest offset still held of every partition of the topic, now. */
-  earliestOffsets(topic: string): Promise<Map<number, string>>;
+  /** Every partition of the topic, now: its earliest offset still held and its end offset. */
+  topicOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
   /**
    * Consumes until `stop` is called. On every (re)assignment, before any batch of it, `onAssign`
    * says where each assigned partition continues. The next batch of a partition is not handed
@@ -80,6 +78,17 @@ export interface EventSource {
   }): Promise<void>;
   /** Finishes the batch in hand and stops consuming; `consume` then resolves. */
   stop(): Promise<void>;
+}
+
+export interface PartitionOffsets {
+  readonly earliest: string;
+  /** The next offset to be written. */
+  readonly end: string;
+}
+
+/** The end offset of each partition. */
+export function endOffsets(offsets: ReadonlyMap<number, PartitionOffsets>): Map<number, string> {
+  return new Map([...offsets].map(([partition, o]) => [partition, o.end]));
 }
 
 /** What to do with a batch, given the offset this partition must continue from. */
@@ -167,7 +176,8 @@ export async function runStream(
 ): Promise<StreamReport> {
   const started = run.now();
   await store.prepare();
-  const startEnds = await source.endOffsets(options.topic);
+  const startOffsets = await source.topicOffsets(options.topic);
+  const startEnds = endOffsets(startOffsets);
   const stored = await store.offsets(options.group, options.topic);
   let batches = 0;
   let records = 0;
@@ -208,10 +218,14 @@ export async function runStream(
   // consumer was already sent back to it.
   const next = new Map<number, bigint>();
   const sought = new Map<number, bigint>();
-  const earliest = await source.earliestOffsets(options.topic);
+  // Where the partitions continue: the offset stored in PostgreSQL, or the earliest Kafka holds.
+  const resumeFrom = async (partitions: readonly number[]): Promise<void> => {
+    const at = await store.offsets(options.group, options.topic);
+    for (const p of partitions) next.set(p, BigInt(at.get(p) ?? startOffsets.get(p)?.earliest ?? '0'));
+  };
 
-  const storeBatch = (batch: RecordBatch, nextOffset: string): Promise<void> => {
-    const { events, deadLetters } = classifyBatch(batch);
+  const storeBatch = (batch: RecordBatch): Promise<void> => {
+    const { events, deadLetters, nextOffset } = classifyBatch(batch);
     const write = async (): Promise<{ readonly inserted: number; readonly deadLettered: number }> => {
       // The batch is one transaction: after a lost connection it is simply written again.
       for (let attempt = 1; ; attempt++) {
@@ -241,15 +255,6 @@ export async function runStream(
       },
     );
   };
-  const expectedOffset = async (partition: number): Promise<bigint> => {
-    let expected = next.get(partition);
-    if (expected === undefined) {
-      const at = (await store.offsets(options.group, options.topic)).get(partition);
-      expected = BigInt(at ?? earliest.get(partition) ?? '0');
-      next.set(partition, expected);
-    }
-    return expected;
-  };
   try {
     await source.consume({
       topic: options.topic,
@@ -259,22 +264,24 @@ export async function runStream(
         sought.clear();
         // What this member was still storing counts: PostgreSQL must hold it before it is asked.
         await Promise.all(storing.values());
-        return new Map(await Promise.all(partitions.map(async (p) => [p, (await expectedOffset(p)).toString()] as const)));
+        await resumeFrom(partitions);
+        return new Map(partitions.map((p) => [p, String(next.get(p))]));
       },
       onBatch: async (batch) => {
         const { partition } = batch;
         await storing.get(partition);
         const last = batch.records[batch.records.length - 1];
         if (failure !== undefined || last === undefined) return undefined;
-        const expected = await expectedOffset(partition);
+        if (!next.has(partition)) await resumeFrom([partition]);
+        const expected = next.get(partition) ?? 0n;
         const admission = admit(batch.records, expected, sought.get(partition) === expected);
         if ('seek' in admission) {
           sought.set(partition, expected);
           return admission.seek;
         }
-        const nextOffset = BigInt(last.offset) + 1n;
-        next.set(partition, nextOffset > expected ? nextOffset : expected);
-        if (admission.records.length > 0) storing.set(partition, storeBatch({ ...batch, records: admission.records }, nextOffset.toString()));
+        const after = BigInt(last.offset) + 1n;
+        next.set(partition, after > expected ? after : expected);
+        if (admission.records.length > 0) storing.set(partition, storeBatch({ ...batch, records: admission.records }));
         return undefined;
       },
     });
@@ -287,7 +294,7 @@ export async function runStream(
 
   async function finish(): Promise<StreamReport> {
     const seconds = (run.now() - started) / 1000;
-    const ends = await source.endOffsets(options.topic);
+    const ends = endOffsets(await source.topicOffsets(options.topic));
     const latest = await store.offsets(options.group, options.topic);
     return {
       topic: options.topic,

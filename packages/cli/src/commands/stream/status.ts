@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { KafkaEventSource, PostgresEventStore } from '@etl/connectors';
-import { partitionStatus, type PartitionStatus } from '@etl/core';
+import { endOffsets, partitionStatus, type PartitionStatus } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { isInteractive, writeLine } from '../../ui/output.js';
 import { renderPartitions } from './index.js';
@@ -24,7 +24,7 @@ export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusC
     const store = new PostgresEventStore(config.pg);
     const source = new KafkaEventSource({ brokers: config.kafka.brokers, retries: 2, log: this.debugLog });
     await store.prepare();
-    const [ends, stored] = await Promise.all([source.endOffsets(config.topic), store.offsets(this.flags.group, config.topic)]);
+    const [ends, stored] = await Promise.all([source.topicOffsets(config.topic).then(endOffsets), store.offsets(this.flags.group, config.topic)]);
     const partitions = partitionStatus(ends, stored);
     return { topic: config.topic, group: this.flags.group, lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(), partitions };
   }
