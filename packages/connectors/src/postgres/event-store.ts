@@ -3,9 +3,9 @@
  * partition's next offset in one transaction; replays and re-sent events are absorbed by the
  * keys ((topic, partition, offset) and event_id).
  */
-import { encodeCopyValue, type CatalogSource, type DatabaseEndpoint, type DeadLetterRow, type EventRow, type EventStore } from '@etl/core';
+import { encodeCopyRow, storableReason, type CatalogSource, type DatabaseEndpoint, type DeadLetterRow, type EventRow, type EventStore } from '@etl/core';
 import type pg from 'pg';
-import { ClientPool, withPostgres } from './client.js';
+import { ClientPool, quoteIdent, withPostgres } from './client.js';
 import { copyInto } from './copy.js';
 import { sqlState } from './errors.js';
 import { migratePostgres } from './schema-target.js';
@@ -16,17 +16,17 @@ const EVENT_COLUMNS = ['topic', 'partition', 'offset', 'event_id', 'event_type',
 const eventCopyText = (rows: readonly EventRow[]): string => {
   let text = '';
   for (const { topic, partition, offset, event: e } of rows) {
-    text += `${encodeCopyValue(topic)}\t${partition}\t${offset}\t${e.eventId}\t${e.eventType}\t${e.userId}\t${e.occurredAt}\t${encodeCopyValue(e.pageUrl)}\t${encodeCopyValue(e.ipAddress)}\t${e.productId ?? '\\N'}\t${encodeCopyValue(e.json)}\n`;
+    text += encodeCopyRow([topic, partition, offset, e.eventId, e.eventType, e.userId, e.occurredAt, e.pageUrl, e.ipAddress, e.productId, e.json]);
   }
   return text;
 };
 
 /**
- * The slow path, for a batch COPY refused: the whole batch travels as one JSON document, each payload embedded as received: PostgreSQL
- * parses it in C, where serialising eleven parameter arrays cost more than the insert itself.
+ * The slow path, for a batch COPY refused: the whole batch travels as one JSON document, each
+ * payload embedded as received. PostgreSQL parses it in C, where serialising eleven parameter
+ * arrays cost more than the insert itself.
  */
-const INSERT_EVENTS = `INSERT INTO kafka_events
-  (topic, partition, "offset", event_id, event_type, user_id, occurred_at, page_url, ip_address, product_id, payload)
+const INSERT_EVENTS = `INSERT INTO kafka_events (${EVENT_COLUMNS.map(quoteIdent).join(', ')})
   SELECT r.t, r.p, r.o, r.id, r.ty, r.u, r.at, r.url, r.ip, r.pr, r.pl
     FROM json_to_recordset($1::json) AS r(t text, p int, o bigint, id uuid, ty text, u int, at timestamptz, url text, ip inet, pr int, pl jsonb)
   ON CONFLICT DO NOTHING`;
@@ -126,16 +126,16 @@ export class PostgresEventStore implements EventStore, CatalogSource {
       await c.query('ROLLBACK TO SAVEPOINT slow');
     }
     let inserted = 0;
-      for (const row of events) {
-        await c.query('SAVEPOINT one');
-        try {
-          inserted += (await c.query(INSERT_EVENTS, eventColumns([row]))).rowCount ?? 0;
-        } catch (rowError) {
-          if (!sqlState(rowError)?.startsWith('22')) throw rowError;
-          await c.query('ROLLBACK TO SAVEPOINT one');
-          dead.push({ topic: row.topic, partition: row.partition, offset: row.offset, key: null, value: Buffer.from(row.event.json), reason: `refused by PostgreSQL: ${(rowError as Error).message}`.slice(0, 500) });
-        }
+    for (const row of events) {
+      await c.query('SAVEPOINT one');
+      try {
+        inserted += (await c.query(INSERT_EVENTS, eventColumns([row]))).rowCount ?? 0;
+      } catch (rowError) {
+        if (!sqlState(rowError)?.startsWith('22')) throw rowError;
+        await c.query('ROLLBACK TO SAVEPOINT one');
+        dead.push({ topic: row.topic, partition: row.partition, offset: row.offset, key: null, value: Buffer.from(row.event.json), reason: storableReason(`refused by PostgreSQL: ${(rowError as Error).message}`) });
       }
+    }
     return inserted;
   }
 
