@@ -2,16 +2,15 @@ import { KafkaProbe, MysqlProbe, PostgresProbe } from '@etl/connectors';
 import { SERVICE_LABELS, ServiceUnreachableError, runDoctor, type DoctorReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
-import { reflow } from '../ui/help.js';
 
 export default class Doctor extends EtlCommand<typeof Doctor, DoctorReport> {
   static override summary = 'Check that PostgreSQL, MySQL and Kafka are reachable, and what they hold.';
-  static override description = reflow(`Connects to the three services at once, each with a short deadline, and prints for each:
+  static override description = `Connects to the three services at once, each with a short deadline, and prints for each:
 its endpoint (password masked), whether it answered, its version, the round-trip latency, the
 etl schema version and the row count of every etl table.
 
 Exits 0 when all three answer, 3 when any cannot be reached (with one sentence per failure
-saying how to start it), within a few seconds either way.`);
+saying how to start it), within a few seconds either way.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -3,16 +3,15 @@ import { SERVICE_LABELS, runInit, type InitReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { runWithProgress } from '../ui/progress.js';
-import { reflow } from '../ui/help.js';
 
 export default class Init extends EtlCommand<typeof Init, InitReport> {
   static override summary = 'Create the databases and bring both schemas up to date.';
-  static override description = reflow(`Creates the PostgreSQL and MySQL databases named in the connection URLs when they are missing
+  static override description = `Creates the PostgreSQL and MySQL databases named in the connection URLs when they are missing
 (if the user may), then applies every pending schema migration: the source tables, the Kafka event
 tables and etl's own state tables in PostgreSQL, the replica tables in MySQL.
 
 Safe to run any number of times: a second run changes nothing and says so. Safe to interrupt:
-the next run completes what was left.`);
+the next run completes what was left.`;
 
   static override examples = [
     { description: 'Against the default endpoints (docker compose or `make up`)', command: '<%= config.bin %> <%= command.id %>' },

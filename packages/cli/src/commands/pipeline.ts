@@ -18,11 +18,10 @@ import { pipelineWork } from '../pipeline-tasks.js';
 import { onStopSignal } from '../signals.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
-import { reflow } from '../ui/help.js';
 
 export default class Pipeline extends EtlCommand<typeof Pipeline, RunReport | RunReport[]> {
   static override summary = 'Run the whole flow as one task graph, with retries, history, a lock and schedules.';
-  static override description = reflow(`Tasks: init → seed → replicate → marts → verify, and seed → produce → stream → replicate-events
+  static override description = `Tasks: init → seed → replicate → marts → verify, and seed → produce → stream → replicate-events
 (kafka_events) → verify. Independent tasks run at once; dependents wait. A transient failure
 (connection refused or reset, deadlock, lock timeout, broker not available) is retried --retries
 times with exponential backoff; a failed data check or bad input is not. A failed task marks its
@@ -33,7 +32,7 @@ is held for the run: a second pipeline, on this machine or another, waits for it
 75 at once. --report writes a run report in the spirit of dbt's run_results.json.
 
 --every 15m or --cron "*/15 * * * *" keeps running and starts the pipeline on that schedule,
-never overlapping; SIGINT/SIGTERM stops it after the run in progress.`);
+never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

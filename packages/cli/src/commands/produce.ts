@@ -5,19 +5,18 @@ import { EtlCommand } from '../base-command.js';
 import { onStopSignal } from '../signals.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { runWithProgress } from '../ui/progress.js';
-import { reflow } from '../ui/help.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Produce extends EtlCommand<typeof Produce, ProduceReport> {
   static override summary = 'Send user-activity events (believable sessions of existing users) to Kafka.';
-  static override description = reflow(`Each session: a login, page views and clicks, sometimes an add_to_cart and a purchase of an existing
+  static override description = `Each session: a login, page views and clicks, sometimes an add_to_cart and a purchase of an existing
 product, usually a logout. Users and products are those in PostgreSQL (run \`etl seed\` first). The
 record key is the user_id; the value is the JSON event.
 
 Creates the topic when missing (--partitions). Sends in batches with kafkajs' idempotent producer,
 acknowledged by all in-sync replicas. --rate caps events per second; --follow runs until Ctrl-C
-or SIGTERM, then stops after the batch in hand.`);
+or SIGTERM, then stops after the batch in hand.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --count 10000',

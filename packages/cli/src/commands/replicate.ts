@@ -4,13 +4,12 @@ import { UsageError, parseMasks, parseTables, runReplicate, type ReplicateMode, 
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
-import { reflow } from '../ui/help.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Replicate extends EtlCommand<typeof Replicate, ReplicateReport> {
   static override summary = 'Copy the source tables from PostgreSQL to MySQL, fully or incrementally.';
-  static override description = reflow(`Tables go in foreign-key order; independent ones run in parallel (up to --concurrency).
+  static override description = `Tables go in foreign-key order; independent ones run in parallel (up to --concurrency).
 
 full (the first run's default): every row is streamed (COPY TO STDOUT → LOAD DATA LOCAL INFILE) into a
 stage table that is then swapped in with one atomic RENAME TABLE: readers see the old table or the
@@ -25,7 +24,7 @@ transaction; then rows deleted in PostgreSQL are found by comparing key ranges a
 On the way: timestamps become DATETIME(6) in UTC, emails are trimmed and lower-cased, and
 --mask replaces the named columns with a deterministic hash (joins still work, people are not
 exposed). Rerunning leaves the target unchanged; a run killed at any point leaves the old or the
-new table, and the next run completes.`);
+new table, and the next run completes.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -5,14 +5,13 @@ import { UsageError, flagProblemsError, parseSeedOptions, runSeed, type SeedRepo
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
-import { reflow } from '../ui/help.js';
 
 const STAGES: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Seed extends EtlCommand<typeof Seed, SeedReport> {
   static override summary = 'Generate the shop dataset in PostgreSQL: categories, users, products, orders and their lines.';
-  static override description = reflow(`Deterministic: row i of every table is a pure function of --seed and i (and of the table sizes
+  static override description = `Deterministic: row i of every table is a pure function of --seed and i (and of the table sizes
 it references), so the same arguments give byte-identical rows in any database, whatever the
 batch size or the number of runs it took.
 
@@ -21,7 +20,7 @@ the missing rows and leave existing ones untouched (--orders 25000 after --order
 5,000 orders with their lines). Killed at any moment, a rerun completes the work with no
 duplicates: each batch is one transaction, and an order is always stored with its lines.
 
-Creates the schema first when it is missing (what \`etl init\` does for PostgreSQL).`);
+Creates the schema first when it is missing (what \`etl init\` does for PostgreSQL).`;
 
   static override examples = [
     { description: 'A demo-sized shop in seconds', command: '<%= config.bin %> <%= command.id %>' },

@@ -3,20 +3,19 @@ import { MysqlReplicaTarget, PostgresReplicaSource } from '@etl/connectors';
 import { DataCheckError, parseTables, runVerify, type VerifyReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
-import { reflow } from '../ui/help.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Verify extends EtlCommand<typeof Verify, VerifyReport> {
   static override summary = 'Prove the MySQL replicas equal PostgreSQL, or name the rows that differ.';
-  static override description = reflow(`For every replicated table: row counts, then checksums of key ranges of 10,000 computed inside
+  static override description = `For every replicated table: row counts, then checksums of key ranges of 10,000 computed inside
 each database (pushed-down SQL, in the spirit of data-diff), then, inside each range that differs,
 the hash of every row, down to the first differing keys, which it prints. Decimals and timestamps
 are normalised so equal data compares equal; emails compare after the same trim and lower-casing
 replication applies, masked columns after the same hash. JSON payloads are not compared (each
 database spells JSON its own way); the columns extracted from them are.
 
-Exits 0 when everything is equal, 4 on any difference.`);
+Exits 0 when everything is equal, 4 on any difference.`;
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --tables orders,orderdetails --json'];
 

@@ -4,18 +4,17 @@ import { runMarts, selectMarts, type MartsReport } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 import { withStages } from '../../ui/progress.js';
-import { reflow } from '../../ui/help.js';
 
 export default class Marts extends EtlCommand<typeof Marts, MartsReport> {
   static override summary = 'Build the sales marts in MySQL from the replicas: atomically, tested.';
-  static override description = reflow(`Marts: user_sales_analytics, product_sales_analytics, sales_daily, category_sales (see
+  static override description = `Marts: user_sales_analytics, product_sales_analytics, sales_daily, category_sales (see
 \`etl marts show <mart>\`). Each is built into a stage table with one INSERT … SELECT (all the work
 in the database), its data tests run on the stage (grain unique, keys not null, every user or
 product present, revenue reconciling with the order lines), and only then is it swapped in with
 one atomic RENAME TABLE. A failing test leaves the previous mart in place and exits 4 naming the
 mart and the test. Cancelled orders count nowhere; orders are counted as distinct orders.
 
-Reads only the MySQL replicas: run \`etl replicate\` first.`);
+Reads only the MySQL replicas: run \`etl replicate\` first.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -4,7 +4,6 @@ import { DataCheckError, MARTS, UsageError, closest, selectMarts, type MartDefin
 import { EtlCommand } from '../../base-command.js';
 import { barChart } from '../../ui/chart.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
-import { reflow } from '../../ui/help.js';
 
 export interface ShowResult {
   readonly mart: string;
@@ -23,10 +22,10 @@ function cell(value: unknown, type: string): string | number | null {
 
 export default class MartsShow extends EtlCommand<typeof MartsShow, ShowResult> {
   static override summary = 'Print the rows of a mart, with a bar chart of the top rows.';
-  static override description = reflow(`Prints the first --limit rows of a mart ordered by --order-by (default: its measure,
+  static override description = `Prints the first --limit rows of a mart ordered by --order-by (default: its measure,
 largest first; sales_daily by its revenue too). For every sales mart it also draws a horizontal bar
 chart of those rows, because people would rather look than read. No colour or box drawing when
-stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`);
+stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> product_sales_analytics',

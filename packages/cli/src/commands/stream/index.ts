@@ -5,7 +5,6 @@ import { EtlCommand } from '../../base-command.js';
 import { onStopSignal } from '../../signals.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 import { runWithProgress } from '../../ui/progress.js';
-import { reflow } from '../../ui/help.js';
 
 const fmt = (n: number | string): string => Number(n).toLocaleString('en-US');
 
@@ -19,7 +18,7 @@ export function renderPartitions(report: Pick<StreamReport, 'partitions'>, inter
 
 export default class Stream extends EtlCommand<typeof Stream, StreamReport> {
   static override summary = 'Load user-activity events from Kafka into PostgreSQL, exactly once.';
-  static override description = reflow(`Consumes the topic in consumer group --group. Each record is validated: valid events go to
+  static override description = `Consumes the topic in consumer group --group. Each record is validated: valid events go to
 kafka_events, anything else (not JSON, not an object, a missing or wrongly typed field, an unknown
 event_type, a bad UUID, timestamp or IP address, an empty value) goes to kafka_events_dlq with its
 Kafka coordinates, key, raw value and the reason. Bad records never stop the stream.
@@ -34,7 +33,7 @@ By default it drains: it reads up to the end offsets that existed when it starte
 Several processes in one group share the partitions.
 
 A batch whose write fails because PostgreSQL went away is written again after 0.5, 1, 2, 4 and
-8 s; if PostgreSQL is still gone, the command exits 3 and a rerun resumes where it stopped.`);
+8 s; if PostgreSQL is still gone, the command exits 3 and a rerun resumes where it stopped.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
