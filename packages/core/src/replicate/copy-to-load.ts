@@ -100,7 +100,7 @@ export class CopyToLoadData {
         continue;
       }
       const value = decodeCopyField(raw);
-      fields[i] = encodeLoadField(value === null ? null : column.transform(value));
+      fields[i] = encodeLoadField(value === null ? null : column.transform.js(value));
     }
     return fields.join('\t');
   }

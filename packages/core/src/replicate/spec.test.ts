@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { CopyToLoadData, decodeCopyField, encodeLoadField } from './copy-to-load.js';
-import { tableWaves, maskValue, parseMasks, parseTables, pgExpressionFor, replicaSpec } from './spec.js';
+import { tableWaves, mask, normaliseEmail, parseMasks, parseTables, pgExpressionFor, replicaSpec } from './spec.js';
 
 describe('replica specs', () => {
   it('formats timestamps as UTC DATETIME(6) text, addresses as hosts, JSON and UUID as text', () => {
@@ -15,16 +15,22 @@ describe('replica specs', () => {
   it('trims and lower-cases emails, and only users need row transforms by default', () => {
     const users = replicaSpec('users');
     expect(users.transformsRows).toBe(true);
-    expect(users.columns.find((c) => c.name === 'email')?.transform?.('  Ann.Lee@Example.COM ')).toBe('ann.lee@example.com');
+    expect(users.columns.find((c) => c.name === 'email')?.transform?.js('  Ann.Lee@Example.COM ')).toBe('ann.lee@example.com');
     expect(replicaSpec('orderdetails').transformsRows).toBe(false);
+  });
+  it('trims ASCII whitespace (tabs and newlines too) and lower-cases only A-Z, in JavaScript as in SQL', () => {
+    expect(normaliseEmail.js('\tAnn.Lee@Example.COM \n\r\v\f')).toBe('ann.lee@example.com');
+    expect(normaliseEmail.js('\u00a0ann@x.org')).toBe('\u00a0ann@x.org');
+    expect(normaliseEmail.js('ÉLISE@X.ORG')).toBe('Élise@x.org');
+    expect(normaliseEmail.sql('"email"')).toContain('btrim("email", chr(32) || chr(9)');
   });
   it('masks deterministically, after normalising, without showing the value', () => {
     const spec = replicaSpec('users', ['users.email', 'users.phone']);
     const email = spec.columns.find((c) => c.name === 'email')?.transform;
-    expect(email?.('Ann@Example.com')).toBe(email?.('ann@example.com'));
-    expect(email?.('ann@example.com')).toBe(maskValue('ann@example.com'));
-    expect(email?.('ann@example.com')).not.toContain('ann');
-    expect(maskValue('a')).not.toBe(maskValue('b'));
+    expect(email?.js('Ann@Example.com')).toBe(email?.js('ann@example.com'));
+    expect(email?.js('ann@example.com')).toBe(mask.js('ann@example.com'));
+    expect(email?.js('ann@example.com')).not.toContain('ann');
+    expect(mask.js('a')).not.toBe(mask.js('b'));
     expect(spec.masked).toEqual(['users.email', 'users.phone']);
   });
   it('rejects masks that are not non-key text columns of replicated tables', () => {

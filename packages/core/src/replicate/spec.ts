@@ -20,14 +20,23 @@ export const REPLICA_DEPENDENCIES: Readonly<Record<string, readonly TableName[]>
   kafka_events: [],
 };
 
-export type ValueTransform = (value: string) => string;
+/**
+ * A value transform in its two forms, defined side by side so they cannot disagree: `js` runs
+ * in etl between the databases (and wherever rows arrive without SQL), `sql` is the same
+ * function as a PostgreSQL expression, which verify pushes down to compare the source with the
+ * replica. A test runs both on the same tricky values against a real PostgreSQL.
+ */
+export interface ValueTransform {
+  readonly js: (value: string) => string;
+  readonly sql: (expression: string) => string;
+}
 
 export interface ReplicaColumn {
   readonly name: string;
   readonly def: ColumnDef;
   /** SQL run in PostgreSQL whose text output is exactly what MySQL should store. */
   readonly pgExpression: string;
-  /** Applied in etl between the two databases, when the column needs it. */
+  /** Applied to the value on its way, when the column needs it. */
   readonly transform?: ValueTransform;
   /** Left out of checksums (JSON is spelled differently by each database). */
   readonly checksum: boolean;
@@ -62,24 +71,39 @@ export function pgExpressionFor(column: ColumnDef): string {
   }
 }
 
-export const normaliseEmail: ValueTransform = (value) => value.trim().toLowerCase();
+/** ASCII whitespace: space, tab, newline, carriage return, vertical tab, form feed. */
+const SPACE_CODES = [32, 9, 10, 13, 11, 12];
+const EDGE_SPACE = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g;
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * Emails: ASCII whitespace trimmed at both ends, A–Z lower-cased. Both forms stay to ASCII so
+ * they agree whatever the database's locale (PostgreSQL's lower() follows its collation, and
+ * btrim() alone trims only spaces).
+ */
+export const normaliseEmail: ValueTransform = {
+  js: (value) => value.replace(EDGE_SPACE, '').replace(/[A-Z]+/g, (s) => s.toLowerCase()),
+  sql: (e) => `translate(btrim(${e}, ${SPACE_CODES.map((c) => `chr(${c})`).join(' || ')}), '${UPPER}', '${UPPER.toLowerCase()}')`,
+};
 
 /** A deterministic stand-in: equal inputs give equal outputs (joins still work), people are not shown. */
-export function maskValue(value: string): string {
-  return `masked_${createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 24)}`;
-}
+export const mask: ValueTransform = {
+  js: (value) => `masked_${createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 24)}`,
+  sql: (e) => `'masked_' || left(encode(sha256(convert_to(${e}, 'UTF8')), 'hex'), 24)`,
+};
 
-/** The same mask computed inside PostgreSQL (for verify), given the expression of the value. */
-export function pgMaskExpression(valueExpression: string): string {
-  return `'masked_' || left(encode(sha256(convert_to(${valueExpression}, 'UTF8')), 'hex'), 24)`;
+/** `second` applied to the result of `first`, in both forms. */
+export function composeTransforms(first: ValueTransform | undefined, second: ValueTransform): ValueTransform {
+  if (first === undefined) return second;
+  return { js: (v) => second.js(first.js(v)), sql: (e) => second.sql(first.sql(e)) };
 }
 
 const ROW_TRANSFORMS: Readonly<Record<string, ValueTransform>> = {
   'users.email': normaliseEmail,
 };
 
-/** Parses `--mask users.email,users.phone`, naming any unknown table or column. */
-export function parseMasks(raw: string | undefined): string[] {
+/** Parses `--mask users.email,users.phone` (or `--unmask`), naming any unknown table or column. */
+export function parseMasks(raw: string | undefined, flag = '--mask'): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   const masks = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const problems: string[] = [];
@@ -97,7 +121,7 @@ export function parseMasks(raw: string | undefined): string[] {
       problems.push(`${mask} cannot be masked: only non-key text columns can`);
     }
   }
-  if (problems.length > 0) throw new UsageError(`--mask: ${problems.join('; ')}`, { hint: 'Name columns as table.column, for example --mask users.email,users.phone.' });
+  if (problems.length > 0) throw new UsageError(`${flag}: ${problems.join('; ')}`, { hint: `Name columns as table.column, for example ${flag} users.email,users.phone.` });
   return [...new Set(masks)];
 }
 
@@ -107,7 +131,7 @@ export function replicaSpec(table: TableName, masks: readonly string[] = []): Re
   const columns = def.columns.map((column): ReplicaColumn => {
     const key = `${table}.${column.name}`;
     const base = ROW_TRANSFORMS[key];
-    const transform = masked.includes(key) ? (v: string) => maskValue(base === undefined ? v : base(v)) : base;
+    const transform = masked.includes(key) ? composeTransforms(base, mask) : base;
     return {
       name: column.name,
       def: column,
@@ -162,10 +186,8 @@ export function pgComparison(spec: ReplicaSpec, bucketSize = BUCKET_SIZE): Compa
   const parts = spec.columns
     .filter((c) => c.checksum)
     .map((c) => {
-      let expr = `(${c.pgExpression})::text`;
-      if (spec.table === 'users' && c.name === 'email') expr = `lower(btrim(${expr}))`;
-      if (spec.masked.includes(`${spec.table}.${c.name}`)) expr = pgMaskExpression(expr);
-      return `coalesce(${expr}, '\\N')`;
+      const text = `(${c.pgExpression})::text`;
+      return `coalesce(${c.transform === undefined ? text : c.transform.sql(text)}, '\\N')`;
     });
   const keys = spec.primaryKey.map((k) => `${quote(k)}::text`);
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
