@@ -64,16 +64,70 @@ export class ConfigError extends UsageError {
   }
 }
 
-/** A service (PostgreSQL, MySQL, Kafka) could not be reached or refused us. Exit 3. */
-export class ServiceUnreachableError extends EtlError {
-  readonly kind = 'unreachable';
-  readonly exitCode = ExitCode.unreachable;
-  readonly service: string;
+/**
+ * What went wrong in a call to a database or broker, as its connector maps the driver's own
+ * error (in the spirit of Prisma's driver adapters). Core decides retries and exit codes from
+ * the kind alone; the driver's code is kept for --debug.
+ */
+export type DriverErrorKind =
+  /** The service cannot be reached, went away, or is shutting down. */
+  | 'unreachable'
+  /** Wrong user or password. */
+  | 'authentication'
+  /** The user may not do this (a missing grant). */
+  | 'permission'
+  /** Worth another try: deadlock, serialization failure, lock timeout. */
+  | 'transient'
+  /** A table the work needs does not exist yet. */
+  | 'missing-table'
+  /** A key or reference the data breaks. */
+  | 'constraint-violation'
+  /** A value the database refuses (bad text, out of range). */
+  | 'invalid-value';
 
-  constructor(service: string, message: string, options: EtlErrorOptions = {}) {
+const DRIVER_OUTCOME: Readonly<Record<DriverErrorKind, { readonly kind: ErrorKind; readonly exitCode: ExitCode }>> = {
+  unreachable: { kind: 'unreachable', exitCode: ExitCode.unreachable },
+  authentication: { kind: 'usage', exitCode: ExitCode.usage },
+  permission: { kind: 'usage', exitCode: ExitCode.usage },
+  transient: { kind: 'unreachable', exitCode: ExitCode.unreachable },
+  'missing-table': { kind: 'data-check', exitCode: ExitCode.dataCheck },
+  'constraint-violation': { kind: 'data-check', exitCode: ExitCode.dataCheck },
+  'invalid-value': { kind: 'data-check', exitCode: ExitCode.dataCheck },
+};
+
+export interface DriverErrorOptions extends EtlErrorOptions {
+  /** The driver's own code (SQLSTATE, MySQL error name, Kafka error type). */
+  code?: string;
+}
+
+export class DriverError extends EtlError {
+  readonly kind: ErrorKind;
+  readonly exitCode: ExitCode;
+  readonly code: string | undefined;
+
+  constructor(
+    readonly driverKind: DriverErrorKind,
+    /** postgres, mysql or kafka. */
+    readonly service: string,
+    message: string,
+    options: DriverErrorOptions = {},
+  ) {
     super(message, options);
-    this.service = service;
+    this.kind = DRIVER_OUTCOME[driverKind].kind;
+    this.exitCode = DRIVER_OUTCOME[driverKind].exitCode;
+    this.code = options.code;
   }
+}
+
+/** A service (PostgreSQL, MySQL, Kafka) could not be reached or went away. Exit 3. */
+export class ServiceUnreachableError extends DriverError {
+  constructor(service: string, message: string, options: DriverErrorOptions = {}) {
+    super('unreachable', service, message, options);
+  }
+}
+
+export function isDriverError(error: unknown, kind: DriverErrorKind): error is DriverError {
+  return error instanceof DriverError && error.driverKind === kind;
 }
 
 /** The data failed a check (a mart test, a verify mismatch, a missing prerequisite). Exit 4. */
@@ -88,12 +142,6 @@ export class BusyError extends EtlError {
   readonly exitCode = ExitCode.busy;
 }
 
-/** The user interrupted the run (SIGINT/SIGTERM). Exit 130. */
-export class InterruptedError extends EtlError {
-  readonly kind = 'interrupted';
-  readonly exitCode = ExitCode.interrupted;
-}
-
 /** Something that should never happen: a defect in etl itself. Exit 1. */
 export class BugError extends EtlError {
   readonly kind = 'bug';
@@ -104,23 +152,7 @@ export function isEtlError(error: unknown): error is EtlError {
   return error instanceof EtlError;
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
-  '40001', '40P01', '55P03', '57P01', '57P03', '53300', '08006', '08003', '08001',
-  'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'PROTOCOL_CONNECTION_LOST',
-]);
-
-/** Connection refused or reset, deadlock, lock timeout, broker not available: worth another try. */
+/** Worth another try: the service went away, or a deadlock, serialization failure or lock timeout. */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof ServiceUnreachableError) return true;
-  if (error instanceof EtlError) return false;
-  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-    const name = (e as { name?: unknown }).name;
-    if (typeof name === 'string' && /KafkaJS(Connection|BrokerNotFound|NumberOfRetriesExceeded|LockTimeout)/.test(name)) return true;
-    if (/Connection terminated|deadlock|lock wait timeout|broker not available/i.test((e as Error).message ?? '')) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return isDriverError(error, 'unreachable') || isDriverError(error, 'transient');
 }

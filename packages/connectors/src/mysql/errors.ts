@@ -1,32 +1,63 @@
 /**
- * MySQL/MariaDB driver errors mapped to the project's error kinds, keeping the driver code.
+ * MySQL/MariaDB driver errors mapped to the project's driver error kinds, keeping the driver
+ * code. Only this file knows MySQL error names that matter outside the connector.
  */
-import { EtlError, UsageError, type DatabaseEndpoint } from '@etl/core';
-import { messageOf, networkReason, unreachable } from '../shared/unreachable.js';
+import { DriverError, EtlError, type DatabaseEndpoint, type DriverErrorKind } from '@etl/core';
+import { driverError, messageOf, networkReason, unreachable } from '../shared/unreachable.js';
 
 export function mysqlCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 
+const KINDS: Readonly<Record<string, DriverErrorKind>> = {
+  PROTOCOL_CONNECTION_LOST: 'unreachable',
+  ER_CON_COUNT_ERROR: 'unreachable',
+  ER_SERVER_SHUTDOWN: 'unreachable',
+  ER_CONNECTION_KILLED: 'unreachable',
+  ER_ACCESS_DENIED_ERROR: 'authentication',
+  ER_ACCESS_DENIED_NO_PASSWORD_ERROR: 'authentication',
+  ER_NOT_SUPPORTED_AUTH_MODE: 'authentication',
+  ER_DBACCESS_DENIED_ERROR: 'permission',
+  ER_TABLEACCESS_DENIED_ERROR: 'permission',
+  ER_SPECIFIC_ACCESS_DENIED_ERROR: 'permission',
+  ER_LOCK_DEADLOCK: 'transient',
+  ER_LOCK_WAIT_TIMEOUT: 'transient',
+  ER_NO_SUCH_TABLE: 'missing-table',
+  ER_BAD_DB_ERROR: 'missing-table',
+  ER_DUP_ENTRY: 'constraint-violation',
+  ER_NO_REFERENCED_ROW_2: 'constraint-violation',
+  ER_ROW_IS_REFERENCED_2: 'constraint-violation',
+  ER_BAD_NULL_ERROR: 'constraint-violation',
+  ER_DATA_TOO_LONG: 'invalid-value',
+  ER_TRUNCATED_WRONG_VALUE: 'invalid-value',
+  ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: 'invalid-value',
+  ER_WARN_DATA_OUT_OF_RANGE: 'invalid-value',
+};
+
+export function mysqlErrorKind(error: unknown): DriverErrorKind | undefined {
+  if (networkReason(error) !== undefined) return 'unreachable';
+  const code = mysqlCode(error);
+  return code === undefined ? undefined : KINDS[code];
+}
+
 export function mysqlError(error: unknown, endpoint: DatabaseEndpoint): Error {
   if (error instanceof EtlError) return error;
   const secrets = endpoint.password === undefined ? [] : [endpoint.password];
-  const network = networkReason(error);
-  if (network !== undefined) return unreachable('mysql', endpoint.display, network, { cause: error, secrets });
-  switch (mysqlCode(error)) {
-    case 'ER_ACCESS_DENIED_ERROR':
-    case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
-    case 'ER_NOT_SUPPORTED_AUTH_MODE':
-      return new UsageError(`MySQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`, {
+  const kind = mysqlErrorKind(error);
+  const code = mysqlCode(error);
+  switch (kind) {
+    case undefined:
+      return error instanceof Error ? error : new Error(messageOf(error));
+    case 'unreachable':
+      return unreachable('mysql', endpoint.display, networkReason(error) ?? messageOf(error), { cause: error, secrets, ...(code === undefined ? {} : { code }) });
+    case 'authentication':
+      return new DriverError(kind, 'mysql', `MySQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`, {
         hint: 'Fix the user or password in --mysql-url / ETL_MYSQL_URL.',
         cause: error,
+        ...(code === undefined ? {} : { code }),
       });
-    case 'PROTOCOL_CONNECTION_LOST':
-    case 'ER_CON_COUNT_ERROR':
-    case 'ER_SERVER_SHUTDOWN':
-      return unreachable('mysql', endpoint.display, messageOf(error), { cause: error, secrets });
     default:
-      return error instanceof Error ? error : new Error(messageOf(error));
+      return driverError(kind, 'mysql', endpoint.display, messageOf(error), { cause: error, secrets, ...(code === undefined ? {} : { code }) });
   }
 }

@@ -1,8 +1,17 @@
 /**
- * The one sentence every connector uses when a service cannot be reached, so that users see
- * the same shape of message whichever system failed.
+ * The sentences every connector uses when a service cannot be reached or refuses a call, so
+ * that users see the same shape of message whichever system failed.
  */
-import { SERVICE_LABELS, SETTINGS, ServiceUnreachableError, redact, type ServiceName, type SettingKey } from '@etl/core';
+import {
+  DriverError,
+  SERVICE_LABELS,
+  SETTINGS,
+  ServiceUnreachableError,
+  redact,
+  type DriverErrorKind,
+  type ServiceName,
+  type SettingKey,
+} from '@etl/core';
 
 const SETTING_OF: Record<ServiceName, SettingKey> = { postgres: 'pgUrl', mysql: 'mysqlUrl', kafka: 'kafkaBrokers' };
 
@@ -10,7 +19,7 @@ export function unreachable(
   service: ServiceName,
   endpoint: string,
   reason: string,
-  options: { cause?: unknown; secrets?: readonly string[] } = {},
+  options: { cause?: unknown; secrets?: readonly string[]; code?: string } = {},
 ): ServiceUnreachableError {
   const setting = SETTINGS[SETTING_OF[service]];
   return new ServiceUnreachableError(
@@ -19,8 +28,31 @@ export function unreachable(
     {
       hint: `Start it with \`make up\`, or point --${setting.flag} / ${setting.env} at a running server.`,
       cause: options.cause,
+      ...(options.code === undefined ? {} : { code: options.code }),
     },
   );
+}
+
+const HINTS: Partial<Record<DriverErrorKind, string>> = {
+  permission: 'Grant the user the privilege named above, or connect as a user that has it.',
+  transient: 'Another transaction got in the way; run the command again.',
+  'missing-table': 'Create the schema with `etl init` (and the source data with `etl seed`).',
+};
+
+/** Any other mapped driver error: which service said what, with the password scrubbed. */
+export function driverError(
+  kind: DriverErrorKind,
+  service: ServiceName,
+  endpoint: string,
+  reason: string,
+  options: { cause?: unknown; secrets?: readonly string[]; code?: string } = {},
+): DriverError {
+  const hint = HINTS[kind];
+  return new DriverError(kind, service, `${SERVICE_LABELS[service]} at ${endpoint}: ${redact(reason, options.secrets)}`, {
+    cause: options.cause,
+    ...(hint === undefined ? {} : { hint }),
+    ...(options.code === undefined ? {} : { code: options.code }),
+  });
 }
 
 /** Network-level failures every Node driver reports the same way. */

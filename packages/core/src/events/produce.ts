@@ -2,6 +2,7 @@
  * `etl produce`: sessions of existing users, sent to Kafka in batches, at an optional rate,
  * for a count of events or until stopped.
  */
+import { DataCheckError, isDriverError } from '../errors.js';
 import { SessionGenerator } from './generator.js';
 import type { UserEvent } from './schema.js';
 
@@ -52,8 +53,20 @@ export interface ProduceRun {
   readonly onProgress?: (sent: number, eventsPerSecond: number) => void;
 }
 
+/** The users and products sessions may name; there must be users. */
+async function readCatalog(catalog: CatalogSource): Promise<{ readonly userIds: readonly number[]; readonly productIds: readonly number[] }> {
+  const ids = await catalog.ids().catch((error: unknown) => {
+    if (isDriverError(error, 'missing-table')) {
+      throw new DataCheckError('PostgreSQL has no users table yet', { hint: 'Run `etl seed` first.', cause: error });
+    }
+    throw error;
+  });
+  if (ids.userIds.length === 0) throw new DataCheckError('PostgreSQL has no users to make sessions for', { hint: 'Run `etl seed` first.' });
+  return ids;
+}
+
 export async function runProduce(sink: EventSink, catalog: CatalogSource, options: ProduceOptions, run: ProduceRun): Promise<ProduceReport> {
-  const { userIds, productIds } = await catalog.ids();
+  const { userIds, productIds } = await readCatalog(catalog);
   const topicCreated = await sink.ensureTopic(options.topic, options.partitions);
   const generator = new SessionGenerator(options.seed, userIds, productIds);
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 5000, options.rate ?? Infinity));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { admit, classifyBatch, drained, partitionStatus, runStream, type DeadLetterRow, type EventRow, type EventSource, type EventStore, type KafkaRecord } from './stream.js';
+import { ServiceUnreachableError } from '../errors.js';
 
 const at = (...offsets: number[]): KafkaRecord[] => offsets.map((o) => ({ offset: String(o), key: null, value: null }));
 
@@ -91,7 +92,7 @@ class MemoryStore implements EventStore {
 
 describe('runStream', () => {
   const batches = [at(0, 1), at(2, 3), at(4, 5)];
-  const lost = () => Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+  const lost = () => new ServiceUnreachableError('postgres', 'PostgreSQL at db could not be reached: Connection terminated unexpectedly');
   const run = (retries: string[]) => ({ now: () => 0, sleep: async (ms: number) => void retries.push(`wait ${ms}`), pollMs: 5 });
 
   it('writes a batch again when the connection was lost, and stores every batch once, in order', async () => {

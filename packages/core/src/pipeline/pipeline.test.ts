@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DataCheckError, ServiceUnreachableError, UsageError } from '../errors.js';
+import { DataCheckError, DriverError, ServiceUnreachableError, UsageError } from '../errors.js';
 import { PIPELINE_TASKS, selectTasks } from './graph.js';
 import { isTransient } from '../errors.js';
 import { PipelineFailed, runPipeline, type RunRecorder, type TaskRecord } from './run.js';
@@ -68,10 +68,13 @@ describe('runPipeline', () => {
     expect(report.tasks[0]).toMatchObject({ status: 'succeeded', attempts: 3, rows: 5 });
     expect(waits).toEqual([100, 200]);
   });
-  it('knows which failures are transient', () => {
-    expect(isTransient(Object.assign(new Error('x'), { code: '40P01' }))).toBe(true);
-    expect(isTransient(Object.assign(new Error('x'), { code: 'ER_LOCK_WAIT_TIMEOUT' }))).toBe(true);
-    expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
+  it('knows which failures are transient, from the driver error kind alone', () => {
+    expect(isTransient(new DriverError('transient', 'postgres', 'deadlock detected', { code: '40P01' }))).toBe(true);
+    expect(isTransient(new ServiceUnreachableError('mysql', 'connection lost'))).toBe(true);
+    expect(isTransient(new DriverError('missing-table', 'postgres', 'relation "users" does not exist'))).toBe(false);
+    expect(isTransient(new DriverError('constraint-violation', 'mysql', 'duplicate entry'))).toBe(false);
+    // A raw driver error means a connector failed to map it: not retried.
+    expect(isTransient(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }))).toBe(false);
     expect(isTransient(new DataCheckError('mart failed'))).toBe(false);
     expect(isTransient(new UsageError('bad flag'))).toBe(false);
     expect(isTransient(new Error('syntax error'))).toBe(false);
