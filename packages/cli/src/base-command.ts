@@ -2,12 +2,11 @@
  * What every etl command shares: connection flags, --json and --debug, configuration
  * loading, and the one exit point that turns an error into a message and an exit code.
  */
-import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
+import { Command, Errors, type Interfaces } from '@oclif/core';
 import {
   BugError,
   closest,
   ConfigError,
-  SETTINGS,
   isEtlError,
   passwordOf,
   redact,
@@ -15,28 +14,16 @@ import {
   type EtlConfig,
   type EtlError,
 } from '@etl/core';
+import { buildAdapters, type Adapters } from './adapters.js';
 import { readDotenv } from './env-file.js';
+import { globalFlags } from './flags.js';
 import { processStreams, writeJson, writeLine, type Streams } from './ui/output.js';
-
-const settingFlag = (spec: (typeof SETTINGS)[keyof typeof SETTINGS]) =>
-  Flags.string({
-    description: `${spec.description}. Env: ${spec.env}. Default: ${spec.default}`,
-    helpGroup: 'CONNECTION',
-    helpValue: spec.flag === 'kafka-brokers' ? '<host:port,…>' : spec.flag === 'topic' ? '<name>' : '<url>',
-  });
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EtlCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 export abstract class EtlCommand<T extends typeof Command, R = unknown> extends Command {
-  static override baseFlags = {
-    json: Flags.boolean({ description: 'Print the result as JSON on stdout (progress stays on stderr).', helpGroup: 'GLOBAL' }),
-    debug: Flags.boolean({ description: 'Show stack traces and driver logs on stderr.', helpGroup: 'GLOBAL' }),
-    'pg-url': settingFlag(SETTINGS.pgUrl),
-    'mysql-url': settingFlag(SETTINGS.mysqlUrl),
-    'kafka-brokers': settingFlag(SETTINGS.kafkaBrokers),
-    topic: settingFlag(SETTINGS.topic),
-  };
+  static override baseFlags = globalFlags;
 
   protected flags!: BaseFlags<T>;
   protected args!: BaseArgs<T>;
@@ -106,6 +93,11 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
     if (config === undefined) throw new ConfigError(problems);
     this.secrets = [config.pg.password, config.mysql.password].filter((p): p is string => p !== undefined);
     return config;
+  }
+
+  /** The connectors for the resolved configuration (see adapters.ts). */
+  protected adapters(): Adapters {
+    return buildAdapters(this.loadConfig(), this.debugLog);
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {

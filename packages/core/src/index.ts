@@ -19,6 +19,7 @@ export * from './seed/job.js';
 export * from './replicate/spec.js';
 export * from './replicate/copy-to-load.js';
 export * from './replicate/job.js';
+export * from './replicate/masks.js';
 export * from './replicate/verify.js';
 export * from './marts/definitions.js';
 export * from './marts/job.js';

@@ -1,4 +1,3 @@
-import { KafkaProbe, MysqlProbe, PostgresProbe } from '@etl/connectors';
 import { SERVICE_LABELS, ServiceUnreachableError, runDoctor, type DoctorReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
@@ -19,9 +18,8 @@ saying how to start it), within a few seconds either way.`;
   ];
 
   protected async execute(): Promise<DoctorReport> {
-    const config = this.loadConfig();
     const report = await runDoctor(
-      [new PostgresProbe(config.pg), new MysqlProbe(config.mysql), new KafkaProbe(config.kafka.brokers, config.topic)],
+      this.adapters().probes(),
       { now: () => performance.now(), secrets: this.secrets },
     );
     if (!report.ok) {

@@ -1,4 +1,3 @@
-import { MysqlSchemaTarget, PostgresSchemaTarget } from '@etl/connectors';
 import { SERVICE_LABELS, runInit, type InitReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
@@ -20,8 +19,7 @@ the next run completes what was left.`;
   ];
 
   protected async execute(): Promise<InitReport> {
-    const config = this.loadConfig();
-    const targets = [new PostgresSchemaTarget(config.pg), new MysqlSchemaTarget(config.mysql)];
+    const targets = this.adapters().schemaTargets();
     const ctx: { report?: InitReport } = {};
     await runWithProgress(
       [

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '@etl/core';
-import { withPostgres, type RunDetail, type RunSummary } from '@etl/connectors';
+import { withMysql, withPostgres, type RunDetail, type RunSummary } from '@etl/connectors';
 import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
 import { ETL_BIN, runEtl, scratchDir } from '../testing/run-etl.js';
 
@@ -47,6 +47,20 @@ describe('etl pipeline and etl runs', () => {
     );
     const marts = await withPostgres(main.dbs.pg, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM kafka_events')).rows[0]?.n));
     expect(marts).toBe(500);
+  });
+
+  it('keeps a column masked by `etl replicate --mask` through every later pipeline run', async () => {
+    const masked = await main.etl(['replicate', '--tables', 'users', '--mask', 'users.phone', '--json']);
+    expect([masked.code, masked.stderr]).toEqual([0, '']);
+    const phones = () => withMysql(main.dbs.mysql, async (c) => (await c.query('SELECT phone FROM users WHERE phone IS NOT NULL'))[0] as { phone: string }[]);
+    expect((await phones()).length).toBeGreaterThan(0);
+    const run = await main.etl(['pipeline', '--users', '200', '--products', '40', '--orders', '2500', '--events', '500', '--json']);
+    expect(run.code).toBe(0);
+    const replicate = (JSON.parse(run.stdout) as RunReport).tasks.find((t) => t.task === 'replicate');
+    expect(replicate?.message).toContain('users incremental');
+    const after = await phones();
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((r) => /^masked_[0-9a-f]{24}$/.test(r.phone))).toBe(true);
   });
 
   it('skips the dependents of a failed task while independent tasks finish, and exits with its code', async () => {

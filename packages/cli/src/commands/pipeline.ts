@@ -1,19 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { PostgresRunStore, migratePostgres } from '@etl/connectors';
+import type { PostgresRunStore } from '@etl/connectors';
 import {
-  BusyError,
   PipelineFailed,
   flagProblemsError,
   parseCron,
   parseEvery,
   parseSeedOptions,
+  runOnSchedule,
   runPipeline,
+  scheduleOf,
   selectTasks,
+  withPipelineLock,
+  type PipelineWork,
   type RunReport,
   type TaskSpec,
 } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
+import { groupFlag } from '../flags.js';
 import { pipelineWork } from '../pipeline-tasks.js';
 import { onStopSignal } from '../signals.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
@@ -57,105 +61,84 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
     orders: Flags.string({ description: 'etl seed --orders.', default: '10000' }),
     seed: Flags.string({ description: 'etl seed --seed (and produce --seed).', default: '42' }),
     events: Flags.integer({ description: 'etl produce --count.', default: 1000, min: 1 }),
-    group: Flags.string({ description: 'etl stream --group.', default: 'etl-stream', env: 'ETL_STREAM_GROUP' }),
+    group: groupFlag('etl stream --group.'),
   };
 
   protected async execute(): Promise<RunReport | RunReport[]> {
     const tasks = selectTasks({ only: this.flags.only, skip: this.flags.skip, from: this.flags.from });
     const { options: seed, problems } = parseSeedOptions({ users: this.flags.users, products: this.flags.products, orders: this.flags.orders, seed: this.flags.seed });
     if (seed === undefined) throw flagProblemsError(problems);
-    const interval = this.flags.every === undefined ? undefined : parseEvery(this.flags.every);
+    const every = this.flags.every === undefined ? undefined : parseEvery(this.flags.every);
     const cron = this.flags.cron === undefined ? undefined : parseCron(this.flags.cron);
-    const config = this.loadConfig();
-    await migratePostgres(config.pg); // the history tables must exist before the first task
-    const store = new PostgresRunStore(config.pg);
-    const work = pipelineWork({ config, seed, events: this.flags.events, group: this.flags.group, log: this.debugLog });
-    const once = () => this.runOnce(tasks, work, store, this.flags.wait || interval !== undefined || cron !== undefined);
-
-    if (interval === undefined && cron === undefined) return once();
+    const schedule = scheduleOf(every, cron, () => new Date());
+    const adapters = this.adapters();
+    const store = adapters.runStore();
+    await store.prepare(); // the history tables must exist before the first task
+    const work = pipelineWork(adapters, { seed, events: this.flags.events, group: this.flags.group });
+    const wait = this.flags.wait || schedule !== undefined;
+    const once = () =>
+      withPipelineLock(store, wait, () => writeLine(this.streams.stderr, 'Another pipeline is running; waiting for it to finish…'), () => this.runOnce(tasks, work, store));
+    if (schedule === undefined) return once();
 
     // On a schedule: one run at a time, until SIGINT/SIGTERM.
-    let stop = false;
-    let wake: (() => void) | undefined;
-    const release = onStopSignal(() => {
-      stop = true;
-      wake?.();
-    });
-    const reports: RunReport[] = [];
+    const stop = new AbortController();
+    const release = onStopSignal(() => stop.abort());
     try {
-      let next = Date.now();
-      while (!stop) {
-        const wait = next - Date.now();
-        if (wait > 0) {
-          writeLine(this.streams.stderr, `Next run at ${new Date(next).toISOString()}`);
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, wait);
-          });
-        }
-        if (stop) break;
-        const startedAt = Date.now();
-        try {
-          const report = await once();
-          reports.push(report);
-          writeLine(this.streams.stderr, `Run ${report.runId} ${report.status} in ${report.seconds.toFixed(1)} s`);
-        } catch (error) {
-          if (error instanceof PipelineFailed) reports.push(error.report);
-          writeLine(this.streams.stderr, `Run failed: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        next = interval !== undefined ? startedAt + interval : (cron?.next(new Date()).getTime() ?? startedAt);
-      }
+      return await runOnSchedule(schedule, once, {
+        clock: () => Date.now(),
+        sleep: (ms) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          }),
+        stopped: () => stop.signal.aborted,
+        onWaiting: (next) => writeLine(this.streams.stderr, `Next run at ${next.toISOString()}`),
+        onRun: (outcome) =>
+          writeLine(
+            this.streams.stderr,
+            'result' in outcome
+              ? `Run ${outcome.result.runId} ${outcome.result.status} in ${outcome.result.seconds.toFixed(1)} s`
+              : `Run failed: ${outcome.error.message}`,
+          ),
+        resultOf: (error) => (error instanceof PipelineFailed ? error.report : undefined),
+      });
     } finally {
       release();
     }
-    return reports;
   }
 
-  private async runOnce(tasks: readonly TaskSpec[], work: ReturnType<typeof pipelineWork>, store: PostgresRunStore, wait: boolean): Promise<RunReport> {
-    const release = await store.lock(false);
-    let unlock = release;
-    if (unlock === undefined) {
-      if (!wait) {
-        throw new BusyError('another etl pipeline is running against this database', { hint: 'Wait for it, or pass --wait to queue behind it (`etl runs` shows it).' });
-      }
-      writeLine(this.streams.stderr, 'Another pipeline is running; waiting for it to finish…');
-      unlock = await store.lock(true);
-    }
-    try {
-      let failure: PipelineFailed | undefined;
-      const report = await withStages(
-        tasks.map((t) => t.name),
-        async (stages) => {
-          try {
-            return await runPipeline(tasks, work, store, { retries: this.flags.retries, backoffMs: this.flags.backoff, command: `etl pipeline ${this.argv.join(' ')}`.trim() }, {
-              now: () => performance.now(),
-              clock: () => new Date(),
-              sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-              onTask: (t) => {
-                if (t.status === 'running') stages.update(t.task, t.attempts > 1 ? `attempt ${t.attempts}…` : 'running…');
-                else if (t.status !== 'pending') stages.done(t.task, `${t.task}: ${t.status}${t.message === null ? '' : ` — ${t.message}`}`);
-              },
-              onRetry: (task, attempt, error, waitMs) => stages.update(task, `attempt ${attempt} failed (${error.message.split('\n')[0]}); retrying in ${waitMs} ms`),
-            });
-          } catch (error) {
-            if (error instanceof PipelineFailed) {
-              failure = error;
-              return error.report;
-            }
-            throw error;
+  private async runOnce(tasks: readonly TaskSpec[], work: PipelineWork, store: PostgresRunStore): Promise<RunReport> {
+    let failure: PipelineFailed | undefined;
+    const report = await withStages(
+      tasks.map((t) => t.name),
+      async (stages) => {
+        try {
+          return await runPipeline(tasks, work, store, { retries: this.flags.retries, backoffMs: this.flags.backoff, command: `etl pipeline ${this.argv.join(' ')}`.trim() }, {
+            now: () => performance.now(),
+            clock: () => new Date(),
+            sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+            onTask: (t) => {
+              if (t.status === 'running') stages.update(t.task, t.attempts > 1 ? `attempt ${t.attempts}…` : 'running…');
+              else if (t.status !== 'pending') stages.done(t.task, `${t.task}: ${t.status}${t.message === null ? '' : ` — ${t.message}`}`);
+            },
+            onRetry: (task, attempt, error, waitMs) => stages.update(task, `attempt ${attempt} failed (${error.message.split('\n')[0]}); retrying in ${waitMs} ms`),
+          });
+        } catch (error) {
+          if (error instanceof PipelineFailed) {
+            failure = error;
+            return error.report;
           }
-        },
-        { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
-      );
-      if (this.flags.report !== undefined) this.writeReport(this.flags.report, report);
-      if (failure !== undefined) {
-        this.output(report);
-        throw failure;
-      }
-      return report;
-    } finally {
-      await unlock?.();
+          throw error;
+        }
+      },
+      { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
+    );
+    if (this.flags.report !== undefined) this.writeReport(this.flags.report, report);
+    if (failure !== undefined) {
+      this.output(report);
+      throw failure;
     }
+    return report;
   }
 
   private writeReport(path: string, report: RunReport): void {

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
-import { KafkaEventSink, PostgresEventStore } from '@etl/connectors';
-import { DataCheckError, UsageError, runProduce, type ProduceReport } from '@etl/core';
+import { runProduce, type ProduceReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { onStopSignal } from '../signals.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
@@ -33,24 +32,14 @@ or SIGTERM, then stops after the batch in hand.`;
   };
 
   protected async execute(): Promise<ProduceReport> {
-    const config = this.loadConfig();
-    const store = new PostgresEventStore(config.pg);
-    const sink = new KafkaEventSink({ brokers: config.kafka.brokers, retries: 3, log: this.debugLog });
+    const adapters = this.adapters();
+    const { config } = adapters;
+    const store = adapters.eventStore();
+    const sink = adapters.eventSink();
     let stopped = false;
     const release = onStopSignal(() => {
       stopped = true;
     });
-    const catalog = {
-      ids: async () => {
-        const ids = await store.ids().catch((error: unknown) => {
-          if ((error as { code?: string }).code === '42P01') throw new DataCheckError('PostgreSQL has no users table yet', { hint: 'Run `etl seed` first.' });
-          throw error;
-        });
-        if (ids.userIds.length === 0) throw new DataCheckError('PostgreSQL has no users to make sessions for', { hint: 'Run `etl seed` first.' });
-        return ids;
-      },
-    };
-    if (this.flags.follow && this.flags.count !== undefined) throw new UsageError('--count and --follow cannot go together');
     const ctx: { report?: ProduceReport } = {};
     try {
       await runWithProgress(
@@ -60,7 +49,7 @@ or SIGTERM, then stops after the batch in hand.`;
             run: async (c, report) => {
               c.report = await runProduce(
                 sink,
-                catalog,
+                store,
                 {
                   topic: config.topic,
                   partitions: this.flags.partitions,

@@ -154,6 +154,41 @@ describe('etl replicate and etl verify', () => {
     expect(byTable(again.body)['users']?.mode).toBe('incremental');
   });
 
+  it('keeps masks on later runs, shows them, and unmasks only when confirmed', async () => {
+    const emails = async () => (await my(`SELECT email, phone FROM users WHERE user_id IN (1, 2, 3)`)) as { email: string; phone: string | null }[];
+    const plain = await json<ReplicateReport>(['replicate', '--tables', 'users']);
+    expect(plain.code).toBe(0);
+    expect(byTable(plain.body)['users']).toMatchObject({ mode: 'incremental', masked: ['users.email', 'users.phone'] });
+    expect((await emails()).every((r) => r.email.startsWith('masked_'))).toBe(true);
+    const verify = await json<VerifyReport>(['verify', '--tables', 'users']);
+    expect(verify.body.tables[0]?.masked).toEqual(['users.email', 'users.phone']);
+    expect((await etl(['verify', '--tables', 'users'])).stdout).toMatch(/email, phone/);
+
+    const refused = await etl(['replicate', '--tables', 'users', '--unmask', 'users.phone']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('users.phone to MySQL in clear');
+    expect(refused.stderr).toContain('--yes');
+    const narrower = await etl(['replicate', '--tables', 'users', '--mask', 'users.email']);
+    expect(narrower.code).toBe(2);
+    expect((await emails()).every((r) => r.phone === null || r.phone.startsWith('masked_'))).toBe(true);
+
+    const unmasked = await json<ReplicateReport>(['replicate', '--tables', 'users', '--unmask', 'users.phone', '--yes']);
+    expect(unmasked.code).toBe(0);
+    expect(byTable(unmasked.body)['users']).toMatchObject({ mode: 'full', masked: ['users.email'] });
+    const rows = await emails();
+    expect(rows.every((r) => r.email.startsWith('masked_') && (r.phone === null || !r.phone.startsWith('masked_')))).toBe(true);
+    expect((await etl(['verify', '--tables', 'users'])).code).toBe(0);
+  });
+
+  it('replicates an email with a tab around it as trimmed, and verify agrees the replica is equal', async () => {
+    await pg(`INSERT INTO users VALUES (100003, 'Tab', 'Case', E'\tTab.Case@Example.org \n', NULL, now(), 'None')`);
+    expect((await etl(['replicate', '--tables', 'users', '--unmask', 'users.email', '--yes'])).code).toBe(0);
+    expect(await my(`SELECT email FROM users WHERE user_id = 100003`)).toEqual([{ email: 'tab.case@example.org' }]);
+    const verify = await etl(['verify', '--tables', 'users']);
+    expect(verify.stderr).toBe('');
+    expect(verify.code).toBe(0);
+  });
+
   it('rejects unknown tables and masks with exit 2, listing the valid names', async () => {
     const run = await etl(['replicate', '--tables', 'users,ordrs']);
     expect(run.code).toBe(2);

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
-import { MysqlReplicaTarget, PostgresReplicaSource } from '@etl/connectors';
-import { UsageError, parseMasks, parseTables, runReplicate, type ReplicateMode, type ReplicateReport } from '@etl/core';
+import { parseMasks, parseTables, runReplicate, type ReplicateMode, type ReplicateReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
+import { yesFlag } from '../flags.js';
+import { askYes } from '../ui/confirm.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
 
@@ -23,36 +24,43 @@ transaction; then rows deleted in PostgreSQL are found by comparing key ranges a
 
 On the way: timestamps become DATETIME(6) in UTC, emails are trimmed and lower-cased, and
 --mask replaces the named columns with a deterministic hash (joins still work, people are not
-exposed). Rerunning leaves the target unchanged; a run killed at any point leaves the old or the
+exposed). Masks are sticky: the replica records them, and every later replicate and pipeline run
+keeps them. A new --mask set replaces them; --unmask removes some. A run that would copy a masked
+column in clear asks first on a terminal, and needs --yes in a script. Rerunning leaves the target unchanged; a run killed at any point leaves the old or the
 new table, and the next run completes.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     { description: 'Only some tables, copied in full', command: '<%= config.bin %> <%= command.id %> --tables users,orders --mode full' },
-    { description: 'Hide personal data in the replica', command: '<%= config.bin %> <%= command.id %> --mask users.email,users.phone' },
+    { description: 'Hide personal data in the replica (kept by every later run)', command: '<%= config.bin %> <%= command.id %> --mask users.email,users.phone' },
+    { description: 'Show the phone numbers again, in a script', command: '<%= config.bin %> <%= command.id %> --unmask users.phone --yes' },
   ];
 
   static override flags = {
     tables: Flags.string({ description: 'Comma-separated tables (default: all replicated tables).', helpValue: '<a,b>' }),
     mode: Flags.string({ description: 'full or incremental (default: full the first time, then incremental).', options: ['full', 'incremental'] }),
     concurrency: Flags.integer({ description: 'Independent tables replicated at once.', default: 2, min: 1, max: 16 }),
-    mask: Flags.string({ description: 'Columns to replace with a deterministic hash, as table.column,…', helpValue: '<t.c,…>' }),
+    mask: Flags.string({ description: 'Columns to replace with a deterministic hash, as table.column,… (replaces the recorded set).', helpValue: '<t.c,…>' }),
+    unmask: Flags.string({ description: 'Masked columns to copy in clear again, as table.column,…', helpValue: '<t.c,…>' }),
+    yes: yesFlag('to unmask columns in a script'),
     deletes: Flags.boolean({ description: 'Delete from MySQL the rows deleted in PostgreSQL (incremental mode).', default: true, allowNo: true }),
   };
 
   protected async execute(): Promise<ReplicateReport> {
     const tables = parseTables(this.flags.tables);
-    const masks = parseMasks(this.flags.mask);
+    const masks = {
+      ...(this.flags.mask === undefined ? {} : { set: parseMasks(this.flags.mask, '--mask') }),
+      ...(this.flags.unmask === undefined ? {} : { unmask: parseMasks(this.flags.unmask, '--unmask') }),
+    };
     const mode = this.flags.mode as ReplicateMode | undefined;
-    if (mode !== undefined && mode !== 'full' && mode !== 'incremental') throw new UsageError(`--mode must be full or incremental`);
-    const config = this.loadConfig();
-    const source = new PostgresReplicaSource(config.pg);
-    const target = new MysqlReplicaTarget(config.mysql);
+    const adapters = this.adapters();
     const report = await withStages(
       tables,
       (stages) =>
-        runReplicate(source, target, { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes }, {
+        runReplicate(adapters.replicaSource(), adapters.replicaTarget(), { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes }, {
           now: () => performance.now(),
+          confirmUnmask: async (columns) =>
+            this.flags.yes || (await askYes(this.streams, `This run copies ${columns.join(', ')} to MySQL in clear.`)) === 'yes',
           onProgress: (event) => {
             if (event.type === 'start') stages.update(event.table, `${event.mode}…`);
             else if (event.type === 'rows') stages.update(event.table, `${fmt(event.rows)} rows, ${fmt(event.rowsPerSecond)} rows/s`);
@@ -77,11 +85,12 @@ new table, and the next run completes.`;
       fmt(t.targetRows),
       t.seconds.toFixed(2),
       t.rows > 0 ? fmt(t.rowsPerSecond) : '-',
+      t.masked.length === 0 ? '-' : t.masked.map((m) => m.slice(t.table.length + 1)).join(', '),
       t.note,
     ]);
     writeLine(
       this.streams.stdout,
-      renderTable(['table', 'mode', 'rows copied', 'deleted', 'rows in MySQL', 'seconds', 'rows/s', 'note'], rows, isInteractive(this.streams.stdout)),
+      renderTable(['table', 'mode', 'rows copied', 'deleted', 'rows in MySQL', 'seconds', 'rows/s', 'masked', 'note'], rows, isInteractive(this.streams.stdout)),
     );
     writeLine(this.streams.stdout, `Replicated ${report.source} → ${report.target} in ${report.seconds.toFixed(1)} s.`);
   }

@@ -1,8 +1,9 @@
-import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
-import { PostgresSeedStore } from '@etl/connectors';
 import { UsageError, flagProblemsError, parseSeedOptions, runSeed, type SeedReport, type SeedTable } from '@etl/core';
+import { using } from '../adapters.js';
 import { EtlCommand } from '../base-command.js';
+import { yesFlag } from '../flags.js';
+import { askYes } from '../ui/confirm.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
 
@@ -35,7 +36,7 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
     orders: Flags.string({ description: 'Number of orders (ids 1…N), each with 1 to 5 lines.', default: '10000', helpValue: '<n>' }),
     seed: Flags.string({ description: 'Seed of the generator: the same seed gives the same rows.', default: '42', helpValue: '<n>' }),
     reset: Flags.boolean({ description: 'Empty the source tables first (asks for confirmation on a terminal).' }),
-    yes: Flags.boolean({ char: 'y', description: 'Do not ask for confirmation (for --reset in scripts).' }),
+    yes: yesFlag('for --reset in scripts'),
     concurrency: Flags.string({ description: 'Batches loaded at once, each on its own connection.', default: '2', helpValue: '<n>' }),
     'batch-size': Flags.string({ description: 'Ids per transaction (affects speed and crash granularity only).', hidden: true }),
   };
@@ -51,12 +52,10 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
       reset: this.flags.reset,
     });
     if (options === undefined) throw flagProblemsError(problems);
-    const config = this.loadConfig();
-    if (options.reset && !this.flags.yes) await this.confirmReset(config.pg.display);
-
-    const store = new PostgresSeedStore(config.pg);
-    try {
-      return await withStages(
+    const adapters = this.adapters();
+    if (options.reset && !this.flags.yes) await this.confirmReset(adapters.config.pg.display);
+    return using(adapters.seedStore(), (store) =>
+      withStages(
         STAGES,
         (stages) =>
           runSeed(store, options, {
@@ -72,25 +71,18 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
             },
           }),
         { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
-      );
-    } finally {
-      await store.close();
-    }
+      ),
+    );
   }
 
   private async confirmReset(endpoint: string): Promise<void> {
-    if (process.stdin.isTTY !== true || !isInteractive(this.streams.stderr)) {
+    const answer = await askYes(this.streams, `--reset deletes every user, product, category, order and order line in ${endpoint}.`);
+    if (answer === 'no-terminal') {
       throw new UsageError('--reset deletes every row of the source tables; refusing without confirmation', {
         hint: 'Add --yes to confirm in a script.',
       });
     }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      const answer = await rl.question(`--reset deletes every user, product, category, order and order line in ${endpoint}. Type "yes" to go on: `);
-      if (answer.trim().toLowerCase() !== 'yes') throw new UsageError('reset not confirmed; nothing was changed');
-    } finally {
-      rl.close();
-    }
+    if (answer === 'no') throw new UsageError('reset not confirmed; nothing was changed');
   }
 
   protected render(report: SeedReport): void {

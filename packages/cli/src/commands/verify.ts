@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
-import { MysqlReplicaTarget, PostgresReplicaSource } from '@etl/connectors';
-import { DataCheckError, parseTables, runVerify, type VerifyReport } from '@etl/core';
+import { parseTables, runVerify, verifyFailedError, type VerifyReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 
@@ -12,7 +11,7 @@ export default class Verify extends EtlCommand<typeof Verify, VerifyReport> {
 each database (pushed-down SQL, in the spirit of data-diff), then, inside each range that differs,
 the hash of every row, down to the first differing keys, which it prints. Decimals and timestamps
 are normalised so equal data compares equal; emails compare after the same trim and lower-casing
-replication applies, masked columns after the same hash. JSON payloads are not compared (each
+replication applies, masked columns (listed under "masked") after the same hash. JSON payloads are not compared (each
 database spells JSON its own way); the columns extracted from them are.
 
 Exits 0 when everything is equal, 4 on any difference.`;
@@ -25,28 +24,11 @@ Exits 0 when everything is equal, 4 on any difference.`;
 
   protected async execute(): Promise<VerifyReport> {
     const tables = parseTables(this.flags.tables);
-    const config = this.loadConfig();
-    const source = new PostgresReplicaSource(config.pg);
-    const target = new MysqlReplicaTarget(config.mysql);
-    await target.prepare();
-    const report = await runVerify(source, target, tables, {
-      now: () => performance.now(),
-      masksOf: async (table) => (await target.state(table))?.masked ?? [],
-    });
+    const adapters = this.adapters();
+    const report = await runVerify(adapters.replicaSource(), adapters.replicaTarget(), tables, { now: () => performance.now() });
     if (!report.equal) {
       this.output(report);
-      const bad = report.tables.filter((t) => !t.equal);
-      throw new DataCheckError(
-        bad
-          .map((t) => {
-            const byProblem = new Map<string, string[]>();
-            for (const d of t.differences) byProblem.set(d.problem, [...(byProblem.get(d.problem) ?? []), d.key.replaceAll('\t', '/')]);
-            const keys = [...byProblem].map(([problem, list]) => `${list.join(', ')} (${problem})`).join('; ');
-            return `${t.table} differs: ${fmt(t.sourceRows)} rows in PostgreSQL, ${fmt(t.targetRows)} in MySQL${keys === '' ? '' : `; first differing keys: ${keys}`}`;
-          })
-          .join('\n'),
-        { hint: 'Run `etl replicate` (or `etl replicate --mode full --tables …`) to bring the replica up to date.' },
-      );
+      throw verifyFailedError(report);
     }
     return report;
   }
@@ -58,12 +40,13 @@ Exits 0 when everything is equal, 4 on any difference.`;
       fmt(t.sourceRows),
       fmt(t.targetRows),
       `${t.differingRanges}/${t.ranges}`,
+      t.masked.length === 0 ? '-' : t.masked.map((m) => m.slice(t.table.length + 1)).join(', '),
       t.differences.map((d) => d.key.replaceAll('\t', '/')).join(', ') || '-',
       t.seconds.toFixed(2),
     ]);
     writeLine(
       this.streams.stdout,
-      renderTable(['table', 'status', 'PostgreSQL rows', 'MySQL rows', 'ranges differing', 'first differing keys', 'seconds'], rows, isInteractive(this.streams.stdout)),
+      renderTable(['table', 'status', 'PostgreSQL rows', 'MySQL rows', 'ranges differing', 'masked', 'first differing keys', 'seconds'], rows, isInteractive(this.streams.stdout)),
     );
   }
 }

@@ -7,6 +7,7 @@ import type { DatabaseEndpoint, RunRecorder, TaskRecord } from '@etl/core';
 import type pg from 'pg';
 import { connectPostgres, withPostgres } from './client.js';
 import { pgError } from './errors.js';
+import { migratePostgres } from './schema-target.js';
 
 const LOCK = `hashtext('etl:pipeline')`;
 
@@ -33,6 +34,11 @@ export class PostgresRunStore implements RunRecorder {
 
   constructor(private readonly db: DatabaseEndpoint) {
     this.endpoint = db.display;
+  }
+
+  /** Brings the schema (with the history tables) up to date. */
+  async prepare(): Promise<void> {
+    await migratePostgres(this.db);
   }
 
   private run<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {

@@ -4,11 +4,15 @@
 import { UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
 
-export interface TaskSpec {
-  readonly name: string;
-  readonly dependsOn: readonly string[];
+export interface TaskSpec<Name extends string = TaskName> {
+  readonly name: Name;
+  readonly dependsOn: readonly Name[];
   readonly description: string;
 }
+
+/** The pipeline's tasks; "task" in etl means one of these and nothing else. */
+export const TASK_NAMES = ['init', 'seed', 'produce', 'stream', 'replicate', 'replicate-events', 'marts', 'verify'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
 
 /** init → seed → replicate → marts → verify, and produce → stream → replicate of kafka_events. */
 export const PIPELINE_TASKS: readonly TaskSpec[] = [
@@ -24,8 +28,8 @@ export const PIPELINE_TASKS: readonly TaskSpec[] = [
 
 const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-function check(names: readonly string[], flag: string, tasks: readonly TaskSpec[]): void {
-  const known = tasks.map((t) => t.name);
+function check(names: readonly string[], flag: string): void {
+  const known: readonly string[] = TASK_NAMES;
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     const hints = unknown.map((n) => {
@@ -38,7 +42,7 @@ function check(names: readonly string[], flag: string, tasks: readonly TaskSpec[
 
 /** Every task downstream of `name` (itself included). */
 function downstream(name: string, tasks: readonly TaskSpec[]): Set<string> {
-  const out = new Set([name]);
+  const out = new Set<string>([name]);
   let grew = true;
   while (grew) {
     grew = false;
@@ -58,14 +62,14 @@ function downstream(name: string, tasks: readonly TaskSpec[]): Set<string> {
  */
 export function selectTasks(
   options: { readonly only?: string | undefined; readonly skip?: string | undefined; readonly from?: string | undefined },
-  tasks: readonly TaskSpec[] = PIPELINE_TASKS,
 ): TaskSpec[] {
+  const tasks = PIPELINE_TASKS;
   const only = list(options.only);
   const skip = list(options.skip);
   const from = options.from === undefined ? [] : [options.from];
-  check(only, '--only', tasks);
-  check(skip, '--skip', tasks);
-  check(from, '--from', tasks);
+  check(only, '--only');
+  check(skip, '--skip');
+  check(from, '--from');
   if (only.length > 0 && from.length > 0) throw new UsageError('--only and --from cannot go together');
   let selected = tasks.map((t) => t.name);
   if (only.length > 0) selected = selected.filter((n) => only.includes(n));

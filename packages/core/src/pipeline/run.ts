@@ -3,8 +3,8 @@
  * failures retried with exponential backoff, a failed task's dependents marked skipped while
  * independent tasks go on. Every step is recorded through a RunRecorder.
  */
-import { EtlError, ExitCode, isTransient, type ErrorKind } from '../errors.js';
-import type { TaskSpec } from './graph.js';
+import { BusyError, EtlError, ExitCode, isTransient, type ErrorKind } from '../errors.js';
+import type { TaskName, TaskSpec } from './graph.js';
 
 export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
@@ -55,10 +55,12 @@ export interface PipelineRun {
   readonly onRetry?: (task: string, attempt: number, error: Error, waitMs: number) => void;
 }
 
+/** What each task does, keyed by task name: a task without work does not compile. */
+export type PipelineWork<Name extends string = TaskName> = Readonly<Record<Name, () => Promise<TaskResult>>>;
 
-export async function runPipeline(
-  tasks: readonly TaskSpec[],
-  work: Readonly<Record<string, () => Promise<TaskResult>>>,
+export async function runPipeline<Name extends string>(
+  tasks: readonly TaskSpec<Name>[],
+  work: PipelineWork<Name>,
   recorder: RunRecorder,
   options: PipelineOptions,
   run: PipelineRun,
@@ -76,18 +78,17 @@ export async function runPipeline(
   };
 
   const finished = new Map<string, Promise<TaskStatus>>();
-  const execute = (task: TaskSpec): Promise<TaskStatus> => {
+  const execute = (task: TaskSpec<Name>): Promise<TaskStatus> => {
     const existing = finished.get(task.name);
     if (existing !== undefined) return existing;
     const promise = (async (): Promise<TaskStatus> => {
-      const deps = await Promise.all(task.dependsOn.map((d) => execute(tasks.find((t) => t.name === d) as TaskSpec)));
+      const deps = await Promise.all(task.dependsOn.map((d) => execute(tasks.find((t) => t.name === d) as TaskSpec<Name>)));
       const blocked = task.dependsOn.filter((_, i) => deps[i] !== 'succeeded');
       if (blocked.length > 0) {
         await update({ ...(records.get(task.name) as TaskRecord), status: 'skipped', message: `skipped: ${blocked.join(', ')} did not succeed` });
         return 'skipped';
       }
       const fn = work[task.name];
-      if (fn === undefined) throw new Error(`no work for task ${task.name}`);
       const taskStarted = run.now();
       const startedTaskAt = run.clock().toISOString();
       for (let attempt = 1; ; attempt++) {
@@ -158,5 +159,30 @@ export class PipelineFailed extends EtlError {
     });
     this.kind = first instanceof EtlError ? first.kind : 'bug';
     this.exitCode = first instanceof EtlError ? first.exitCode : ExitCode.bug;
+  }
+}
+
+/** Keeps two pipelines from running against one database at once. */
+export interface PipelineLock {
+  /** Takes the lock and resolves to its release; undefined at once when another run holds it and `wait` is false. */
+  lock(wait: boolean): Promise<(() => Promise<void>) | undefined>;
+}
+
+/** Runs `work` holding the pipeline lock: waits for it (`wait`) or refuses with BusyError (exit 75). */
+export async function withPipelineLock<T>(lock: PipelineLock, wait: boolean, onWaiting: () => void, work: () => Promise<T>): Promise<T> {
+  let release = await lock.lock(false);
+  if (release === undefined) {
+    if (!wait) {
+      throw new BusyError('another etl pipeline is running against this database', {
+        hint: 'Wait for it, or pass --wait to queue behind it (`etl runs` shows it).',
+      });
+    }
+    onWaiting();
+    release = await lock.lock(true);
+  }
+  try {
+    return await work();
+  } finally {
+    await release?.();
   }
 }

@@ -68,3 +68,53 @@ export function parseCron(expression: string): CronSchedule {
     },
   };
 }
+
+/** When the next run starts, given when the last one started (ms since the epoch). */
+export type NextRun = (lastStartedAt: number) => number;
+
+/** Pure: the schedule of `--every` (an interval in ms) or `--cron` (an expression), or none. */
+export function scheduleOf(every: number | undefined, cron: CronSchedule | undefined, now: () => Date): NextRun | undefined {
+  if (every !== undefined) return (started) => started + every;
+  if (cron !== undefined) return () => cron.next(now()).getTime();
+  return undefined;
+}
+
+export interface ScheduleRun<R> {
+  readonly clock: () => number;
+  /** Waits `ms`, or less when stopped meanwhile. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly stopped: () => boolean;
+  readonly onWaiting?: (next: Date) => void;
+  readonly onRun?: (outcome: { readonly result: R } | { readonly error: Error }) => void;
+  /** The result a failed run still carries (the pipeline's report), if any. */
+  readonly resultOf?: (error: unknown) => R | undefined;
+}
+
+/**
+ * Runs `once` on the schedule, one run at a time (never overlapping), until stopped; a failed
+ * run does not end the schedule. Returns every run's result.
+ */
+export async function runOnSchedule<R>(next: NextRun, once: () => Promise<R>, run: ScheduleRun<R>): Promise<R[]> {
+  const results: R[] = [];
+  let at = run.clock();
+  while (!run.stopped()) {
+    const wait = at - run.clock();
+    if (wait > 0) {
+      run.onWaiting?.(new Date(at));
+      await run.sleep(wait);
+    }
+    if (run.stopped()) break;
+    const startedAt = run.clock();
+    try {
+      const result = await once();
+      results.push(result);
+      run.onRun?.({ result });
+    } catch (error) {
+      const carried = run.resultOf?.(error);
+      if (carried !== undefined) results.push(carried);
+      run.onRun?.({ error: error instanceof Error ? error : new Error(String(error)) });
+    }
+    at = next(startedAt);
+  }
+  return results;
+}

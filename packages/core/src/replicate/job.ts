@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { TableName } from '../schema/tables.js';
 import { forEachConcurrently } from '../tasks.js';
 import { CopyToLoadData } from './copy-to-load.js';
+import { planMasks, unmaskRefusedError, type MaskPlan, type MaskRequest } from './masks.js';
 import { replicaSpec, tableWaves, type ReplicaSpec } from './spec.js';
 
 export type ReplicateMode = 'full' | 'incremental';
@@ -63,7 +64,8 @@ export interface ReplicateOptions {
   readonly tables: readonly TableName[];
   readonly mode: ReplicateMode | undefined;
   readonly concurrency: number;
-  readonly masks: readonly string[];
+  /** Which columns to mask; by default each replica keeps the masks it was made with. */
+  readonly masks?: MaskRequest;
   readonly deletes: boolean;
 }
 
@@ -77,6 +79,8 @@ export interface ReplicateTableReport {
   readonly seconds: number;
   readonly rowsPerSecond: number;
   readonly watermark: string;
+  /** The columns masked in the replica (`table.column`). */
+  readonly masked: readonly string[];
   readonly note: string | null;
 }
 
@@ -96,6 +100,8 @@ export type ReplicateProgress =
 export interface ReplicateRun {
   readonly now: () => number;
   readonly onProgress?: (event: ReplicateProgress) => void;
+  /** Asked before a run copies masked columns in clear; without it, such a run is refused. */
+  readonly confirmUnmask?: (columns: readonly string[]) => Promise<boolean>;
 }
 
 const sameMasks = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join(',') === [...b].sort().join(',');
@@ -125,6 +131,56 @@ async function deleteGone(source: ReplicaSource, target: ReplicaTarget, spec: Re
   return deleted;
 }
 
+/** Pure: the mode a table is copied in, and why it differs from the one asked for. */
+export function chooseMode(
+  requested: ReplicateMode | undefined,
+  previous: ReplicaState | undefined,
+  masked: readonly string[],
+): { readonly mode: ReplicateMode; readonly note: string | null } {
+  if (previous === undefined) {
+    return { mode: 'full', note: requested === 'incremental' ? 'never replicated before: full copy' : null };
+  }
+  if (requested === 'full') return { mode: 'full', note: null };
+  if (!sameMasks(previous.masked, masked)) return { mode: 'full', note: 'masked columns changed: full copy' };
+  return { mode: 'incremental', note: null };
+}
+
+/** Reads every table's state and settles the masks, asking before any mask is removed. */
+async function settleMasks(
+  target: ReplicaTarget,
+  options: ReplicateOptions,
+  run: ReplicateRun,
+): Promise<{ readonly states: ReadonlyMap<TableName, ReplicaState | undefined>; readonly masks: MaskPlan }> {
+  const states = new Map<TableName, ReplicaState | undefined>();
+  for (const table of options.tables) states.set(table, await target.state(table));
+  const recorded = new Map([...states].map(([table, state]) => [table, state?.masked ?? []]));
+  const masks = planMasks(options.tables, recorded, options.masks ?? {});
+  if (masks.unmasked.length > 0 && !((await run.confirmUnmask?.(masks.unmasked)) ?? false)) {
+    throw unmaskRefusedError(masks.unmasked);
+  }
+  return { states, masks };
+}
+
+/** Streams one table's rows from the source into the target, in the chosen mode. Returns the target's row count. */
+async function copyTable(
+  source: ReplicaSource,
+  target: ReplicaTarget,
+  spec: ReplicaSpec,
+  mode: ReplicateMode,
+  since: string | null,
+  converter: CopyToLoadData,
+  tick: () => void,
+): Promise<{ readonly targetRows: number; readonly watermark: string }> {
+  let watermark = '';
+  const state = (): ReplicaStateUpdate => ({ table: spec.table, mode, watermark, masked: spec.masked, rows: converter.rows });
+  const targetRows = await source.read(spec, since, async (chunks, snapshotWatermark) => {
+    watermark = snapshotWatermark;
+    const rows = converted(chunks, converter, tick);
+    return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
+  });
+  return { targetRows, watermark };
+}
+
 export async function runReplicate(
   source: ReplicaSource,
   target: ReplicaTarget,
@@ -137,51 +193,35 @@ export async function runReplicate(
     throw new UsageError(`--concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
   }
   await target.prepare();
+  const { states, masks } = await settleMasks(target, options, run);
   const reports: ReplicateTableReport[] = [];
 
   const replicateTable = async (table: TableName): Promise<void> => {
     const tableStarted = run.now();
-    const spec = replicaSpec(table, options.masks);
-    const previous = await target.state(table);
-    let mode: ReplicateMode = options.mode ?? (previous === undefined ? 'full' : 'incremental');
-    let note: string | null = null;
-    if (mode === 'incremental' && previous === undefined) {
-      mode = 'full';
-      note = 'never replicated before: full copy';
-    } else if (mode === 'incremental' && previous !== undefined && !sameMasks(previous.masked, spec.masked)) {
-      mode = 'full';
-      note = 'masked columns changed: full copy';
-    }
+    const spec = replicaSpec(table, masks.byTable.get(table) ?? []);
+    const previous = states.get(table);
+    const { mode, note } = chooseMode(options.mode, previous, spec.masked);
     progress({ type: 'start', table, mode });
 
     const converter = new CopyToLoadData(spec);
-    let lastTick = 0;
-    const tick = (): void => {
-      const t = run.now();
-      if (t - lastTick < 250) return;
-      lastTick = t;
+    const tick = throttled(run.now, 250, (t) => {
       const seconds = (t - tableStarted) / 1000;
       progress({ type: 'rows', table, rows: converter.rows, rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0 });
-    };
-    let watermark = '';
-    const state = (): ReplicaStateUpdate => ({ table, mode, watermark, masked: spec.masked, rows: converter.rows });
-    const since = mode === 'incremental' ? (previous?.watermark ?? null) : null;
-    const loadedRows = await source.read(spec, since, async (chunks, snapshotWatermark) => {
-      watermark = snapshotWatermark;
-      const rows = converted(chunks, converter, tick);
-      return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
     });
-    const deleted = mode === 'incremental' && options.deletes ? await deleteGone(source, target, spec, loadedRows) : 0;
+    const since = mode === 'incremental' ? (previous?.watermark ?? null) : null;
+    const { targetRows, watermark } = await copyTable(source, target, spec, mode, since, converter, tick);
+    const deleted = mode === 'incremental' && options.deletes ? await deleteGone(source, target, spec, targetRows) : 0;
     const seconds = (run.now() - tableStarted) / 1000;
     const report: ReplicateTableReport = {
       table,
       mode,
       rows: converter.rows,
       deleted,
-      targetRows: loadedRows - deleted,
+      targetRows: targetRows - deleted,
       seconds,
       rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0,
       watermark,
+      masked: spec.masked,
       note,
     };
     reports.push(report);
@@ -199,5 +239,16 @@ export async function runReplicate(
     seconds: (run.now() - started) / 1000,
     tables: reports,
     notices: [...target.notices],
+  };
+}
+
+/** Calls `fn` at most once per `ms` (progress ticks). */
+function throttled(now: () => number, ms: number, fn: (t: number) => void): () => void {
+  let last = 0;
+  return () => {
+    const t = now();
+    if (t - last < ms) return;
+    last = t;
+    fn(t);
   };
 }

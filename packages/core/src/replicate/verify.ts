@@ -3,7 +3,9 @@
  * of key ranges computed inside each database, then, inside each range that differs, the
  * hashes of its rows, down to the first differing keys.
  */
+import { DataCheckError } from '../errors.js';
 import type { TableName } from '../schema/tables.js';
+import type { ReplicaTarget } from './job.js';
 import { replicaSpec, type ReplicaSpec } from './spec.js';
 
 export interface BucketSum {
@@ -28,6 +30,8 @@ export interface VerifyTableReport {
   readonly differingRanges: number;
   /** The first differing keys (tab-separated for composite keys), with what differs. */
   readonly differences: readonly { readonly key: string; readonly problem: 'missing in MySQL' | 'extra in MySQL' | 'values differ' }[];
+  /** The columns masked in the replica, compared after the same hash. */
+  readonly masked: readonly string[];
   readonly seconds: number;
 }
 
@@ -38,16 +42,20 @@ export interface VerifyReport {
 
 const MAX_DIFFERENCES = 10;
 
+/** The replica side also knows which columns each replica masks (they compare after the same hash). */
+export type ReplicaChecksumSide = ChecksumSide & Pick<ReplicaTarget, 'prepare' | 'state'>;
+
 export async function runVerify(
   source: ChecksumSide,
-  target: ChecksumSide,
+  target: ReplicaChecksumSide,
   tables: readonly TableName[],
-  options: { readonly now: () => number; readonly masksOf: (table: TableName) => Promise<readonly string[]> },
+  options: { readonly now: () => number },
 ): Promise<VerifyReport> {
+  await target.prepare();
   const reports: VerifyTableReport[] = [];
   for (const table of tables) {
     const started = options.now();
-    const spec = replicaSpec(table, await options.masksOf(table));
+    const spec = replicaSpec(table, (await target.state(table))?.masked ?? []);
     const [sourceRows, targetRows] = await Promise.all([source.count(table), target.count(table)]);
     const [sourceBuckets, targetBuckets] = await Promise.all([source.bucketSums(spec), target.bucketSums(spec)]);
     const buckets = [...new Set([...sourceBuckets.keys(), ...targetBuckets.keys()])].sort(compareBuckets);
@@ -77,6 +85,7 @@ export async function runVerify(
       ranges: buckets.length,
       differingRanges: differing.length,
       differences,
+      masked: spec.masked,
       seconds: (options.now() - started) / 1000,
     });
   }
@@ -88,3 +97,18 @@ function compareKeys(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
 const compareBuckets = compareKeys;
+
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** The one failure of `etl verify` and the pipeline's verify task: each differing table, its counts and first keys. */
+export function verifyFailedError(report: VerifyReport, hint = 'Run `etl replicate` (or `etl replicate --mode full --tables …`) to bring the replica up to date.'): DataCheckError {
+  const lines = report.tables
+    .filter((t) => !t.equal)
+    .map((t) => {
+      const byProblem = new Map<string, string[]>();
+      for (const d of t.differences) byProblem.set(d.problem, [...(byProblem.get(d.problem) ?? []), d.key.replaceAll('\t', '/')]);
+      const keys = [...byProblem].map(([problem, list]) => `${list.join(', ')} (${problem})`).join('; ');
+      return `${t.table} differs: ${fmt(t.sourceRows)} rows in PostgreSQL, ${fmt(t.targetRows)} in MySQL${keys === '' ? '' : `; first differing keys: ${keys}`}`;
+    });
+  return new DataCheckError(lines.join('\n'), { hint });
+}

@@ -18,7 +18,7 @@ export const marts: BenchCase = {
     try {
       log(`marts: seeding ${orders.toLocaleString('en-US')} orders and replicating them (not timed)`);
       await seedShop(dbs.pg, shopOfSize(orders));
-      await runReplicate(new PostgresReplicaSource(dbs.pg), new MysqlReplicaTarget(dbs.mysql), { tables: [...REPLICATED_TABLES], mode: 'full', concurrency: 2, masks: [], deletes: true }, { now });
+      await runReplicate(new PostgresReplicaSource(dbs.pg), new MysqlReplicaTarget(dbs.mysql), { tables: [...REPLICATED_TABLES], mode: 'full', concurrency: 2, deletes: true }, { now });
       await withMysql(dbs.mysql, (c) => c.query('ANALYZE TABLE users, products, productcategories, orders, orderdetails'));
 
       const warehouse = new MysqlWarehouse(dbs.mysql);

@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { MysqlWarehouse } from '@etl/connectors';
 import { runMarts, selectMarts, type MartsReport } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
@@ -28,8 +27,7 @@ Reads only the MySQL replicas: run \`etl replicate\` first.`;
 
   protected async execute(): Promise<MartsReport> {
     const marts = selectMarts(this.flags.only);
-    const config = this.loadConfig();
-    const warehouse = new MysqlWarehouse(config.mysql);
+    const warehouse = this.adapters().warehouse();
     return withStages(
       marts.map((m) => m.name),
       (stages) =>

@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { MysqlWarehouse } from '@etl/connectors';
 import { DataCheckError, MARTS, UsageError, closest, selectMarts, type MartDefinition } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { barChart } from '../../ui/chart.js';
@@ -51,8 +50,7 @@ stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`;
       const s = closest(orderBy, columns);
       throw new UsageError(`--order-by: ${mart.name} has no column "${orderBy}"${s === undefined ? '' : ` (did you mean ${s}?)`}; columns are ${columns.join(', ')}`);
     }
-    const config = this.loadConfig();
-    const warehouse = new MysqlWarehouse(config.mysql);
+    const warehouse = this.adapters().warehouse();
     if ((await warehouse.rows(mart.name)) === null) {
       throw new DataCheckError(`mart ${mart.name} has not been built yet`, { hint: 'Run `etl marts` first.' });
     }

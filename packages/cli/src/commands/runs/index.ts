@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { PostgresRunStore, migratePostgres, type RunSummary } from '@etl/connectors';
+import type { RunSummary } from '@etl/connectors';
 import { EtlCommand } from '../../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 
@@ -11,9 +11,9 @@ export default class Runs extends EtlCommand<typeof Runs, RunSummary[]> {
   };
 
   protected async execute(): Promise<RunSummary[]> {
-    const config = this.loadConfig();
-    await migratePostgres(config.pg);
-    return new PostgresRunStore(config.pg).list(this.flags.limit);
+    const store = this.adapters().runStore();
+    await store.prepare();
+    return store.list(this.flags.limit);
   }
 
   protected render(runs: RunSummary[]): void {

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { PostgresRunStore, migratePostgres, type RunDetail } from '@etl/connectors';
+import type { RunDetail } from '@etl/connectors';
 import { UsageError } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
@@ -10,9 +10,9 @@ export default class RunsShow extends EtlCommand<typeof RunsShow, RunDetail> {
   static override args = { id: Args.integer({ description: 'Run id (from `etl runs`).', required: true, min: 1 }) };
 
   protected async execute(): Promise<RunDetail> {
-    const config = this.loadConfig();
-    await migratePostgres(config.pg);
-    const run = await new PostgresRunStore(config.pg).get(this.args.id);
+    const store = this.adapters().runStore();
+    await store.prepare();
+    const run = await store.get(this.args.id);
     if (run === undefined) throw new UsageError(`there is no run ${this.args.id}`, { hint: 'List runs with `etl runs`.' });
     return run;
   }

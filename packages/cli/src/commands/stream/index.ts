@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { KafkaEventSource, PostgresEventStore } from '@etl/connectors';
 import { runStream, type StreamReport } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
+import { groupFlag } from '../../flags.js';
 import { onStopSignal } from '../../signals.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 import { runWithProgress } from '../../ui/progress.js';
@@ -42,14 +42,15 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
   ];
 
   static override flags = {
-    group: Flags.string({ description: 'Consumer group.', default: 'etl-stream', env: 'ETL_STREAM_GROUP' }),
+    group: groupFlag(),
     follow: Flags.boolean({ description: 'Keep consuming until interrupted.' }),
   };
 
   protected async execute(): Promise<StreamReport> {
-    const config = this.loadConfig();
-    const store = new PostgresEventStore(config.pg);
-    const source = new KafkaEventSource({ brokers: config.kafka.brokers, retries: 3, log: this.debugLog });
+    const adapters = this.adapters();
+    const { config } = adapters;
+    const store = adapters.eventStore();
+    const source = adapters.eventSource();
     const release = onStopSignal(() => void source.stop());
     const ctx: { report?: StreamReport } = {};
     try {

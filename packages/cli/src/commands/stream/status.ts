@@ -1,7 +1,6 @@
-import { Flags } from '@oclif/core';
-import { KafkaEventSource, PostgresEventStore } from '@etl/connectors';
 import { endOffsets, partitionStatus, type PartitionStatus } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
+import { groupFlag } from '../../flags.js';
 import { isInteractive, writeLine } from '../../ui/output.js';
 import { renderPartitions } from './index.js';
 
@@ -16,17 +15,23 @@ export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusC
   static override summary = 'Per partition: the end offset, the offset stored in PostgreSQL, and the lag.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --group etl-stream --json'];
   static override flags = {
-    group: Flags.string({ description: 'Consumer group.', default: 'etl-stream', env: 'ETL_STREAM_GROUP' }),
+    group: groupFlag(),
   };
 
   protected async execute(): Promise<StreamStatus> {
-    const config = this.loadConfig();
-    const store = new PostgresEventStore(config.pg);
-    const source = new KafkaEventSource({ brokers: config.kafka.brokers, retries: 2, log: this.debugLog });
-    await store.prepare();
-    const [ends, stored] = await Promise.all([source.topicOffsets(config.topic).then(endOffsets), store.offsets(this.flags.group, config.topic)]);
-    const partitions = partitionStatus(ends, stored);
-    return { topic: config.topic, group: this.flags.group, lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(), partitions };
+    const adapters = this.adapters();
+    const { config } = adapters;
+    const store = adapters.eventStore();
+    const source = adapters.eventSource(2);
+    try {
+      await store.prepare();
+      const [ends, stored] = await Promise.all([source.topicOffsets(config.topic).then(endOffsets), store.offsets(this.flags.group, config.topic)]);
+      const partitions = partitionStatus(ends, stored);
+      return { topic: config.topic, group: this.flags.group, lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(), partitions };
+    } finally {
+      await source.stop();
+      await store.close();
+    }
   }
 
   protected render(s: StreamStatus): void {

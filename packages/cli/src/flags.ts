@@ -1,0 +1,30 @@
+/**
+ * Flag definitions more than one command shares, in one place: the connection settings
+ * (from core's SETTINGS table), --json and --debug, the consumer group, and --yes.
+ */
+import { Flags } from '@oclif/core';
+import { SETTINGS } from '@etl/core';
+
+const settingFlag = (spec: (typeof SETTINGS)[keyof typeof SETTINGS]) =>
+  Flags.string({
+    description: `${spec.description}. Env: ${spec.env}. Default: ${spec.default}`,
+    helpGroup: 'CONNECTION',
+    helpValue: spec.flag === 'kafka-brokers' ? '<host:port,…>' : spec.flag === 'topic' ? '<name>' : '<url>',
+  });
+
+/** Every command takes these (oclif's baseFlags). */
+export const globalFlags = {
+  json: Flags.boolean({ description: 'Print the result as JSON on stdout (progress stays on stderr).', helpGroup: 'GLOBAL' }),
+  debug: Flags.boolean({ description: 'Show stack traces and driver logs on stderr.', helpGroup: 'GLOBAL' }),
+  'pg-url': settingFlag(SETTINGS.pgUrl),
+  'mysql-url': settingFlag(SETTINGS.mysqlUrl),
+  'kafka-brokers': settingFlag(SETTINGS.kafkaBrokers),
+  topic: settingFlag(SETTINGS.topic),
+};
+
+/** The Kafka consumer group of `etl stream`, `etl stream status` and the pipeline's stream task. */
+export const groupFlag = (description = 'Consumer group.') =>
+  Flags.string({ description, default: 'etl-stream', env: 'ETL_STREAM_GROUP', helpValue: '<name>' });
+
+/** Confirms a destructive choice in a script (on a terminal, the command asks). */
+export const yesFlag = (what: string) => Flags.boolean({ char: 'y', description: `Do not ask for confirmation (${what}).` });
