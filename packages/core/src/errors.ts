@@ -16,7 +16,7 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export type ErrorKind = 'bug' | 'usage' | 'unreachable' | 'data-check' | 'busy' | 'interrupted';
+export type ErrorKind = 'bug' | 'usage' | 'unreachable' | 'data-check' | 'busy';
 
 export interface EtlErrorOptions {
   /** What the user should do next, one sentence. */

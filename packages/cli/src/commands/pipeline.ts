@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import type { PostgresRunStore } from '@etl/connectors';
 import {
-  PipelineFailed,
+  PipelineFailedError,
   flagProblemsError,
   parseCron,
   parseEvery,
@@ -18,7 +18,7 @@ import {
 } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { groupFlag } from '../flags.js';
-import { pipelineWork } from '../pipeline-tasks.js';
+import { pipelineWork } from '../pipeline-work.js';
 import { onStopSignal } from '../signals.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
@@ -100,7 +100,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
               ? `Run ${outcome.result.runId} ${outcome.result.status} in ${outcome.result.seconds.toFixed(1)} s`
               : `Run failed: ${outcome.error.message}`,
           ),
-        resultOf: (error) => (error instanceof PipelineFailed ? error.report : undefined),
+        resultOf: (error) => (error instanceof PipelineFailedError ? error.report : undefined),
       });
     } finally {
       release();
@@ -108,7 +108,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
   }
 
   private async runOnce(tasks: readonly TaskSpec[], work: PipelineWork, store: PostgresRunStore): Promise<RunReport> {
-    let failure: PipelineFailed | undefined;
+    let failure: PipelineFailedError | undefined;
     const report = await withStages(
       tasks.map((t) => t.name),
       async (stages) => {
@@ -124,7 +124,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
             onRetry: (task, attempt, error, waitMs) => stages.update(task, `attempt ${attempt} failed (${error.message.split('\n')[0]}); retrying in ${waitMs} ms`),
           });
         } catch (error) {
-          if (error instanceof PipelineFailed) {
+          if (error instanceof PipelineFailedError) {
             failure = error;
             return error.report;
           }

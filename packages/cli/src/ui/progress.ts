@@ -1,12 +1,12 @@
 /**
- * Progress on stderr through listr2: a live task list on a terminal, plain lines elsewhere,
+ * Progress on stderr through listr2: a live list of steps on a terminal, plain lines elsewhere,
  * nothing at all with --json unless stderr is a terminal. Jobs never see listr2: they call
- * the callbacks a command builds from these tasks.
+ * the callbacks a command builds from these steps.
  */
 import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import { isInteractive } from './output.js';
 
-export interface ProgressTask<Ctx> {
+export interface ProgressStep<Ctx> {
   readonly title: string;
   readonly run: (ctx: Ctx, report: (text: string) => void, setTitle: (title: string) => void) => Promise<void>;
 }
@@ -17,7 +17,7 @@ export interface ProgressOptions {
 }
 
 export async function runWithProgress<Ctx extends object>(
-  tasks: readonly ProgressTask<Ctx>[],
+  tasks: readonly ProgressStep<Ctx>[],
   ctx: Ctx,
   options: ProgressOptions = {},
 ): Promise<Ctx> {

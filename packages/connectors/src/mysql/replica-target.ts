@@ -8,11 +8,11 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
-  bucketRange,
+  keyRangeBounds,
   decodeCopyField,
   mysqlComparison,
   splitKey,
-  type BucketSum,
+  type KeyRangeSum,
   type ChecksumSide,
   type DatabaseEndpoint,
   type ReplicaSpec,
@@ -182,34 +182,34 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     return withMysql(this.db, async (c) => Number((await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0][0]?.['n'] ?? 0));
   }
 
-  async bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
-    const { bucket } = mysqlComparison(spec);
+  async keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
+    const { keyRange } = mysqlComparison(spec);
     return withMysql(this.db, async (c) => {
-      const [rows] = await c.query<Rows>(`SELECT ${bucket} AS b, COUNT(*) AS n FROM ${q(spec.table)} GROUP BY 1`);
+      const [rows] = await c.query<Rows>(`SELECT ${keyRange} AS b, COUNT(*) AS n FROM ${q(spec.table)} GROUP BY 1`);
       return new Map(rows.map((r) => [String(r['b']), Number(r['n'])]));
     });
   }
 
-  async bucketSums(spec: ReplicaSpec): Promise<Map<string, BucketSum>> {
-    const { bucket, rowText } = mysqlComparison(spec);
+  async keyRangeSums(spec: ReplicaSpec): Promise<Map<string, KeyRangeSum>> {
+    const { keyRange, rowText } = mysqlComparison(spec);
     return withMysql(this.db, async (c) => {
       const [rows] = await c.query<Rows>(
-        `SELECT ${bucket} AS b, COUNT(*) AS n, CAST(SUM(CONV(LEFT(MD5(${rowText}), 8), 16, 10)) AS CHAR) AS s
+        `SELECT ${keyRange} AS b, COUNT(*) AS n, CAST(SUM(CONV(LEFT(MD5(${rowText}), 8), 16, 10)) AS CHAR) AS s
            FROM ${q(spec.table)} GROUP BY 1`,
       );
       return new Map(rows.map((r) => [String(r['b']), { count: Number(r['n']), sum: String(r['s']) }]));
     });
   }
 
-  async keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>> {
+  async keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
     const { key } = mysqlComparison(spec);
-    const rows = await this.inBucket(spec, bucket, `${key} AS k`);
+    const rows = await this.inKeyRange(spec, keyRange, `${key} AS k`);
     return new Set(rows.map((r) => String(r['k'])));
   }
 
-  async rowHashes(spec: ReplicaSpec, bucket: string): Promise<Map<string, string>> {
+  async rowHashes(spec: ReplicaSpec, keyRange: string): Promise<Map<string, string>> {
     const { key, rowText } = mysqlComparison(spec);
-    const rows = await this.inBucket(spec, bucket, `${key} AS k, MD5(${rowText}) AS h`);
+    const rows = await this.inKeyRange(spec, keyRange, `${key} AS k, MD5(${rowText}) AS h`);
     return new Map(rows.map((r) => [String(r['k']), String(r['h'])]));
   }
 
@@ -233,8 +233,8 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     return deleted;
   }
 
-  private async inBucket(spec: ReplicaSpec, bucket: string, select: string): Promise<Rows> {
-    const range = bucketRange(spec, bucket);
+  private async inKeyRange(spec: ReplicaSpec, keyRange: string, select: string): Promise<Rows> {
+    const range = keyRangeBounds(spec, keyRange);
     const conditions = [...range.equal.map((e) => `${q(e.column)} = ?`), `${q(range.column)} BETWEEN ? AND ?`];
     const params = [...range.equal.map((e) => e.value), range.from, range.to];
     return withMysql(this.db, async (c) => (await c.query<Rows>(`SELECT ${select} FROM ${q(spec.table)} WHERE ${conditions.join(' AND ')}`, params))[0]);

@@ -3,9 +3,9 @@
  * formatted columns in one REPEATABLE READ snapshot, and checksums pushed down into SQL.
  */
 import {
-  bucketRange,
+  keyRangeBounds,
   pgComparison,
-  type BucketSum,
+  type KeyRangeSum,
   type ChecksumSide,
   type DatabaseEndpoint,
   type ReplicaSource,
@@ -63,37 +63,37 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     return withPostgres(this.db, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]?.n ?? 0));
   }
 
-  bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
-    const { bucket } = pgComparison(spec);
+  keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
+    const { keyRange } = pgComparison(spec);
     return withPostgres(this.db, async (c) => {
-      const r = await c.query<{ b: string; n: string }>(`SELECT ${bucket} AS b, count(*) AS n FROM ${quoteIdent(spec.table)} GROUP BY 1`);
+      const r = await c.query<{ b: string; n: string }>(`SELECT ${keyRange} AS b, count(*) AS n FROM ${quoteIdent(spec.table)} GROUP BY 1`);
       return new Map(r.rows.map((row) => [row.b, Number(row.n)]));
     });
   }
 
-  bucketSums(spec: ReplicaSpec): Promise<Map<string, BucketSum>> {
-    const { bucket, rowText } = pgComparison(spec);
+  keyRangeSums(spec: ReplicaSpec): Promise<Map<string, KeyRangeSum>> {
+    const { keyRange, rowText } = pgComparison(spec);
     return withPostgres(this.db, async (c) => {
       const r = await c.query<{ b: string; n: string; s: string }>(
-        `SELECT ${bucket} AS b, count(*) AS n, sum(('x' || left(md5(${rowText}), 8))::bit(32)::bigint)::text AS s
+        `SELECT ${keyRange} AS b, count(*) AS n, sum(('x' || left(md5(${rowText}), 8))::bit(32)::bigint)::text AS s
            FROM ${quoteIdent(spec.table)} GROUP BY 1`,
       );
       return new Map(r.rows.map((row) => [row.b, { count: Number(row.n), sum: row.s }]));
     });
   }
 
-  keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>> {
+  keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
     const { key } = pgComparison(spec);
-    return this.inBucket(spec, bucket, `${key} AS k`, (rows) => new Set(rows.map((r) => String(r['k']))));
+    return this.inKeyRange(spec, keyRange, `${key} AS k`, (rows) => new Set(rows.map((r) => String(r['k']))));
   }
 
-  rowHashes(spec: ReplicaSpec, bucket: string): Promise<Map<string, string>> {
+  rowHashes(spec: ReplicaSpec, keyRange: string): Promise<Map<string, string>> {
     const { key, rowText } = pgComparison(spec);
-    return this.inBucket(spec, bucket, `${key} AS k, md5(${rowText}) AS h`, (rows) => new Map(rows.map((r) => [String(r['k']), String(r['h'])])));
+    return this.inKeyRange(spec, keyRange, `${key} AS k, md5(${rowText}) AS h`, (rows) => new Map(rows.map((r) => [String(r['k']), String(r['h'])])));
   }
 
-  private inBucket<T>(spec: ReplicaSpec, bucket: string, select: string, shape: (rows: Record<string, unknown>[]) => T): Promise<T> {
-    const range = bucketRange(spec, bucket);
+  private inKeyRange<T>(spec: ReplicaSpec, keyRange: string, select: string, shape: (rows: Record<string, unknown>[]) => T): Promise<T> {
+    const range = keyRangeBounds(spec, keyRange);
     const params: unknown[] = [];
     const conditions = range.equal.map((e) => {
       params.push(e.value);

@@ -198,5 +198,3 @@ export const MARTS: readonly MartDefinition[] = [
     chart: { measure: 'revenue', label: 'category_name' },
   },
 ];
-
-export const MART_NAMES: readonly string[] = MARTS.map((m) => m.name);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DataCheckError, UsageError } from '../errors.js';
 import { MARTS, type MartDefinition } from './definitions.js';
-import { martWaves, runMarts, selectMarts, type Warehouse } from './job.js';
+import type { Warehouse } from '../ports/index.js';
+import { martWaves, runMarts, selectMarts } from './job.js';
 
 const mart = (name: string, dependsOn: string[] = []): MartDefinition => ({
   name,

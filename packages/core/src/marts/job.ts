@@ -3,25 +3,11 @@
  * tests on the stage, and only then swaps it in with one atomic RENAME TABLE. A failing test
  * drops the stage and leaves the previous mart in place.
  */
+import type { Warehouse } from '../ports/index.js';
 import { DataCheckError, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
-import { dependencyWaves, forEachConcurrently } from '../tasks.js';
+import { dependencyWaves, forEachConcurrently } from '../concurrency.js';
 import { FACTS, MARTS, type FactName, type MartDefinition } from './definitions.js';
-
-/** The MySQL warehouse as marts need it; connectors implements it. */
-export interface Warehouse {
-  readonly endpoint: string;
-  prepare(): Promise<void>;
-  /** Row count of a table, or null when it does not exist. */
-  rows(table: string): Promise<number | null>;
-  /** Creates `stage` with the mart's columns and grain, filled by the mart's SELECT; returns rows inserted. */
-  build(mart: MartDefinition, stage: string): Promise<number>;
-  /** Runs a query returning one value (`{{stage}}` filled in, if any) and returns it as text. */
-  value(sql: string, stage?: string): Promise<string | null>;
-  /** Puts `stage` in place of `mart` atomically, dropping the previous version. */
-  swap(stage: string, mart: string): Promise<void>;
-  drop(table: string): Promise<void>;
-}
 
 export interface MartReport {
   readonly mart: string;

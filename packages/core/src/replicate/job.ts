@@ -6,59 +6,13 @@
  * oldest transaction that was still open when the last run read), upsert them together with
  * the new watermark in one MySQL transaction, then delete the rows gone from the source.
  */
+import type { ReplicaSource, ReplicaState, ReplicaStateUpdate, ReplicaTarget, ReplicateMode } from '../ports/index.js';
 import { UsageError } from '../errors.js';
 import type { TableName } from '../schema/tables.js';
-import { forEachConcurrently } from '../tasks.js';
+import { forEachConcurrently } from '../concurrency.js';
 import { CopyToLoadData } from './copy-to-load.js';
 import { planMasks, unmaskRefusedError, type MaskPlan, type MaskRequest } from './masks.js';
 import { replicaSpec, tableWaves, type ReplicaSpec } from './spec.js';
-
-export type ReplicateMode = 'full' | 'incremental';
-
-export interface ReplicaState {
-  readonly table: TableName;
-  readonly mode: ReplicateMode;
-  /** UTC 'YYYY-MM-DD HH:MM:SS.ffffff': the next incremental run reads rows updated at or after it. */
-  readonly watermark: string;
-  readonly masked: readonly string[];
-  /** Rows copied by the run that wrote this state. */
-  readonly rows: number;
-  /** Rows the target table holds, kept up to date by every load and delete (no COUNT(*) needed). */
-  readonly targetRows: number;
-}
-
-/** What a run knows when it saves its state; the target adds the row count it keeps. */
-export type ReplicaStateUpdate = Omit<ReplicaState, 'targetRows'>;
-
-/** Rows of one table read from the source, as COPY text, with the watermark for next time. */
-export interface ReplicaSource {
-  readonly endpoint: string;
-  /**
-   * Reads in one consistent snapshot. The watermark (handed over before the rows) is the
-   * start of the oldest transaction still open when the snapshot was taken: every change
-   * this snapshot cannot see is stamped at or after it.
-   */
-  read<T>(spec: ReplicaSpec, since: string | null, consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>): Promise<T>;
-  count(table: TableName): Promise<number>;
-  bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
-  keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>>;
-}
-
-export interface ReplicaTarget {
-  readonly endpoint: string;
-  prepare(): Promise<void>;
-  state(table: TableName): Promise<ReplicaState | undefined>;
-  /** Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. Returns the table's rows. */
-  replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number>;
-  /** Upserts the rows and saves the state in one transaction. Returns the table's rows. */
-  upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number>;
-  bucketCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
-  keysIn(spec: ReplicaSpec, bucket: string): Promise<Set<string>>;
-  /** Deletes the rows with these keys and lowers the kept row count in the same transaction. */
-  deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number>;
-  /** A one-line notice when the fast path is not available (for example local_infile off). */
-  readonly notices: readonly string[];
-}
 
 export interface ReplicateOptions {
   readonly tables: readonly TableName[];
@@ -120,11 +74,11 @@ async function* converted(chunks: AsyncIterable<Buffer>, converter: CopyToLoadDa
 async function deleteGone(source: ReplicaSource, target: ReplicaTarget, spec: ReplicaSpec, targetCount: number): Promise<number> {
   // After the upsert the target holds every source row: equal counts mean nothing to delete.
   if ((await source.count(spec.table)) === targetCount) return 0;
-  const [sourceBuckets, targetBuckets] = await Promise.all([source.bucketCounts(spec), target.bucketCounts(spec)]);
+  const [sourceKeyRanges, targetKeyRanges] = await Promise.all([source.keyRangeCounts(spec), target.keyRangeCounts(spec)]);
   let deleted = 0;
-  for (const [bucket, count] of targetBuckets) {
-    if ((sourceBuckets.get(bucket) ?? 0) === count) continue;
-    const [keep, have] = await Promise.all([source.keysIn(spec, bucket), target.keysIn(spec, bucket)]);
+  for (const [keyRange, count] of targetKeyRanges) {
+    if ((sourceKeyRanges.get(keyRange) ?? 0) === count) continue;
+    const [keep, have] = await Promise.all([source.keysIn(spec, keyRange), target.keysIn(spec, keyRange)]);
     const gone = [...have].filter((k) => !keep.has(k));
     if (gone.length > 0) deleted += await target.deleteKeys(spec, gone);
   }

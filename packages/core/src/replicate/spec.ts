@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
-import { dependencyWaves } from '../tasks.js';
+import { dependencyWaves } from '../concurrency.js';
 import { REPLICATED_TABLES, TABLES, isTableName, type ColumnDef, type TableName } from '../schema/tables.js';
 
 /** Replicated tables and the tables each one references (foreign keys in PostgreSQL). */
@@ -172,17 +172,17 @@ export function tableWaves(tables: readonly TableName[]): TableName[][] {
 const mysqlQuote = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
 
 /** Keys are grouped in ranges of this many for checksums and delete detection. */
-export const BUCKET_SIZE = 10_000;
+export const KEY_RANGE_SIZE = 10_000;
 
 /** SQL for each side of a comparison: the row's normalised text, its key, its key range. */
 export interface ComparisonSql {
   readonly rowText: string;
   readonly key: string;
-  readonly bucket: string;
+  readonly keyRange: string;
 }
 
 /** PostgreSQL side: the values as replication writes them (transforms and masks applied). */
-export function pgComparison(spec: ReplicaSpec, bucketSize = BUCKET_SIZE): ComparisonSql {
+export function pgComparison(spec: ReplicaSpec, keyRangeSize = KEY_RANGE_SIZE): ComparisonSql {
   const parts = spec.columns
     .filter((c) => c.checksum)
     .map((c) => {
@@ -191,16 +191,16 @@ export function pgComparison(spec: ReplicaSpec, bucketSize = BUCKET_SIZE): Compa
     });
   const keys = spec.primaryKey.map((k) => `${quote(k)}::text`);
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
-  const bucketParts = [...spec.primaryKey.slice(0, -1).map((k) => `${quote(k)}::text`), `(${quote(last)} / ${bucketSize})::text`];
+  const keyRangeParts = [...spec.primaryKey.slice(0, -1).map((k) => `${quote(k)}::text`), `(${quote(last)} / ${keyRangeSize})::text`];
   return {
     rowText: `concat_ws(chr(31), ${parts.join(', ')})`,
     key: `concat_ws(chr(9), ${keys.join(', ')})`,
-    bucket: `concat_ws(':', ${bucketParts.join(', ')})`,
+    keyRange: `concat_ws(':', ${keyRangeParts.join(', ')})`,
   };
 }
 
 /** MySQL side: the stored values, printed the way PostgreSQL prints them. */
-export function mysqlComparison(spec: ReplicaSpec, bucketSize = BUCKET_SIZE): ComparisonSql {
+export function mysqlComparison(spec: ReplicaSpec, keyRangeSize = KEY_RANGE_SIZE): ComparisonSql {
   const parts = spec.columns
     .filter((c) => c.checksum)
     .map((c) => {
@@ -215,35 +215,35 @@ export function mysqlComparison(spec: ReplicaSpec, bucketSize = BUCKET_SIZE): Co
     });
   const keys = spec.primaryKey.map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`);
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
-  const bucketParts = [...spec.primaryKey.slice(0, -1).map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`), `CAST(${mysqlQuote(last)} DIV ${bucketSize} AS CHAR)`];
+  const keyRangeParts = [...spec.primaryKey.slice(0, -1).map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`), `CAST(${mysqlQuote(last)} DIV ${keyRangeSize} AS CHAR)`];
   return {
     rowText: `CONCAT_WS(CHAR(31), ${parts.join(', ')})`,
     key: `CONCAT_WS(CHAR(9), ${keys.join(', ')})`,
-    bucket: `CONCAT_WS(':', ${bucketParts.join(', ')})`,
+    keyRange: `CONCAT_WS(':', ${keyRangeParts.join(', ')})`,
   };
 }
 
-/** The key range a bucket name stands for: equal prefix columns, then a range of the last one. */
-export interface BucketRange {
+/** The bounds a key range name stands for: equal prefix columns, then a range of the last one. */
+export interface KeyRangeBounds {
   readonly equal: readonly { readonly column: string; readonly value: string }[];
   readonly column: string;
   readonly from: number;
   readonly to: number;
 }
 
-export function bucketRange(spec: ReplicaSpec, bucket: string, bucketSize = BUCKET_SIZE): BucketRange {
-  const parts = bucket.split(':');
+export function keyRangeBounds(spec: ReplicaSpec, keyRange: string, keyRangeSize = KEY_RANGE_SIZE): KeyRangeBounds {
+  const parts = keyRange.split(':');
   const keys = spec.primaryKey;
   const last = keys[keys.length - 1];
   const n = Number(parts[parts.length - 1]);
   if (parts.length !== keys.length || last === undefined || !Number.isSafeInteger(n)) {
-    throw new Error(`"${bucket}" is not a key range of ${spec.table}`);
+    throw new Error(`"${keyRange}" is not a key range of ${spec.table}`);
   }
   return {
     equal: keys.slice(0, -1).map((column, i) => ({ column, value: parts[i] ?? '' })),
     column: last,
-    from: n * bucketSize,
-    to: n * bucketSize + bucketSize - 1,
+    from: n * keyRangeSize,
+    to: n * keyRangeSize + keyRangeSize - 1,
   };
 }
 

@@ -4,39 +4,12 @@
  * transaction, so no order ever exists without its lines. Rerunning adds nothing; larger
  * counts add only the missing ids; a run killed midway is completed by the next.
  */
-import type { TableName } from '../schema/tables.js';
-import { forEachConcurrently } from '../tasks.js';
+import type { IdRange, LoadPart, SeedStore } from '../ports/index.js';
+import { forEachConcurrently } from '../concurrency.js';
 import { CATEGORIES } from './categories.js';
 import { ShopGenerator, type SeedSizes } from './generators.js';
 import type { SeedOptions } from './options.js';
 import { categoryCopy, orderCopy, orderLineCopy, productCopy, seedColumns, userCopy, type SeedTable } from './rows.js';
-
-/** An inclusive range of ids. */
-export interface IdRange {
-  readonly from: number;
-  readonly to: number;
-}
-
-export interface LoadPart {
-  readonly table: TableName;
-  readonly columns: readonly string[];
-  /** COPY text, produced lazily while the database consumes it. */
-  readonly chunks: Iterable<string>;
-}
-
-/** Where seeded rows go. connectors implements it for PostgreSQL. */
-export interface SeedStore {
-  readonly endpoint: string;
-  /** Brings the schema up to date (what `etl init` does for PostgreSQL). */
-  prepare(): Promise<void>;
-  /** Empties the seeded tables. */
-  reset(): Promise<void>;
-  /** Ids in 1…upTo that the table does not hold, as ranges in ascending order. */
-  missing(table: SeedTable, upTo: number): Promise<IdRange[]>;
-  count(table: SeedTable): Promise<number>;
-  /** Loads every part in one transaction: all of it is stored, or none. May be called concurrently. */
-  load(parts: readonly LoadPart[]): Promise<void>;
-}
 
 export interface SeedTableReport {
   readonly table: SeedTable;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SEED_DEFAULTS, parseSeedOptions } from './options.js';
-import { forEachConcurrently } from '../tasks.js';
+import { forEachConcurrently } from '../concurrency.js';
 import { batches, chunked, countIds } from './job.js';
 
 describe('parseSeedOptions', () => {

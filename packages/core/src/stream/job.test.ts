@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admit, classifyBatch, drained, partitionStatus, runStream, type DeadLetterRow, type EventRow, type EventSource, type EventStore, type KafkaRecord } from './stream.js';
+import type { DeadLetterRow, EventRow, EventSource, EventStore, KafkaRecord } from '../ports/index.js';
+import { admit, classifyBatch, drained, partitionStatus, runStream } from './job.js';
 import { ServiceUnreachableError } from '../errors.js';
 
 const at = (...offsets: number[]): KafkaRecord[] => offsets.map((o) => ({ offset: String(o), key: null, value: null }));

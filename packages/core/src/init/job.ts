@@ -2,7 +2,7 @@
  * `etl init`: bring every database's etl schema up to date. PostgreSQL first (the source),
  * then MySQL (the replica). Idempotent: a second run applies nothing and says so.
  */
-import type { MigrationOutcome, SchemaTarget, ServiceName } from '../ports.js';
+import type { MigrationOutcome, SchemaTarget, ServiceName } from '../ports/index.js';
 
 export interface InitTargetReport extends MigrationOutcome {
   readonly service: ServiceName;

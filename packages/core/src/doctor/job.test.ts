@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceUnreachableError, UsageError } from '../errors.js';
-import type { ServiceProbe } from '../ports.js';
-import { runDoctor } from './doctor.js';
+import type { ServiceProbe } from '../ports/index.js';
+import { runDoctor } from './job.js';
 
 let clock = 0;
 const now = () => clock;

@@ -4,36 +4,9 @@
  * and the partition's next offset. On every assignment the consumer starts from the stored
  * offset; the keys (topic, partition, offset) and event_id make any replay harmless.
  */
+import type { DeadLetterRow, EventRow, EventSource, EventStore, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
 import { isTransient } from '../errors.js';
-import { storableReason, validateEvent, type AcceptedEvent } from './schema.js';
-
-export interface KafkaRecord {
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-}
-
-export interface RecordBatch {
-  readonly topic: string;
-  readonly partition: number;
-  readonly records: readonly KafkaRecord[];
-}
-
-export interface EventRow {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly event: AcceptedEvent;
-}
-
-export interface DeadLetterRow {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly reason: string;
-}
+import { storableReason, validateEvent } from '../events/schema.js';
 
 /** Splits a batch into storable events and dead letters. Pure; never throws on bad data. */
 export function classifyBatch(batch: RecordBatch): { events: EventRow[]; deadLetters: DeadLetterRow[]; nextOffset: string } {
@@ -47,43 +20,6 @@ export function classifyBatch(batch: RecordBatch): { events: EventRow[]; deadLet
   }
   const last = batch.records[batch.records.length - 1];
   return { events, deadLetters, nextOffset: last === undefined ? '0' : (BigInt(last.offset) + 1n).toString() };
-}
-
-/** Where events land; connectors implements it for PostgreSQL. */
-export interface EventStore {
-  readonly endpoint: string;
-  prepare(): Promise<void>;
-  /** Next offset to read per partition, as stored with the rows. */
-  offsets(group: string, topic: string): Promise<Map<number, string>>;
-  /** One transaction: the events, the dead letters and the partition's next offset. */
-  write(group: string, topic: string, partition: number, events: readonly EventRow[], deadLetters: readonly DeadLetterRow[], nextOffset: string): Promise<{ readonly inserted: number; readonly deadLettered: number }>;
-}
-
-/** The Kafka side: a consumer in a group; connectors implements it with kafkajs. */
-export interface EventSource {
-  readonly endpoint: string;
-  /** Every partition of the topic, now: its earliest offset still held and its end offset. */
-  topicOffsets(topic: string): Promise<Map<number, PartitionOffsets>>;
-  /**
-   * Consumes until `stop` is called. On every (re)assignment, before any batch of it, `onAssign`
-   * says where each assigned partition continues. The next batch of a partition is not handed
-   * over before `onBatch` of the last one resolved; when that returns an offset, the partition
-   * is read again from there and the batch counts as not consumed.
-   */
-  consume(options: {
-    readonly topic: string;
-    readonly group: string;
-    readonly onAssign: (partitions: readonly number[]) => Promise<ReadonlyMap<number, string>>;
-    readonly onBatch: (batch: RecordBatch) => Promise<string | undefined>;
-  }): Promise<void>;
-  /** Finishes the batch in hand and stops consuming; `consume` then resolves. */
-  stop(): Promise<void>;
-}
-
-export interface PartitionOffsets {
-  readonly earliest: string;
-  /** The next offset to be written. */
-  readonly end: string;
 }
 
 /** The end offset of each partition. */

@@ -3,23 +3,10 @@
  * of key ranges computed inside each database, then, inside each range that differs, the
  * hashes of its rows, down to the first differing keys.
  */
+import type { ChecksumSide, ReplicaChecksumSide } from '../ports/index.js';
 import { DataCheckError } from '../errors.js';
 import type { TableName } from '../schema/tables.js';
-import type { ReplicaTarget } from './job.js';
-import { replicaSpec, type ReplicaSpec } from './spec.js';
-
-export interface BucketSum {
-  readonly count: number;
-  readonly sum: string;
-}
-
-/** One side of the comparison; connectors implements it for PostgreSQL and MySQL. */
-export interface ChecksumSide {
-  readonly endpoint: string;
-  count(table: TableName): Promise<number>;
-  bucketSums(spec: ReplicaSpec): Promise<Map<string, BucketSum>>;
-  rowHashes(spec: ReplicaSpec, bucket: string): Promise<Map<string, string>>;
-}
+import { replicaSpec } from '../replicate/spec.js';
 
 export interface VerifyTableReport {
   readonly table: TableName;
@@ -42,9 +29,6 @@ export interface VerifyReport {
 
 const MAX_DIFFERENCES = 10;
 
-/** The replica side also knows which columns each replica masks (they compare after the same hash). */
-export type ReplicaChecksumSide = ChecksumSide & Pick<ReplicaTarget, 'prepare' | 'state'>;
-
 export async function runVerify(
   source: ChecksumSide,
   target: ReplicaChecksumSide,
@@ -57,17 +41,17 @@ export async function runVerify(
     const started = options.now();
     const spec = replicaSpec(table, (await target.state(table))?.masked ?? []);
     const [sourceRows, targetRows] = await Promise.all([source.count(table), target.count(table)]);
-    const [sourceBuckets, targetBuckets] = await Promise.all([source.bucketSums(spec), target.bucketSums(spec)]);
-    const buckets = [...new Set([...sourceBuckets.keys(), ...targetBuckets.keys()])].sort(compareBuckets);
-    const differing = buckets.filter((b) => {
-      const s = sourceBuckets.get(b);
-      const t = targetBuckets.get(b);
+    const [sourceKeyRanges, targetKeyRanges] = await Promise.all([source.keyRangeSums(spec), target.keyRangeSums(spec)]);
+    const keyRanges = [...new Set([...sourceKeyRanges.keys(), ...targetKeyRanges.keys()])].sort(compareKeyRanges);
+    const differing = keyRanges.filter((b) => {
+      const s = sourceKeyRanges.get(b);
+      const t = targetKeyRanges.get(b);
       return s?.count !== t?.count || s?.sum !== t?.sum;
     });
     const differences: VerifyTableReport['differences'][number][] = [];
-    for (const bucket of differing) {
+    for (const keyRange of differing) {
       if (differences.length >= MAX_DIFFERENCES) break;
-      const [s, t] = await Promise.all([source.rowHashes(spec, bucket), target.rowHashes(spec, bucket)]);
+      const [s, t] = await Promise.all([source.rowHashes(spec, keyRange), target.rowHashes(spec, keyRange)]);
       const keys = [...new Set([...s.keys(), ...t.keys()])].sort(compareKeys);
       for (const key of keys) {
         const a = s.get(key);
@@ -82,7 +66,7 @@ export async function runVerify(
       equal: sourceRows === targetRows && differing.length === 0,
       sourceRows,
       targetRows,
-      ranges: buckets.length,
+      ranges: keyRanges.length,
       differingRanges: differing.length,
       differences,
       masked: spec.masked,
@@ -96,7 +80,7 @@ export async function runVerify(
 function compareKeys(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
 }
-const compareBuckets = compareKeys;
+const compareKeyRanges = compareKeys;
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 

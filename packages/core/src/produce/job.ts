@@ -2,27 +2,10 @@
  * `etl produce`: sessions of existing users, sent to Kafka in batches, at an optional rate,
  * for a count of events or until stopped.
  */
+import type { CatalogSource, EventSink } from '../ports/index.js';
 import { DataCheckError, isDriverError } from '../errors.js';
-import { SessionGenerator } from './generator.js';
-import type { UserEvent } from './schema.js';
-
-export interface OutgoingRecord {
-  readonly key: string;
-  readonly value: string;
-}
-
-/** The Kafka side of `etl produce`; connectors implements it with kafkajs. */
-export interface EventSink {
-  readonly endpoint: string;
-  /** Creates the topic with this many partitions when missing; true when it created it. */
-  ensureTopic(topic: string, partitions: number): Promise<boolean>;
-  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
-}
-
-/** The users and products events may name: those that exist in PostgreSQL. */
-export interface CatalogSource {
-  ids(): Promise<{ readonly userIds: readonly number[]; readonly productIds: readonly number[] }>;
-}
+import { SessionGenerator } from '../events/generator.js';
+import type { UserEvent } from '../events/schema.js';
 
 export interface ProduceOptions {
   readonly topic: string;

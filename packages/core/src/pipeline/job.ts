@@ -3,25 +3,13 @@
  * failures retried with exponential backoff, a failed task's dependents marked skipped while
  * independent tasks go on. Every step is recorded through a RunRecorder.
  */
+import type { PipelineLock, RunRecorder, TaskRecord, TaskStatus } from '../ports/index.js';
 import { BusyError, EtlError, ExitCode, isTransient, type ErrorKind } from '../errors.js';
 import type { TaskName, TaskSpec } from './graph.js';
-
-export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
 export interface TaskResult {
   readonly rows?: number;
   readonly message?: string;
-}
-
-export interface TaskRecord {
-  readonly task: string;
-  readonly status: TaskStatus;
-  readonly attempts: number;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  readonly seconds: number | null;
-  readonly rows: number | null;
-  readonly message: string | null;
 }
 
 export interface RunReport {
@@ -31,13 +19,6 @@ export interface RunReport {
   readonly finishedAt: string;
   readonly seconds: number;
   readonly tasks: readonly TaskRecord[];
-}
-
-/** Where runs are kept (etl_runs and etl_run_tasks in PostgreSQL). */
-export interface RunRecorder {
-  start(command: string, tasks: readonly string[]): Promise<number>;
-  task(runId: number, record: TaskRecord): Promise<void>;
-  finish(runId: number, status: 'succeeded' | 'failed' | 'interrupted', error: string | null): Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -137,7 +118,7 @@ export async function runPipeline<Name extends string>(
     seconds: (run.now() - started) / 1000,
     tasks: tasks.map((t) => records.get(t.name) as TaskRecord),
   };
-  if (failures[0] !== undefined) throw new PipelineFailed(report, failures[0]);
+  if (failures[0] !== undefined) throw new PipelineFailedError(report, failures[0]);
   return report;
 }
 
@@ -145,7 +126,7 @@ export async function runPipeline<Name extends string>(
  * A run that failed: carries the report (for --report and --json), and exits as its first
  * failed task would have (3 for a service, 4 for a data check, …).
  */
-export class PipelineFailed extends EtlError {
+export class PipelineFailedError extends EtlError {
   readonly kind: ErrorKind;
   readonly exitCode: ExitCode;
 
@@ -160,12 +141,6 @@ export class PipelineFailed extends EtlError {
     this.kind = first instanceof EtlError ? first.kind : 'bug';
     this.exitCode = first instanceof EtlError ? first.exitCode : ExitCode.bug;
   }
-}
-
-/** Keeps two pipelines from running against one database at once. */
-export interface PipelineLock {
-  /** Takes the lock and resolves to its release; undefined at once when another run holds it and `wait` is false. */
-  lock(wait: boolean): Promise<(() => Promise<void>) | undefined>;
 }
 
 /** Runs `work` holding the pipeline lock: waits for it (`wait`) or refuses with BusyError (exit 75). */

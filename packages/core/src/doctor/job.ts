@@ -3,7 +3,7 @@
  */
 import { isEtlError } from '../errors.js';
 import { redact } from '../redact.js';
-import type { ServiceInfo, ServiceName, ServiceProbe } from '../ports.js';
+import type { ServiceInfo, ServiceName, ServiceProbe } from '../ports/index.js';
 
 export interface ServiceReport {
   readonly service: ServiceName;

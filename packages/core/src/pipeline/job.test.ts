@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DataCheckError, DriverError, ServiceUnreachableError, UsageError } from '../errors.js';
 import { PIPELINE_TASKS, selectTasks } from './graph.js';
 import { isTransient } from '../errors.js';
-import { PipelineFailed, runPipeline, type RunRecorder, type TaskRecord } from './run.js';
+import type { RunRecorder, TaskRecord } from '../ports/index.js';
+import { PipelineFailedError, runPipeline } from './job.js';
 import { parseCron, parseEvery } from './schedule.js';
 
 describe('selectTasks', () => {
@@ -47,8 +48,8 @@ describe('runPipeline', () => {
   it('skips the dependents of a failed task while independent tasks finish', async () => {
     const work = { a: async () => Promise.reject(new DataCheckError('bad data')), b: async () => ({}), c: async () => ({}), d: async () => ({}) };
     const error = await runPipeline(tasks, work, recorder(), { retries: 2, backoffMs: 1, command: 'test' }, run).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PipelineFailed);
-    const report = (error as PipelineFailed).report;
+    expect(error).toBeInstanceOf(PipelineFailedError);
+    const report = (error as PipelineFailedError).report;
     expect(Object.fromEntries(report.tasks.map((t) => [t.task, t.status]))).toEqual({ a: 'failed', b: 'skipped', c: 'succeeded', d: 'skipped' });
     expect(report.tasks[0]?.attempts).toBe(1);
   });

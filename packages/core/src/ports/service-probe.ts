@@ -1,7 +1,4 @@
-/**
- * The small interfaces core's jobs are written against. connectors implements them for
- * PostgreSQL, MySQL and Kafka; tests of the jobs' logic can implement them in memory.
- */
+/** `etl doctor`: reaches a service and describes it. Implemented by PostgresProbe, MysqlProbe, KafkaProbe. */
 
 export type ServiceName = 'postgres' | 'mysql' | 'kafka';
 
@@ -28,22 +25,4 @@ export interface ServiceProbe {
   /** Endpoint with any password masked. */
   readonly endpoint: string;
   describe(): Promise<ServiceInfo>;
-}
-
-export interface AppliedMigration {
-  readonly version: number;
-  readonly name: string;
-}
-
-export interface MigrationOutcome {
-  readonly databaseCreated: boolean;
-  readonly applied: readonly AppliedMigration[];
-  readonly version: number;
-}
-
-/** A database whose etl schema can be brought up to date. */
-export interface SchemaTarget {
-  readonly service: ServiceName;
-  readonly endpoint: string;
-  migrate(): Promise<MigrationOutcome>;
 }

@@ -1,0 +1,38 @@
+/** `etl replicate` and `etl verify`: the MySQL replicas and their recorded state. Implemented by MysqlReplicaTarget. */
+
+import type { ReplicaSpec } from '../replicate/spec.js';
+import type { TableName } from '../schema/tables.js';
+import type { LoadDataText } from './wire-formats.js';
+
+export type ReplicateMode = 'full' | 'incremental';
+
+export interface ReplicaState {
+  readonly table: TableName;
+  readonly mode: ReplicateMode;
+  /** UTC 'YYYY-MM-DD HH:MM:SS.ffffff': the next incremental run reads rows updated at or after it. */
+  readonly watermark: string;
+  readonly masked: readonly string[];
+  /** Rows copied by the run that wrote this state. */
+  readonly rows: number;
+  /** Rows the target table holds, kept up to date by every load and delete (no COUNT(*) needed). */
+  readonly targetRows: number;
+}
+
+/** What a run knows when it saves its state; the target adds the row count it keeps. */
+export type ReplicaStateUpdate = Omit<ReplicaState, 'targetRows'>;
+
+export interface ReplicaTarget {
+  readonly endpoint: string;
+  prepare(): Promise<void>;
+  state(table: TableName): Promise<ReplicaState | undefined>;
+  /** Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. Returns the table's rows. */
+  replace(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;
+  /** Upserts the rows and saves the state in one transaction. Returns the table's rows. */
+  upsert(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;
+  keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
+  keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;
+  /** Deletes the rows with these keys and lowers the kept row count in the same transaction. */
+  deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number>;
+  /** A one-line notice when the fast path is not available (for example local_infile off). */
+  readonly notices: readonly string[];
+}

@@ -1,0 +1,32 @@
+/** `etl seed`: where seeded rows go. Implemented by PostgresSeedStore. */
+
+import type { TableName } from '../schema/tables.js';
+import type { SeedTable } from '../seed/rows.js';
+import type { PgCopyText } from './wire-formats.js';
+
+/** An inclusive range of ids. */
+export interface IdRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface LoadPart {
+  readonly table: TableName;
+  readonly columns: readonly string[];
+  /** COPY text, produced lazily while the database consumes it. */
+  readonly chunks: Iterable<PgCopyText>;
+}
+
+/** Where seeded rows go. connectors implements it for PostgreSQL. */
+export interface SeedStore {
+  readonly endpoint: string;
+  /** Brings the schema up to date (what `etl init` does for PostgreSQL). */
+  prepare(): Promise<void>;
+  /** Empties the seeded tables. */
+  reset(): Promise<void>;
+  /** Ids in 1…upTo that the table does not hold, as ranges in ascending order. */
+  missing(table: SeedTable, upTo: number): Promise<IdRange[]>;
+  count(table: SeedTable): Promise<number>;
+  /** Loads every part in one transaction: all of it is stored, or none. May be called concurrently. */
+  load(parts: readonly LoadPart[]): Promise<void>;
+}
