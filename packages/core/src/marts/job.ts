@@ -61,18 +61,10 @@ export function martWaves(marts: readonly MartDefinition[]): MartDefinition[][] 
   return dependencyWaves(marts, (m) => m.name, (m) => m.dependsOn);
 }
 
-export async function runMarts(
-  warehouse: Warehouse,
-  marts: readonly MartDefinition[],
-  run: { readonly now: () => number; readonly onProgress?: (event: MartsProgress) => void; readonly concurrency?: number },
-): Promise<MartsReport> {
-  const started = run.now();
-  const progress = run.onProgress ?? (() => {});
-  await warehouse.prepare();
-
-  const needed = [...new Set(marts.flatMap((m) => m.reads))];
+/** Every replica a mart reads must exist and hold rows; otherwise say which are not ready. */
+async function checkReplicasReady(warehouse: Warehouse, marts: readonly MartDefinition[]): Promise<void> {
   const empty: string[] = [];
-  for (const table of needed) {
+  for (const table of new Set(marts.flatMap((m) => m.reads))) {
     const n = await warehouse.rows(table);
     if (n === null || n === 0) empty.push(`${table} (${n === null ? 'missing' : 'empty'})`);
   }
@@ -81,18 +73,49 @@ export async function runMarts(
       hint: 'Run `etl replicate` first (and `etl seed` before it if PostgreSQL is empty).',
     });
   }
+}
 
+/** Facts shared by several marts' tests, each computed once per run. */
+function factCache(warehouse: Warehouse): (name: FactName) => Promise<string | null> {
   const facts = new Map<FactName, Promise<string | null>>();
-  const fact = (name: FactName): Promise<string | null> => {
-    let value = facts.get(name);
-    if (value === undefined) {
-      value = warehouse.value(FACTS[name]);
-      facts.set(name, value);
-    }
+  return (name) => {
+    const value = facts.get(name) ?? warehouse.value(FACTS[name]);
+    facts.set(name, value);
     return value;
   };
+}
+
+/** Runs a mart's data tests on its stage: each test's failure count. */
+async function testStage(warehouse: Warehouse, mart: MartDefinition, stage: string, fact: (name: FactName) => Promise<string | null>): Promise<MartReport['tests']> {
+  const tests: { name: string; failures: number }[] = [];
+  for (const test of mart.tests) {
+    const value = await warehouse.value(test.sql, stage);
+    if ('equals' in test) tests.push({ name: test.name, failures: value === (await fact(test.equals)) ? 0 : 1 });
+    else tests.push({ name: test.name, failures: value === null ? 0 : Number(value) });
+  }
+  return tests;
+}
+
+function martTestsFailedError(mart: string, failed: MartReport['tests']): DataCheckError {
+  return new DataCheckError(
+    `mart ${mart} failed its data test${failed.length > 1 ? 's' : ''} ${failed.map((t) => `"${t.name}" (${t.failures})`).join(', ')}; the previous ${mart} is left in place`,
+    { hint: 'Check the replicas with `etl verify`, then rebuild with `etl marts`.' },
+  );
+}
+
+export async function runMarts(
+  warehouse: Warehouse,
+  marts: readonly MartDefinition[],
+  run: { readonly now: () => number; readonly onProgress?: (event: MartsProgress) => void; readonly concurrency?: number },
+): Promise<MartsReport> {
+  const started = run.now();
+  const progress = run.onProgress ?? (() => {});
+  await warehouse.prepare();
+  await checkReplicasReady(warehouse, marts);
+  const fact = factCache(warehouse);
 
   const reports: MartReport[] = [];
+  // Build into a stage, test the stage, and only then swap it in.
   const build = async (mart: MartDefinition): Promise<void> => {
     const martStarted = run.now();
     const stage = `${mart.name}__etl_stage`;
@@ -100,24 +123,12 @@ export async function runMarts(
     const rows = await warehouse.build(mart, stage);
     const built = run.now();
     progress({ type: 'testing', mart: mart.name, rows });
-    const tests: { name: string; failures: number }[] = [];
-    for (const test of mart.tests) {
-      const value = await warehouse.value(test.sql, stage);
-      if ('equals' in test) {
-        const expected = await fact(test.equals);
-        tests.push({ name: test.name, failures: value === expected ? 0 : 1 });
-      } else {
-        tests.push({ name: test.name, failures: value === null ? 0 : Number(value) });
-      }
-    }
+    const tests = await testStage(warehouse, mart, stage, fact);
     const tested = run.now();
     const failed = tests.filter((t) => t.failures !== 0);
     if (failed.length > 0) {
       await warehouse.drop(stage);
-      throw new DataCheckError(
-        `mart ${mart.name} failed its data test${failed.length > 1 ? 's' : ''} ${failed.map((t) => `"${t.name}" (${t.failures})`).join(', ')}; the previous ${mart.name} is left in place`,
-        { hint: 'Check the replicas with `etl verify`, then rebuild with `etl marts`.' },
-      );
+      throw martTestsFailedError(mart.name, failed);
     }
     await warehouse.swap(stage, mart.name);
     const done = run.now();

@@ -39,6 +39,27 @@ export interface PipelineRun {
 /** What each task does, keyed by task name: a task without work does not compile. */
 export type PipelineWork<Name extends string = TaskName> = Readonly<Record<Name, () => Promise<TaskResult>>>;
 
+/** A task's outcome: its result, or the error of its last attempt. */
+type Attempted = { readonly ok: true; readonly result: TaskResult; readonly attempts: number } | { readonly ok: false; readonly error: Error; readonly attempts: number };
+
+/** Runs a task, retrying a transient failure with exponential backoff, reporting each attempt. */
+async function attempt(task: string, fn: () => Promise<TaskResult>, options: PipelineOptions, run: PipelineRun, onAttempt: (n: number) => Promise<void>): Promise<Attempted> {
+  for (let n = 1; ; n++) {
+    await onAttempt(n);
+    try {
+      return { ok: true, result: await fn(), attempts: n };
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      if (n > options.retries || !isTransient(err)) return { ok: false, error: err, attempts: n };
+      const wait = options.backoffMs * 2 ** (n - 1);
+      run.onRetry?.(task, n, err, wait);
+      await run.sleep(wait);
+    }
+  }
+}
+
+const firstLine = (message: string): string => message.split('\n')[0] ?? message;
+
 export async function runPipeline<Name extends string>(
   tasks: readonly TaskSpec<Name>[],
   work: PipelineWork<Name>,
@@ -57,7 +78,9 @@ export async function runPipeline<Name extends string>(
     run.onTask?.(record);
     await recorder.task(runId, record);
   };
+  const failures: Error[] = [];
 
+  /** Waits for the task's dependencies, then runs it, or skips it when one did not succeed. */
   const finished = new Map<string, Promise<TaskStatus>>();
   const execute = (task: TaskSpec<Name>): Promise<TaskStatus> => {
     const existing = finished.get(task.name);
@@ -65,51 +88,37 @@ export async function runPipeline<Name extends string>(
     const promise = (async (): Promise<TaskStatus> => {
       const deps = await Promise.all(task.dependsOn.map((d) => execute(tasks.find((t) => t.name === d) as TaskSpec<Name>)));
       const blocked = task.dependsOn.filter((_, i) => deps[i] !== 'succeeded');
+      const pending = records.get(task.name) as TaskRecord;
       if (blocked.length > 0) {
-        await update({ ...(records.get(task.name) as TaskRecord), status: 'skipped', message: `skipped: ${blocked.join(', ')} did not succeed` });
+        await update({ ...pending, status: 'skipped', message: `skipped: ${blocked.join(', ')} did not succeed` });
         return 'skipped';
       }
-      const fn = work[task.name];
       const taskStarted = run.now();
-      const startedTaskAt = run.clock().toISOString();
-      for (let attempt = 1; ; attempt++) {
-        await update({ ...(records.get(task.name) as TaskRecord), status: 'running', attempts: attempt, startedAt: startedTaskAt });
-        const settle = (status: 'succeeded' | 'failed', rows: number | null, message: string | null): Promise<void> =>
-          update({
-            task: task.name,
-            status,
-            attempts: attempt,
-            startedAt: startedTaskAt,
-            finishedAt: run.clock().toISOString(),
-            seconds: (run.now() - taskStarted) / 1000,
-            rows,
-            message,
-          });
-        try {
-          const result = await fn();
-          await settle('succeeded', result.rows ?? null, result.message ?? null);
-          return 'succeeded';
-        } catch (error) {
-          const err = error instanceof Error ? error : new Error(String(error));
-          if (attempt <= options.retries && isTransient(err)) {
-            const wait = options.backoffMs * 2 ** (attempt - 1);
-            run.onRetry?.(task.name, attempt, err, wait);
-            await run.sleep(wait);
-            continue;
-          }
-          await settle('failed', null, err.message.split('\n')[0] ?? err.message);
-          failures.push(err);
-          return 'failed';
-        }
-      }
+      const taskStartedAt = run.clock().toISOString();
+      const outcome = await attempt(task.name, work[task.name], options, run, (n) =>
+        update({ ...pending, status: 'running', attempts: n, startedAt: taskStartedAt }),
+      );
+      const status = outcome.ok ? 'succeeded' : 'failed';
+      await update({
+        task: task.name,
+        status,
+        attempts: outcome.attempts,
+        startedAt: taskStartedAt,
+        finishedAt: run.clock().toISOString(),
+        seconds: (run.now() - taskStarted) / 1000,
+        rows: outcome.ok ? (outcome.result.rows ?? null) : null,
+        message: outcome.ok ? (outcome.result.message ?? null) : firstLine(outcome.error.message),
+      });
+      if (!outcome.ok) failures.push(outcome.error);
+      return status;
     })();
     finished.set(task.name, promise);
     return promise;
   };
-  const failures: Error[] = [];
+
   await Promise.all(tasks.map(execute));
   const status = failures.length === 0 ? 'succeeded' : 'failed';
-  await recorder.finish(runId, status, failures[0]?.message.split('\n')[0] ?? null);
+  await recorder.finish(runId, status, failures[0] === undefined ? null : firstLine(failures[0].message));
   const report: RunReport = {
     runId,
     status,

@@ -75,78 +75,88 @@ function* map<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
   for (const item of items) yield f(item);
 }
 
-export async function runSeed(store: SeedStore, options: SeedOptions, run: SeedRunOptions): Promise<SeedReport> {
-  const started = run.now();
-  const progress = run.onProgress ?? (() => {});
-  await store.prepare();
-  if (options.reset) await store.reset();
+/** How one table is seeded: its ids 1…upTo, the rows of an id range, and a table loaded with it. */
+export interface TablePlan {
+  readonly table: SeedTable;
+  readonly upTo: number;
+  readonly partsFor: (range: IdRange) => LoadPart[];
+  /** A table whose rows travel in the same transaction (order lines with their orders). */
+  readonly companion?: { readonly table: SeedTable; readonly added: () => number };
+}
 
+/** Pure: the tables to seed, in foreign-key order, each generating its rows lazily from the seed. */
+export function seedPlan(options: SeedOptions): TablePlan[] {
   const generator = new ShopGenerator(options.seed);
   const sizes: SeedSizes = { users: options.users, products: options.products };
-  const reports: SeedTableReport[] = [];
-
-  /** Loads the missing ids of one table (and, for orders, their lines). */
-  const seedTable = async (
-    table: SeedTable,
-    upTo: number,
-    partsFor: (range: IdRange) => LoadPart[],
-    companion?: { table: SeedTable; counter: () => number },
-  ): Promise<void> => {
-    const tableStarted = run.now();
-    const missing = upTo > 0 ? await store.missing(table, upTo) : [];
-    const toAdd = countIds(missing);
-    progress({ type: 'start', table, toAdd });
-    let added = 0;
-    await forEachConcurrently(batches(missing, options.batchSize), options.concurrency, async (batch) => {
-      await store.load(partsFor(batch));
-      added += batch.to - batch.from + 1;
-      const seconds = (run.now() - tableStarted) / 1000;
-      progress({ type: 'batch', table, added, toAdd, rowsPerSecond: seconds > 0 ? added / seconds : 0 });
-    });
-    const finish = async (name: SeedTable, count: number): Promise<void> => {
-      const seconds = (run.now() - tableStarted) / 1000;
-      const report = { table: name, added: count, present: await store.count(name), seconds, rowsPerSecond: seconds > 0 ? count / seconds : 0 };
-      reports.push(report);
-      progress({ type: 'done', report });
-    };
-    await finish(table, added);
-    if (companion !== undefined) await finish(companion.table, companion.counter());
-  };
-
-  await seedTable('productcategories', CATEGORIES.length, (range) => [
-    { table: 'productcategories', columns: seedColumns('productcategories'), chunks: chunked(map(ids(range), (id) => categoryCopy(generator.category(id)))) },
-  ]);
-  await seedTable('users', options.users, (range) => [
-    { table: 'users', columns: seedColumns('users'), chunks: chunked(map(ids(range), (id) => userCopy(generator.user(id)))) },
-  ]);
-  await seedTable('products', options.products, (range) => [
-    { table: 'products', columns: seedColumns('products'), chunks: chunked(map(ids(range), (id) => productCopy(generator.product(id)))) },
-  ]);
+  const part = <T>(table: SeedTable, range: IdRange, row: (id: number) => T, text: (row: T) => string): LoadPart => ({
+    table,
+    columns: seedColumns(table),
+    chunks: chunked(map(ids(range), (id) => text(row(id)))),
+  });
   let linesAdded = 0;
-  await seedTable(
-    'orders',
-    options.orders,
-    (range) => [
-      { table: 'orders', columns: seedColumns('orders'), chunks: chunked(map(ids(range), (id) => orderCopy(generator.order(id, sizes)))) },
-      {
-        table: 'orderdetails',
-        columns: seedColumns('orderdetails'),
-        // A second pass over the same orders: recomputing is cheaper than holding them.
-        chunks: chunked(
-          (function* () {
-            for (const id of ids(range)) {
-              for (const line of generator.order(id, sizes).lines) {
-                linesAdded++;
-                yield orderLineCopy(line);
+  return [
+    { table: 'productcategories', upTo: CATEGORIES.length, partsFor: (r) => [part('productcategories', r, (id) => generator.category(id), categoryCopy)] },
+    { table: 'users', upTo: options.users, partsFor: (r) => [part('users', r, (id) => generator.user(id), userCopy)] },
+    { table: 'products', upTo: options.products, partsFor: (r) => [part('products', r, (id) => generator.product(id), productCopy)] },
+    {
+      table: 'orders',
+      upTo: options.orders,
+      partsFor: (range) => [
+        part('orders', range, (id) => generator.order(id, sizes), orderCopy),
+        {
+          table: 'orderdetails',
+          columns: seedColumns('orderdetails'),
+          // A second pass over the same orders: recomputing is cheaper than holding them.
+          chunks: chunked(
+            (function* () {
+              for (const id of ids(range)) {
+                for (const line of generator.order(id, sizes).lines) {
+                  linesAdded++;
+                  yield orderLineCopy(line);
+                }
               }
-            }
-          })(),
-        ),
-      },
-    ],
-    { table: 'orderdetails', counter: () => linesAdded },
-  );
+            })(),
+          ),
+        },
+      ],
+      companion: { table: 'orderdetails', added: () => linesAdded },
+    },
+  ];
+}
 
+/** Loads the missing ids of one table (and its companion's rows) in concurrent batches; reports each table. */
+async function seedTable(store: SeedStore, plan: TablePlan, options: SeedOptions, run: SeedRunOptions): Promise<SeedTableReport[]> {
+  const progress = run.onProgress ?? (() => {});
+  const { table } = plan;
+  const started = run.now();
+  const missing = plan.upTo > 0 ? await store.missing(table, plan.upTo) : [];
+  const toAdd = countIds(missing);
+  progress({ type: 'start', table, toAdd });
+  let added = 0;
+  await forEachConcurrently(batches(missing, options.batchSize), options.concurrency, async (batch) => {
+    await store.load(plan.partsFor(batch));
+    added += batch.to - batch.from + 1;
+    const seconds = (run.now() - started) / 1000;
+    progress({ type: 'batch', table, added, toAdd, rowsPerSecond: seconds > 0 ? added / seconds : 0 });
+  });
+  const reports: SeedTableReport[] = [];
+  const finish = async (name: SeedTable, count: number): Promise<void> => {
+    const seconds = (run.now() - started) / 1000;
+    const report = { table: name, added: count, present: await store.count(name), seconds, rowsPerSecond: seconds > 0 ? count / seconds : 0 };
+    reports.push(report);
+    progress({ type: 'done', report });
+  };
+  await finish(table, added);
+  if (plan.companion !== undefined) await finish(plan.companion.table, plan.companion.added());
+  return reports;
+}
+
+export async function runSeed(store: SeedStore, options: SeedOptions, run: SeedRunOptions): Promise<SeedReport> {
+  const started = run.now();
+  await store.prepare();
+  if (options.reset) await store.reset();
+  const reports: SeedTableReport[] = [];
+  for (const plan of seedPlan(options)) reports.push(...(await seedTable(store, plan, options, run)));
   return {
     endpoint: store.endpoint,
     seed: options.seed,

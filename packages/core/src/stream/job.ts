@@ -96,142 +96,118 @@ export function drained(ends: ReadonlyMap<number, string>, stored: ReadonlyMap<n
   return [...ends].every(([partition, end]) => BigInt(stored.get(partition) ?? '0') >= BigInt(end));
 }
 
-export async function runStream(
-  source: EventSource,
-  store: EventStore,
-  options: StreamOptions,
-  run: {
-    readonly now: () => number;
-    readonly onProgress?: (p: StreamProgress) => void;
-    readonly pollMs?: number;
-    /** A batch whose write failed for a transient reason is tried again after 0.5 s, 1 s, 2 s… */
-    readonly writeRetries?: number;
-    readonly sleep?: (ms: number) => Promise<void>;
-    readonly onRetry?: (error: Error, attempt: number, waitMs: number) => void;
-  },
-): Promise<StreamReport> {
+export interface StreamRun {
+  readonly now: () => number;
+  readonly onProgress?: (p: StreamProgress) => void;
+  readonly pollMs?: number;
+  /** A batch whose write failed for a transient reason is tried again after 0.5 s, 1 s, 2 s… */
+  readonly writeRetries?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onRetry?: (error: Error, attempt: number, waitMs: number) => void;
+}
+
+type Written = { readonly inserted: number; readonly deadLettered: number };
+
+/**
+ * Store it: one batch in one transaction, written again after a transient failure (the
+ * transaction rolled back, so nothing is doubled), unless the stream is stopping.
+ */
+async function writeWithRetries(write: () => Promise<Written>, run: StreamRun, stopping: () => boolean): Promise<Written> {
+  const sleep = run.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt > (run.writeRetries ?? 5) || !isTransient(error) || stopping()) throw error;
+      const waitMs = 500 * 2 ** (attempt - 1);
+      run.onRetry?.(error instanceof Error ? error : new Error(String(error)), attempt, waitMs);
+      await sleep(waitMs);
+    }
+  }
+}
+
+/**
+ * Resume offsets and admit a batch: per partition since the last assignment, the offset the
+ * stream continues from (PostgreSQL's, never Kafka's), and whether the consumer was already
+ * sent back to it once.
+ */
+class PartitionCursors {
+  private readonly next = new Map<number, bigint>();
+  private readonly sought = new Map<number, bigint>();
+
+  constructor(
+    private readonly storedOffsets: () => Promise<ReadonlyMap<number, string>>,
+    private readonly earliest: ReadonlyMap<number, PartitionOffsets>,
+  ) {}
+
+  /** Forgets every partition: a new assignment starts over. */
+  reset(): void {
+    this.next.clear();
+    this.sought.clear();
+  }
+
+  /** Where the partitions continue: the offset stored in PostgreSQL, or the earliest Kafka holds. */
+  async resume(partitions: readonly number[]): Promise<ReadonlyMap<number, string>> {
+    const at = await this.storedOffsets();
+    for (const p of partitions) this.next.set(p, BigInt(at.get(p) ?? this.earliest.get(p)?.earliest ?? '0'));
+    return new Map(partitions.map((p) => [p, String(this.next.get(p))]));
+  }
+
+  /** The records of a batch still to store, or where the consumer must seek first. */
+  async admit(batch: RecordBatch): Promise<Admission> {
+    const { partition, records } = batch;
+    const last = records[records.length - 1];
+    if (last === undefined) return { records };
+    if (!this.next.has(partition)) await this.resume([partition]);
+    const expected = this.next.get(partition) ?? 0n;
+    const admission = admit(records, expected, this.sought.get(partition) === expected);
+    if ('seek' in admission) {
+      this.sought.set(partition, expected);
+      return admission;
+    }
+    const after = BigInt(last.offset) + 1n;
+    this.next.set(partition, after > expected ? after : expected);
+    return admission;
+  }
+}
+
+/**
+ * Poll: in drain mode other members of the group may take partitions, so the stored offsets
+ * are looked at now and then, not only after this member's own batches. Returns its cancel.
+ */
+function pollStoredOffsets(read: () => Promise<ReadonlyMap<number, string>>, stored: Map<number, string>, onChange: () => void, everyMs: number): () => void {
+  const timer = setInterval(() => {
+    void read().then((latest) => {
+      for (const [p, o] of latest) if (BigInt(o) > BigInt(stored.get(p) ?? '0')) stored.set(p, o);
+      onChange();
+    }, () => {});
+  }, everyMs);
+  return () => clearInterval(timer);
+}
+
+export async function runStream(source: EventSource, store: EventStore, options: StreamOptions, run: StreamRun): Promise<StreamReport> {
   const started = run.now();
+  const storedOffsets = () => store.offsets(options.group, options.topic);
   await store.prepare();
   const startOffsets = await source.topicOffsets(options.topic);
   const startEnds = endOffsets(startOffsets);
-  const stored = await store.offsets(options.group, options.topic);
-  let batches = 0;
-  let records = 0;
-  let inserted = 0;
-  let deadLettered = 0;
+  const stored = await storedOffsets();
+  const tally = { batches: 0, records: 0, inserted: 0, deadLettered: 0 };
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= source.stop());
-
-  const report = (): StreamProgress => {
+  const stopWhenDrained = (): void => {
+    if (!options.follow && drained(startEnds, stored)) void stop();
+  };
+  const progress = (): StreamProgress => {
     const seconds = (run.now() - started) / 1000;
     const lag = partitionStatus(startEnds, stored).reduce((n, p) => n + BigInt(p.lag), 0n);
+    const { records, inserted, deadLettered } = tally;
     return { records, inserted, deadLettered, eventsPerSecond: seconds > 0 ? records / seconds : 0, lag: lag.toString() };
   };
-
-  // Draining and nothing to do: stop at once.
-  if (!options.follow && drained(startEnds, stored)) {
-    return finish();
-  }
-
-  // In drain mode other members of the group may take the partitions: look at the stored
-  // offsets now and then, not only after our own batches.
-  let poll: ReturnType<typeof setInterval> | undefined;
-  if (!options.follow) {
-    poll = setInterval(() => {
-      void store.offsets(options.group, options.topic).then((latest) => {
-        for (const [p, o] of latest) if (BigInt(o) > BigInt(stored.get(p) ?? '0')) stored.set(p, o);
-        if (drained(startEnds, stored)) void stop();
-      }, () => {});
-    }, run.pollMs ?? 1000);
-  }
-  // A partition's batch is stored while its next one is fetched and checked: Kafka, this
-  // process and PostgreSQL work at once. Batches of one partition are stored one after the
-  // other, in order. After a failed write nothing more is stored: the stream stops and fails,
-  // and a rerun resumes from the offset stored with the last batch that was.
-  const storing = new Map<number, Promise<void>>();
-  let failure: { readonly error: unknown } | undefined;
-  // Per partition, since the last assignment: the offset to continue from, and whether the
-  // consumer was already sent back to it.
-  const next = new Map<number, bigint>();
-  const sought = new Map<number, bigint>();
-  // Where the partitions continue: the offset stored in PostgreSQL, or the earliest Kafka holds.
-  const resumeFrom = async (partitions: readonly number[]): Promise<void> => {
-    const at = await store.offsets(options.group, options.topic);
-    for (const p of partitions) next.set(p, BigInt(at.get(p) ?? startOffsets.get(p)?.earliest ?? '0'));
-  };
-
-  const storeBatch = (batch: RecordBatch): Promise<void> => {
-    const { events, deadLetters, nextOffset } = classifyBatch(batch);
-    const write = async (): Promise<{ readonly inserted: number; readonly deadLettered: number }> => {
-      // The batch is one transaction: after a lost connection it is simply written again.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset);
-        } catch (error) {
-          if (attempt > (run.writeRetries ?? 5) || !isTransient(error) || stopping !== undefined) throw error;
-          const waitMs = 500 * 2 ** (attempt - 1);
-          run.onRetry?.(error instanceof Error ? error : new Error(String(error)), attempt, waitMs);
-          await (run.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))))(waitMs);
-        }
-      }
-    };
-    return write().then(
-      (written) => {
-        batches++;
-        records += batch.records.length;
-        inserted += written.inserted;
-        deadLettered += written.deadLettered;
-        if (BigInt(nextOffset) > BigInt(stored.get(batch.partition) ?? '0')) stored.set(batch.partition, nextOffset);
-        run.onProgress?.(report());
-        if (!options.follow && drained(startEnds, stored)) void stop();
-      },
-      (error: unknown) => {
-        failure ??= { error };
-        void stop();
-      },
-    );
-  };
-  try {
-    await source.consume({
-      topic: options.topic,
-      group: options.group,
-      onAssign: async (partitions) => {
-        next.clear();
-        sought.clear();
-        // What this member was still storing counts: PostgreSQL must hold it before it is asked.
-        await Promise.all(storing.values());
-        await resumeFrom(partitions);
-        return new Map(partitions.map((p) => [p, String(next.get(p))]));
-      },
-      onBatch: async (batch) => {
-        const { partition } = batch;
-        await storing.get(partition);
-        const last = batch.records[batch.records.length - 1];
-        if (failure !== undefined || last === undefined) return undefined;
-        if (!next.has(partition)) await resumeFrom([partition]);
-        const expected = next.get(partition) ?? 0n;
-        const admission = admit(batch.records, expected, sought.get(partition) === expected);
-        if ('seek' in admission) {
-          sought.set(partition, expected);
-          return admission.seek;
-        }
-        const after = BigInt(last.offset) + 1n;
-        next.set(partition, after > expected ? after : expected);
-        if (admission.records.length > 0) storing.set(partition, storeBatch({ ...batch, records: admission.records }));
-        return undefined;
-      },
-    });
-  } finally {
-    if (poll !== undefined) clearInterval(poll);
-    await Promise.all(storing.values());
-  }
-  if (failure !== undefined) throw failure.error;
-  return finish();
-
-  async function finish(): Promise<StreamReport> {
+  const finish = async (): Promise<StreamReport> => {
     const seconds = (run.now() - started) / 1000;
-    const ends = endOffsets(await source.topicOffsets(options.topic));
-    const latest = await store.offsets(options.group, options.topic);
+    const [ends, latest] = [endOffsets(await source.topicOffsets(options.topic)), await storedOffsets()];
+    const { batches, records, inserted, deadLettered } = tally;
     return {
       topic: options.topic,
       group: options.group,
@@ -245,5 +221,63 @@ export async function runStream(
       eventsPerSecond: seconds > 0 ? records / seconds : 0,
       partitions: partitionStatus(ends, latest),
     };
+  };
+
+  // Draining and nothing to do: stop at once.
+  if (!options.follow && drained(startEnds, stored)) return finish();
+
+  // A partition's batch is stored while its next one is fetched and checked: Kafka, this
+  // process and PostgreSQL work at once. Batches of one partition are stored one after the
+  // other, in order. After a failed write nothing more is stored: the stream stops and fails,
+  // and a rerun resumes from the offset stored with the last batch that was.
+  const storing = new Map<number, Promise<void>>();
+  let failure: { readonly error: unknown } | undefined;
+  const cursors = new PartitionCursors(storedOffsets, startOffsets);
+  const storeBatch = async (batch: RecordBatch): Promise<void> => {
+    const { events, deadLetters, nextOffset } = classifyBatch(batch);
+    try {
+      const written = await writeWithRetries(
+        () => store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset),
+        run,
+        () => stopping !== undefined,
+      );
+      tally.batches++;
+      tally.records += batch.records.length;
+      tally.inserted += written.inserted;
+      tally.deadLettered += written.deadLettered;
+      if (BigInt(nextOffset) > BigInt(stored.get(batch.partition) ?? '0')) stored.set(batch.partition, nextOffset);
+      run.onProgress?.(progress());
+      stopWhenDrained();
+    } catch (error) {
+      failure ??= { error };
+      void stop();
+    }
+  };
+
+  const cancelPoll = options.follow ? () => {} : pollStoredOffsets(storedOffsets, stored, stopWhenDrained, run.pollMs ?? 1000);
+  try {
+    await source.consume({
+      topic: options.topic,
+      group: options.group,
+      onAssign: async (partitions) => {
+        cursors.reset();
+        // What this member was still storing counts: PostgreSQL must hold it before it is asked.
+        await Promise.all(storing.values());
+        return cursors.resume(partitions);
+      },
+      onBatch: async (batch) => {
+        await storing.get(batch.partition);
+        if (failure !== undefined) return undefined;
+        const admission = await cursors.admit(batch);
+        if ('seek' in admission) return admission.seek;
+        if (admission.records.length > 0) storing.set(batch.partition, storeBatch({ ...batch, records: admission.records }));
+        return undefined;
+      },
+    });
+  } finally {
+    cancelPoll();
+    await Promise.all(storing.values());
   }
+  if (failure !== undefined) throw failure.error;
+  return finish();
 }

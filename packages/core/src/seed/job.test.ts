@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { IdRange, LoadPart, SeedStore } from '../ports/index.js';
+import { runSeed } from './job.js';
+import { SEED_DEFAULTS, type SeedOptions } from './options.js';
+import type { SeedTable } from './rows.js';
+
+/** PostgreSQL in memory: each table's rows (COPY text lines) by their first column, the id. */
+class MemorySeedStore implements SeedStore {
+  readonly endpoint = 'memory-pg';
+  readonly tables = new Map<string, Map<string, string>>();
+  /** Loads after this many succeed fail, as a kill would stop them. */
+  failAfter = Infinity;
+  loads = 0;
+
+  private table(name: string): Map<string, string> {
+    let t = this.tables.get(name);
+    if (t === undefined) this.tables.set(name, (t = new Map<string, string>()));
+    return t;
+  }
+  async prepare(): Promise<void> {}
+  async reset(): Promise<void> {
+    this.tables.clear();
+  }
+  async missing(table: SeedTable, upTo: number): Promise<IdRange[]> {
+    const have = this.table(table);
+    const out: IdRange[] = [];
+    for (let id = 1; id <= upTo; id++) {
+      if (have.has(String(id))) continue;
+      const last = out.at(-1);
+      if (last !== undefined && last.to === id - 1) out[out.length - 1] = { from: last.from, to: id };
+      else out.push({ from: id, to: id });
+    }
+    return out;
+  }
+  async count(table: SeedTable): Promise<number> {
+    return this.table(table).size;
+  }
+  /** All parts or none, like the one transaction PostgreSQL runs. */
+  async load(parts: readonly LoadPart[]): Promise<void> {
+    if (this.loads >= this.failAfter) throw new Error('killed');
+    const staged = parts.map((p) => ({ table: p.table, lines: [...p.chunks].join('').split('\n').filter((l) => l !== '') }));
+    for (const { table, lines } of staged) {
+      const t = this.table(table);
+      for (const line of lines) {
+        const key = table === 'orderdetails' ? line : (line.split('\t')[0] ?? '');
+        if (t.has(key)) throw new Error(`duplicate key ${key} in ${table}`);
+        t.set(key, line);
+      }
+    }
+    this.loads++;
+  }
+  snapshot(): Record<string, string[]> {
+    return Object.fromEntries([...this.tables].map(([name, rows]) => [name, [...rows.values()].sort()]));
+  }
+}
+
+const small = (extra: Partial<SeedOptions> = {}): SeedOptions => ({ ...SEED_DEFAULTS, users: 30, products: 12, orders: 200, reset: false, batchSize: 50, concurrency: 2, ...extra });
+const run = { now: () => 0 };
+
+describe('runSeed', () => {
+  it('seeds every table in foreign-key order, each order with its lines', async () => {
+    const store = new MemorySeedStore();
+    const report = await runSeed(store, small(), run);
+    expect(report.tables.map((t) => t.table)).toEqual(['productcategories', 'users', 'products', 'orders', 'orderdetails']);
+    expect(report.changed).toBe(true);
+    expect(Object.fromEntries(report.tables.map((t) => [t.table, t.present]))).toMatchObject({ users: 30, products: 12, orders: 200 });
+    const lines = report.tables.find((t) => t.table === 'orderdetails');
+    expect(lines?.added).toBe(lines?.present);
+    const orderIds = new Set([...(store.tables.get('orderdetails')?.values() ?? [])].map((l) => l.split('\t')[1]));
+    expect(orderIds.size).toBe(200);
+  });
+
+  it('adds nothing when rerun, and only the missing ids for larger counts', async () => {
+    const store = new MemorySeedStore();
+    await runSeed(store, small(), run);
+    const again = await runSeed(store, small(), run);
+    expect(again.changed).toBe(false);
+    expect(again.tables.every((t) => t.added === 0)).toBe(true);
+    const grown = await runSeed(store, small({ orders: 250 }), run);
+    expect(grown.tables.find((t) => t.table === 'orders')).toMatchObject({ added: 50, present: 250 });
+  });
+
+  it('gives the same rows whatever the batch size, concurrency or number of runs', async () => {
+    const one = new MemorySeedStore();
+    await runSeed(one, small({ batchSize: 1000, concurrency: 1 }), run);
+    const other = new MemorySeedStore();
+    await runSeed(other, small({ orders: 120, batchSize: 7, concurrency: 3 }), run);
+    await runSeed(other, small({ batchSize: 13 }), run);
+    expect(other.snapshot()).toEqual(one.snapshot());
+  });
+
+  it('completes a run stopped midway, with no duplicates and no order without lines', async () => {
+    const clean = new MemorySeedStore();
+    await runSeed(clean, small(), run);
+    const store = new MemorySeedStore();
+    store.failAfter = 4;
+    await expect(runSeed(store, small({ batchSize: 20 }), run)).rejects.toThrow('killed');
+    store.failAfter = Infinity;
+    await runSeed(store, small({ batchSize: 20 }), run);
+    expect(store.snapshot()).toEqual(clean.snapshot());
+  });
+
+  it('empties the tables first with reset, and reports the change', async () => {
+    const store = new MemorySeedStore();
+    await runSeed(store, small(), run);
+    const report = await runSeed(store, small({ users: 5, products: 3, orders: 10, reset: true }), run);
+    expect(report.changed).toBe(true);
+    expect(Object.fromEntries(report.tables.map((t) => [t.table, t.present]))).toMatchObject({ users: 5, products: 3, orders: 10 });
+  });
+});
