@@ -11,7 +11,7 @@ import { runProduce, type DatabaseEndpoint, type StreamReport } from '@etl/core'
 import { KafkaEventSink, KafkaEventSource, PostgresEventStore, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { rate, seedShop, type BenchCase, type Measurement } from '../case.js';
-import { runEtl } from '../../testing/run-etl.js';
+import { runEtl } from '@etl/cli/testing';
 import { psql } from '../shell.js';
 
 const PARTITIONS = 3;

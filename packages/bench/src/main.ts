@@ -5,8 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '@etl/core';
-import { readDotenv } from '../env-file.js';
-import { renderTable, isInteractive, writeLine } from '../ui/output.js';
+import { readDotenv } from '@etl/cli/env-file';
+import { renderTable, isInteractive, writeLine } from '@etl/cli/output';
 import { rate, type BenchCase, type BenchResult } from './case.js';
 import { pgCopy } from './cases/pg-copy.js';
 import { marts } from './cases/marts.js';
