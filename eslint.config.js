@@ -4,11 +4,26 @@ import tseslint from 'typescript-eslint';
 
 /** core is pure: no drivers, no UI, no I/O of its own (DESIGN.md). */
 const FORBIDDEN_IN_CORE = [
-  'pg', 'pg-copy-streams', 'mysql2', 'mysql2/promise', 'kafkajs',
-  '@oclif/core', 'listr2', 'cli-table3',
-  'node:fs', 'node:fs/promises', 'fs', 'fs/promises', 'node:net', 'net', 'node:http', 'http',
-  'node:child_process', 'child_process',
-  '@etl/connectors', '@etl/cli',
+  'pg',
+  'pg-copy-streams',
+  'mysql2',
+  'mysql2/promise',
+  'kafkajs',
+  '@oclif/core',
+  'listr2',
+  'cli-table3',
+  'node:fs',
+  'node:fs/promises',
+  'fs',
+  'fs/promises',
+  'node:net',
+  'net',
+  'node:http',
+  'http',
+  'node:child_process',
+  'child_process',
+  '@etl/connectors',
+  '@etl/cli',
 ];
 
 export default tseslint.config(
@@ -31,9 +46,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: FORBIDDEN_IN_CORE.map((name) => ({ name, message: 'packages/core stays pure: do I/O in packages/connectors.' })) },
+        {
+          paths: FORBIDDEN_IN_CORE.map((name) => ({
+            name,
+            message: 'packages/core stays pure: do I/O in packages/connectors.',
+          })),
+        },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'core never reads process: take what you need as arguments.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'core never reads process: take what you need as arguments.' },
+      ],
     },
   },
   {

@@ -46,7 +46,10 @@ export function shopOfSize(orders: number): { users: number; products: number; o
 }
 
 /** Seeds a shop into a benchmark database (not timed by the callers that use it). */
-export async function seedShop(db: DatabaseEndpoint, size: { users: number; products: number; orders: number }): Promise<void> {
+export async function seedShop(
+  db: DatabaseEndpoint,
+  size: { users: number; products: number; orders: number },
+): Promise<void> {
   const store = new PostgresSeedStore(db);
   try {
     await runSeed(store, { ...SEED_DEFAULTS, ...size, reset: false }, { now: () => performance.now() });

@@ -30,7 +30,10 @@ async function main(): Promise<number> {
   }
   const unknown = positionals.filter((p) => !CASES.some((c) => c.name === p));
   if (unknown.length > 0) {
-    writeLine(process.stderr, `Error: unknown benchmark ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`);
+    writeLine(
+      process.stderr,
+      `Error: unknown benchmark ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`,
+    );
     return 2;
   }
   const size = values.size === undefined ? undefined : Number(values.size);
@@ -83,7 +86,14 @@ async function main(): Promise<number> {
       `${ratio.toFixed(2)}×${result.goal === undefined ? '' : ` (goal ≥ ${Number(result.goal.toFixed(2))}×)`}`,
     ];
   });
-  writeLine(process.stdout, renderTable(['case', 'size', 'etl', 'etl rate', 'limit', 'limit rate', 'ratio'], rows, isInteractive(process.stdout)));
+  writeLine(
+    process.stdout,
+    renderTable(
+      ['case', 'size', 'etl', 'etl rate', 'limit', 'limit rate', 'ratio'],
+      rows,
+      isInteractive(process.stdout),
+    ),
+  );
   for (const { name, result } of results) {
     writeLine(process.stdout, `${name}: etl = ${result.ours.label}; limit = ${result.limit.label}`);
     for (const note of result.notes ?? []) writeLine(process.stdout, `${name}: ${note}`);

@@ -8,7 +8,10 @@ import type { DatabaseEndpoint } from '@etl/core';
 /** Runs a bash pipeline; rejects with its stderr when it fails. */
 export function sh(script: string, env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn('bash', ['-o', 'pipefail', '-c', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);

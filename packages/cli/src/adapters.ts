@@ -40,7 +40,11 @@ export function buildAdapters(config: EtlConfig, log: (line: string) => void): A
   const kafka = { brokers: config.kafka.brokers, retries: 3, log };
   return {
     config,
-    probes: () => [new PostgresProbe(config.pg), new MysqlProbe(config.mysql), new KafkaProbe(config.kafka.brokers, config.topic)],
+    probes: () => [
+      new PostgresProbe(config.pg),
+      new MysqlProbe(config.mysql),
+      new KafkaProbe(config.kafka.brokers, config.topic),
+    ],
     schemaTargets: () => [new PostgresSchemaTarget(config.pg), new MysqlSchemaTarget(config.mysql)],
     seedStore: () => new PostgresSeedStore(config.pg),
     replicaSource: () => new PostgresReplicaSource(config.pg),
@@ -54,7 +58,10 @@ export function buildAdapters(config: EtlConfig, log: (line: string) => void): A
 }
 
 /** Runs `work` with a resource and always closes it. */
-export async function using<R extends { close(): Promise<void> }, T>(resource: R, work: (resource: R) => Promise<T>): Promise<T> {
+export async function using<R extends { close(): Promise<void> }, T>(
+  resource: R,
+  work: (resource: R) => Promise<T>,
+): Promise<T> {
   try {
     return await work(resource);
   } finally {

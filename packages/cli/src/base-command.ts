@@ -19,7 +19,9 @@ import { readDotenv } from './env-file.js';
 import { globalFlags } from './flags.js';
 import { processStreams, writeJson, writeLine, type Streams } from './ui/output.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EtlCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof EtlCommand)['baseFlags'] & T['flags']
+>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 export abstract class EtlCommand<T extends typeof Command, R = unknown> extends Command {
@@ -122,7 +124,9 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
       writeLine(this.streams.stderr, redact(cause.stack ?? String(cause), secrets));
     }
     if (this.jsonMode && !this.printedResult) {
-      writeJson(this.streams, { error: { kind: etlError.kind, message, hint: hint ?? null, exitCode: etlError.exitCode } });
+      writeJson(this.streams, {
+        error: { kind: etlError.kind, message, hint: hint ?? null, exitCode: etlError.exitCode },
+      });
     }
     return this.exit(etlError.exitCode);
   }
@@ -145,6 +149,8 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
 
   /** Passwords typed on the command line, even when the URL around them is malformed. */
   private argvPasswords(): string[] {
-    return this.argv.map((arg) => passwordOf(arg.replace(/^--[a-z-]+=/, ''))).filter((p): p is string => p !== undefined);
+    return this.argv
+      .map((arg) => passwordOf(arg.replace(/^--[a-z-]+=/, '')))
+      .filter((p): p is string => p !== undefined);
   }
 }

@@ -14,7 +14,10 @@ const settingFlag = (spec: (typeof SETTINGS)[keyof typeof SETTINGS]) =>
 
 /** Every command takes these (oclif's baseFlags). */
 export const globalFlags = {
-  json: Flags.boolean({ description: 'Print the result as JSON on stdout (progress stays on stderr).', helpGroup: 'GLOBAL' }),
+  json: Flags.boolean({
+    description: 'Print the result as JSON on stdout (progress stays on stderr).',
+    helpGroup: 'GLOBAL',
+  }),
   debug: Flags.boolean({ description: 'Show stack traces and driver logs on stderr.', helpGroup: 'GLOBAL' }),
   'pg-url': settingFlag(SETTINGS.pgUrl),
   'mysql-url': settingFlag(SETTINGS.mysqlUrl),
@@ -27,4 +30,5 @@ export const groupFlag = (description = 'Consumer group.') =>
   Flags.string({ description, default: 'etl-stream', env: 'ETL_STREAM_GROUP', helpValue: '<name>' });
 
 /** Confirms a destructive choice in a script (on a terminal, the command asks). */
-export const yesFlag = (what: string) => Flags.boolean({ char: 'y', description: `Do not ask for confirmation (${what}).` });
+export const yesFlag = (what: string) =>
+  Flags.boolean({ char: 'y', description: `Do not ask for confirmation (${what}).` });

@@ -7,6 +7,8 @@ import { reflow } from './ui/help.js';
 
 export default class EtlHelp extends Help {
   protected override formatCommand(command: Command.Loadable): string {
-    return super.formatCommand(command.description === undefined ? command : { ...command, description: reflow(command.description) });
+    return super.formatCommand(
+      command.description === undefined ? command : { ...command, description: reflow(command.description) },
+    );
   }
 }

@@ -43,7 +43,13 @@ describe('docker-compose.yml, infra/local and the CLI defaults agree', () => {
   });
 
   it('names the containers and volumes the project documents, with no ZooKeeper', () => {
-    for (const name of ['container_name: postgres_db', 'container_name: mysql_db', 'container_name: kafka', 'postgres_data:', 'mysql_data:']) {
+    for (const name of [
+      'container_name: postgres_db',
+      'container_name: mysql_db',
+      'container_name: kafka',
+      'postgres_data:',
+      'mysql_data:',
+    ]) {
       expect(compose).toContain(name);
     }
     expect(compose).toContain('image: mysql:8.4');

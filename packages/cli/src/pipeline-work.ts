@@ -33,8 +33,16 @@ export function pipelineWork(adapters: Adapters, { seed, events, group }: Pipeli
   const { config } = adapters;
   // No mask request: every replica keeps the masks it was made with (see `etl replicate --mask`).
   const replicate = async (tables: readonly TableName[], concurrency: number): Promise<TaskResult> => {
-    const r = await runReplicate(adapters.replicaSource(), adapters.replicaTarget(), { tables, mode: undefined, concurrency, deletes: true }, { now });
-    return { rows: r.tables.reduce((n, t) => n + t.rows, 0), message: r.tables.map((t) => `${t.table} ${t.mode}`).join(', ') };
+    const r = await runReplicate(
+      adapters.replicaSource(),
+      adapters.replicaTarget(),
+      { tables, mode: undefined, concurrency, deletes: true },
+      { now },
+    );
+    return {
+      rows: r.tables.reduce((n, t) => n + t.rows, 0),
+      message: r.tables.map((t) => `${t.table} ${t.mode}`).join(', '),
+    };
   };
   return {
     init: async () => {
@@ -44,12 +52,22 @@ export function pipelineWork(adapters: Adapters, { seed, events, group }: Pipeli
     seed: () =>
       using(adapters.seedStore(), async (store) => {
         const r = await runSeed(store, seed, { now });
-        return { rows: r.tables.reduce((n, t) => n + t.added, 0), message: r.changed ? `seed ${r.seed}` : 'nothing to add' };
+        return {
+          rows: r.tables.reduce((n, t) => n + t.added, 0),
+          message: r.changed ? `seed ${r.seed}` : 'nothing to add',
+        };
       }),
     produce: () =>
       using(adapters.eventStore(), (store) =>
         using(adapters.eventSink(), async (sink) => {
-          const options = { topic: config.topic, partitions: 3, count: events, follow: false, rate: undefined, seed: seed.seed };
+          const options = {
+            topic: config.topic,
+            partitions: 3,
+            count: events,
+            follow: false,
+            rate: undefined,
+            seed: seed.seed,
+          };
           const r = await runProduce(sink, store, options, { now, sleep, stopped: () => false });
           return { rows: r.events, message: `${r.events} events to ${r.topic}` };
         }),
@@ -64,7 +82,11 @@ export function pipelineWork(adapters: Adapters, { seed, events, group }: Pipeli
           await source.stop();
         }
       }),
-    replicate: () => replicate(REPLICATED_TABLES.filter((t) => t !== 'kafka_events'), 2),
+    replicate: () =>
+      replicate(
+        REPLICATED_TABLES.filter((t) => t !== 'kafka_events'),
+        2,
+      ),
     'replicate-events': () => replicate(['kafka_events'], 1),
     marts: async () => {
       const r = await runMarts(adapters.warehouse(), MARTS, { now });

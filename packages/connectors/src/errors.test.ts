@@ -57,12 +57,18 @@ describe('driver errors become kinds in the connectors', () => {
     }
     expect(isTransient(mysqlError(raw('ER_LOCK_DEADLOCK'), db))).toBe(true);
     expect(isTransient(pgError(raw('23505'), db))).toBe(false);
-    const kafka = kafkaError(Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError' }), '127.0.0.1:9092');
+    const kafka = kafkaError(
+      Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError' }),
+      '127.0.0.1:9092',
+    );
     expect(kafka).toBeInstanceOf(ServiceUnreachableError);
   });
 
   it('never shows the password', () => {
-    for (const e of [pgError(raw('42P01', 'relation in postgres://etl:s3cret@db/etl'), db), mysqlError(raw('ECONNREFUSED', 's3cret'), db)]) {
+    for (const e of [
+      pgError(raw('42P01', 'relation in postgres://etl:s3cret@db/etl'), db),
+      mysqlError(raw('ECONNREFUSED', 's3cret'), db),
+    ]) {
       expect(e.message).not.toContain('s3cret');
     }
   });

@@ -7,7 +7,11 @@
  * Groups items into waves: every item after the items it depends on (when those are among
  * the items at all). Items of one wave are independent and may run in parallel.
  */
-export function dependencyWaves<T>(items: readonly T[], name: (item: T) => string, dependsOn: (item: T) => readonly string[]): T[][] {
+export function dependencyWaves<T>(
+  items: readonly T[],
+  name: (item: T) => string,
+  dependsOn: (item: T) => readonly string[],
+): T[][] {
   const names = new Set(items.map(name));
   const placed = new Set<string>();
   const waves: T[][] = [];
@@ -26,7 +30,11 @@ export function dependencyWaves<T>(items: readonly T[], name: (item: T) => strin
  * Runs `work` over the items with at most `limit` at once, in order of start. The first
  * failure stops new work from starting and is rethrown once the running ones have settled.
  */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const lane = async (): Promise<void> => {

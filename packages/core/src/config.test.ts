@@ -13,7 +13,11 @@ describe('resolveConfig', () => {
   });
 
   it('applies flag > environment > .env > default', () => {
-    const dotenv = { ETL_PG_URL: 'postgres://a@h/dotenv', ETL_MYSQL_URL: 'mysql://a@h/dotenv', ETL_KAFKA_TOPIC: 'from_dotenv' };
+    const dotenv = {
+      ETL_PG_URL: 'postgres://a@h/dotenv',
+      ETL_MYSQL_URL: 'mysql://a@h/dotenv',
+      ETL_KAFKA_TOPIC: 'from_dotenv',
+    };
     const env = { ETL_PG_URL: 'postgres://a@h/env', ETL_MYSQL_URL: 'mysql://a@h/env' };
     const flags = { pgUrl: 'postgres://a@h/flag' };
     const { config, sources } = resolveConfig({ flags, env, dotenv });

@@ -100,8 +100,16 @@ function pick(key: SettingKey, input: ResolveInput): { value: string; source: So
 }
 
 const DB_PROTOCOLS = {
-  pgUrl: { protocols: ['postgres:', 'postgresql:'], defaultPort: 5432, example: 'postgres://user:password@host:5432/database' },
-  mysqlUrl: { protocols: ['mysql:', 'mariadb:'], defaultPort: 3306, example: 'mysql://user:password@host:3306/database' },
+  pgUrl: {
+    protocols: ['postgres:', 'postgresql:'],
+    defaultPort: 5432,
+    example: 'postgres://user:password@host:5432/database',
+  },
+  mysqlUrl: {
+    protocols: ['mysql:', 'mariadb:'],
+    defaultPort: 3306,
+    example: 'mysql://user:password@host:3306/database',
+  },
 } as const;
 
 /** Parses a database URL, or says in one phrase what is wrong with it. */
@@ -152,7 +160,10 @@ export function parseDatabaseUrl(key: 'pgUrl' | 'mysqlUrl', raw: string): Databa
 
 /** Parses `host:port,host:port`, or says what is wrong. */
 export function parseBrokers(raw: string): string[] | string {
-  const parts = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) return 'names no broker; expected host:port[,host:port…]';
   for (const part of parts) {
     const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(part);
@@ -188,7 +199,10 @@ export function resolveConfig(input: ResolveInput): ResolveResult {
   }
   const problem = (key: SettingKey, message: string): void => {
     const spec = SETTINGS[key];
-    const from = sources[key] === 'default' ? '' : ` (from ${sources[key] === 'flag' ? 'the flag' : sources[key] === 'env' ? 'the environment' : 'the .env file'})`;
+    const from =
+      sources[key] === 'default'
+        ? ''
+        : ` (from ${sources[key] === 'flag' ? 'the flag' : sources[key] === 'env' ? 'the environment' : 'the .env file'})`;
     problems.push({ flag: `--${spec.flag}`, env: spec.env, message: message + from });
   };
 
@@ -201,7 +215,12 @@ export function resolveConfig(input: ResolveInput): ResolveResult {
   const topicProblem = checkTopic(values.topic);
   if (topicProblem !== undefined) problem('topic', topicProblem);
 
-  if (typeof pg === 'string' || typeof mysql === 'string' || typeof brokers === 'string' || topicProblem !== undefined) {
+  if (
+    typeof pg === 'string' ||
+    typeof mysql === 'string' ||
+    typeof brokers === 'string' ||
+    topicProblem !== undefined
+  ) {
     return { config: undefined, problems, sources };
   }
   return {

@@ -17,9 +17,7 @@ describe('maskUrl', () => {
 
 describe('redact', () => {
   it('removes explicit secrets wherever they appear', () => {
-    expect(redact('password authentication failed: hunter2', ['hunter2'])).toBe(
-      'password authentication failed: ****',
-    );
+    expect(redact('password authentication failed: hunter2', ['hunter2'])).toBe('password authentication failed: ****');
   });
   it('ignores empty and very short secrets, which are ordinary words', () => {
     expect(redact('abc', [''])).toBe('abc');

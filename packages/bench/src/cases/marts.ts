@@ -18,8 +18,15 @@ export const marts: BenchCase = {
     try {
       log(`marts: seeding ${orders.toLocaleString('en-US')} orders and replicating them (not timed)`);
       await seedShop(dbs.pg, shopOfSize(orders));
-      await runReplicate(new PostgresReplicaSource(dbs.pg), new MysqlReplicaTarget(dbs.mysql), { tables: [...REPLICATED_TABLES], mode: 'full', concurrency: 2, deletes: true }, { now });
-      await withMysql(dbs.mysql, (c) => c.query('ANALYZE TABLE users, products, productcategories, orders, orderdetails'));
+      await runReplicate(
+        new PostgresReplicaSource(dbs.pg),
+        new MysqlReplicaTarget(dbs.mysql),
+        { tables: [...REPLICATED_TABLES], mode: 'full', concurrency: 2, deletes: true },
+        { now },
+      );
+      await withMysql(dbs.mysql, (c) =>
+        c.query('ANALYZE TABLE users, products, productcategories, orders, orderdetails'),
+      );
 
       const warehouse = new MysqlWarehouse(dbs.mysql);
       const notes: string[] = [];
@@ -47,8 +54,16 @@ export const marts: BenchCase = {
       return {
         unit: 'mart rows',
         goal: 1 / 1.2,
-        ours: { label: 'etl marts: stage + INSERT … SELECT + RENAME (data tests reported apart), all four marts', count: rows, seconds: oursSeconds },
-        limit: { label: 'the same four SELECT … GROUP BY queries, rows fetched by a client', count: rows, seconds: bareSeconds },
+        ours: {
+          label: 'etl marts: stage + INSERT … SELECT + RENAME (data tests reported apart), all four marts',
+          count: rows,
+          seconds: oursSeconds,
+        },
+        limit: {
+          label: 'the same four SELECT … GROUP BY queries, rows fetched by a client',
+          count: rows,
+          seconds: bareSeconds,
+        },
         notes,
       };
     } finally {

@@ -13,7 +13,15 @@ import { throwawayDatabases } from '@etl/connectors/testing';
 import type { BenchCase } from '../case.js';
 import { psql } from '../shell.js';
 
-const COLUMNS = ['order_detail_id', 'order_id', 'product_id', 'quantity', 'price_per_unit', 'total_price', 'updated_at'];
+const COLUMNS = [
+  'order_detail_id',
+  'order_id',
+  'product_id',
+  'quantity',
+  'price_per_unit',
+  'total_price',
+  'updated_at',
+];
 const TABLE_DDL = (name: string) => `CREATE TABLE ${name} (
   order_detail_id bigint PRIMARY KEY, order_id integer NOT NULL, product_id integer NOT NULL,
   quantity integer NOT NULL, price_per_unit numeric(10,2) NOT NULL, total_price numeric(12,2) NOT NULL,

@@ -11,7 +11,8 @@ import { sh } from '../shell.js';
 
 export const replicate: BenchCase = {
   name: 'replicate',
-  description: 'etl replicate: full copy of orderdetails vs psql COPY TO | mysql LOAD DATA LOCAL; incremental after 1% of orders changed',
+  description:
+    'etl replicate: full copy of orderdetails vs psql COPY TO | mysql LOAD DATA LOCAL; incremental after 1% of orders changed',
   async run({ servers, size, log }) {
     const orders = size ?? 1_000_000;
     const dbs = throwawayDatabases(servers, 'etl_bench');
@@ -46,7 +47,9 @@ export const replicate: BenchCase = {
       const limitSeconds = (now() - limitStarted) / 1000;
 
       log('replicate: 1% of orders changed, then etl replicate (incremental, all tables)');
-      await withPostgres(dbs.pg, (c) => c.query(`UPDATE orders SET status = 'Cancelled', delivery_date = NULL WHERE order_id % 100 = 7`));
+      await withPostgres(dbs.pg, (c) =>
+        c.query(`UPDATE orders SET status = 'Cancelled', delivery_date = NULL WHERE order_id % 100 = 7`),
+      );
       const incStarted = now();
       const inc = await runReplicate(source, target, { ...all, mode: undefined }, { now });
       const incSeconds = (now() - incStarted) / 1000;
@@ -55,7 +58,11 @@ export const replicate: BenchCase = {
       return {
         unit: 'rows',
         goal: 0.8,
-        ours: { label: 'etl replicate --mode full, orderdetails (COPY TO → transform → LOAD DATA LOCAL, stage + RENAME)', count: details.rows, seconds: details.seconds },
+        ours: {
+          label: 'etl replicate --mode full, orderdetails (COPY TO → transform → LOAD DATA LOCAL, stage + RENAME)',
+          count: details.rows,
+          seconds: details.seconds,
+        },
         limit: { label: 'psql COPY TO | mysql LOAD DATA LOCAL, same rows', count: details.rows, seconds: limitSeconds },
         notes: [
           `full run of all tables: ${fullSeconds.toFixed(1)} s (${full.tables.map((t) => `${t.table} ${t.rows.toLocaleString('en-US')}`).join(', ')})`,

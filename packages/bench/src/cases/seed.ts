@@ -17,7 +17,8 @@ const TABLES: readonly SeedTable[] = ['productcategories', 'users', 'products', 
 
 export const seed: BenchCase = {
   name: 'seed',
-  description: 'etl seed (100k users, 10k products, 1M orders ≈ 3M lines) vs psql \\copy of the same rows into the same schema',
+  description:
+    'etl seed (100k users, 10k products, 1M orders ≈ 3M lines) vs psql \\copy of the same rows into the same schema',
   async run({ servers, size, log }) {
     const orders = size ?? 1_000_000;
     const options = {
@@ -48,7 +49,10 @@ export const seed: BenchCase = {
       for (const table of TABLES) {
         const cols = seedColumns(table).map(quoteIdent).join(', ');
         await withPostgres(ours.pg, (c) =>
-          pipeline(c.query(copyTo(`COPY (SELECT ${cols} FROM ${quoteIdent(table)}) TO STDOUT`)), createWriteStream(join(dir, `${table}.tsv`))),
+          pipeline(
+            c.query(copyTo(`COPY (SELECT ${cols} FROM ${quoteIdent(table)}) TO STDOUT`)),
+            createWriteStream(join(dir, `${table}.tsv`)),
+          ),
         );
       }
 
@@ -64,10 +68,17 @@ export const seed: BenchCase = {
       return {
         unit: 'rows',
         goal: 0.6,
-        ours: { label: `etl seed (generate + COPY, one transaction per ${SEED_DEFAULTS.batchSize / 1000}k ids, ${SEED_DEFAULTS.concurrency} at once)`, count: rows, seconds },
+        ours: {
+          label: `etl seed (generate + COPY, one transaction per ${SEED_DEFAULTS.batchSize / 1000}k ids, ${SEED_DEFAULTS.concurrency} at once)`,
+          count: rows,
+          seconds,
+        },
         limit: { label: 'psql \\copy of the same rows from files', count: rows, seconds: limitSeconds },
         notes: [
-          ...report.tables.map((t) => `${t.table}: ${t.added.toLocaleString('en-US')} rows, ${Math.round(t.rowsPerSecond).toLocaleString('en-US')} rows/s`),
+          ...report.tables.map(
+            (t) =>
+              `${t.table}: ${t.added.toLocaleString('en-US')} rows, ${Math.round(t.rowsPerSecond).toLocaleString('en-US')} rows/s`,
+          ),
           `files: ${(bytes / 1e6).toFixed(0)} MB; peak RSS of the bench process ${peakRssMb.toFixed(0)} MB (before seeding ${(rssBefore / 1024).toFixed(0)} MB)`,
         ],
       };

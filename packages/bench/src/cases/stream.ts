@@ -15,7 +15,8 @@ import { runEtl } from '@etl/cli/testing';
 import { psql } from '../shell.js';
 
 const PARTITIONS = 3;
-const COLUMNS = 'topic, partition, "offset", event_id, event_type, user_id, occurred_at, page_url, ip_address, product_id, payload';
+const COLUMNS =
+  'topic, partition, "offset", event_id, event_type, user_id, occurred_at, page_url, ip_address, product_id, payload';
 
 /** psql \copy of the rows etl stored into an identical table (keys, index, trigger), one session per partition. */
 async function postgresAlone(db: DatabaseEndpoint): Promise<Measurement> {
@@ -23,16 +24,25 @@ async function postgresAlone(db: DatabaseEndpoint): Promise<Measurement> {
   try {
     await withPostgres(db, async (c) => {
       await c.query('CREATE TABLE kafka_events_alone (LIKE kafka_events INCLUDING ALL)');
-      await c.query('CREATE TRIGGER alone_touch BEFORE INSERT OR UPDATE ON kafka_events_alone FOR EACH ROW EXECUTE FUNCTION etl_touch_updated_at()');
+      await c.query(
+        'CREATE TRIGGER alone_touch BEFORE INSERT OR UPDATE ON kafka_events_alone FOR EACH ROW EXECUTE FUNCTION etl_touch_updated_at()',
+      );
     });
     const files = Array.from({ length: PARTITIONS }, (_, p) => join(dir, `p${p}.tsv`));
-    for (const [p, file] of files.entries()) await psql(db, `\\copy (SELECT ${COLUMNS} FROM kafka_events WHERE partition = ${p}) TO '${file}'`);
+    for (const [p, file] of files.entries())
+      await psql(db, `\\copy (SELECT ${COLUMNS} FROM kafka_events WHERE partition = ${p}) TO '${file}'`);
     await withPostgres(db, (c) => c.query('CHECKPOINT'));
     const started = performance.now();
     await Promise.all(files.map((file) => psql(db, `\\copy kafka_events_alone (${COLUMNS}) FROM '${file}'`)));
     const seconds = (performance.now() - started) / 1000;
-    const count = await withPostgres(db, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM kafka_events_alone')).rows[0]?.n));
-    return { label: 'PostgreSQL alone: psql \\copy of the same rows from files, one session per partition', count, seconds };
+    const count = await withPostgres(db, async (c) =>
+      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM kafka_events_alone')).rows[0]?.n),
+    );
+    return {
+      label: 'PostgreSQL alone: psql \\copy of the same rows from files, one session per partition',
+      count,
+      seconds,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -40,7 +50,8 @@ async function postgresAlone(db: DatabaseEndpoint): Promise<Measurement> {
 
 export const stream: BenchCase = {
   name: 'stream',
-  description: 'etl stream: 1M events drained into PostgreSQL vs a consume-only drain of the same topic by the same client',
+  description:
+    'etl stream: 1M events drained into PostgreSQL vs a consume-only drain of the same topic by the same client',
   async run({ servers, size, log }) {
     const events = size ?? 1_000_000;
     const dbs = throwawayDatabases(servers, 'etl_bench');
@@ -52,11 +63,16 @@ export const stream: BenchCase = {
       log(`stream: producing ${events.toLocaleString('en-US')} events`);
       const store = new PostgresEventStore(dbs.pg);
       const sink = new KafkaEventSink({ brokers });
-      const produced = await runProduce(sink, store, { topic: dbs.topic, partitions: 3, count: events, follow: false, rate: undefined, seed: 1 }, {
-        now,
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        stopped: () => false,
-      });
+      const produced = await runProduce(
+        sink,
+        store,
+        { topic: dbs.topic, partitions: 3, count: events, follow: false, rate: undefined, seed: 1 },
+        {
+          now,
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+          stopped: () => false,
+        },
+      );
       await sink.close();
 
       await store.close();
@@ -65,10 +81,17 @@ export const stream: BenchCase = {
       // (the CLI's start-up is printed apart).
       log('stream: etl stream --json (drain into PostgreSQL)');
       const cli = await runEtl(['stream', '--json'], {
-        env: { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: brokers.join(','), ETL_KAFKA_TOPIC: dbs.topic, ETL_STREAM_GROUP: 'bench-etl' },
+        env: {
+          ETL_PG_URL: dbs.pg.url,
+          ETL_MYSQL_URL: dbs.mysql.url,
+          ETL_KAFKA_BROKERS: brokers.join(','),
+          ETL_KAFKA_TOPIC: dbs.topic,
+          ETL_STREAM_GROUP: 'bench-etl',
+        },
         timeoutMs: 30 * 60_000,
       });
-      if (cli.code !== 0) throw new Error(`etl stream exited ${cli.code}: ${cli.stderr.trim().split('\n').pop() ?? ''}`);
+      if (cli.code !== 0)
+        throw new Error(`etl stream exited ${cli.code}: ${cli.stderr.trim().split('\n').pop() ?? ''}`);
       const drained = JSON.parse(cli.stdout) as StreamReport;
 
       log('stream: consume-only drain of the same topic');
@@ -90,8 +113,16 @@ export const stream: BenchCase = {
 
       log('stream: PostgreSQL alone, the same rows from files');
       const alone = await postgresAlone(dbs.pg);
-      const ours = { label: 'etl stream: validate, then one COPY and one offset update per batch, in one transaction', count: drained.records, seconds: drained.seconds };
-      const limit = { label: 'kafkajs consume-only drain of the same topic, same client settings', count: seen, seconds: consumeSeconds };
+      const ours = {
+        label: 'etl stream: validate, then one COPY and one offset update per batch, in one transaction',
+        count: drained.records,
+        seconds: drained.seconds,
+      };
+      const limit = {
+        label: 'kafkajs consume-only drain of the same topic, same client settings',
+        count: seen,
+        seconds: consumeSeconds,
+      };
       const events_s = (m: Measurement) => `${Math.round(rate(m)).toLocaleString('en-US')} events/s`;
       return {
         unit: 'events',

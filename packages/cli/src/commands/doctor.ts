@@ -18,10 +18,7 @@ saying how to start it), within a few seconds either way.`;
   ];
 
   protected async execute(): Promise<DoctorReport> {
-    const report = await runDoctor(
-      this.adapters().probes(),
-      { now: () => performance.now(), secrets: this.secrets },
-    );
+    const report = await runDoctor(this.adapters().probes(), { now: () => performance.now(), secrets: this.secrets });
     if (!report.ok) {
       this.output(report);
       const down = report.services.filter((s) => s.status === 'down');
@@ -52,7 +49,10 @@ saying how to start it), within a few seconds either way.`;
     const databases = report.services.filter((s) => s.service !== 'kafka');
     const names = [...new Set(databases.flatMap((s) => Object.keys(s.tables)))].sort();
     if (names.length > 0) {
-      const rows = names.map((name) => [name, ...databases.map((s) => s.tables[name] ?? (s.status === 'up' ? '-' : '?'))]);
+      const rows = names.map((name) => [
+        name,
+        ...databases.map((s) => s.tables[name] ?? (s.status === 'up' ? '-' : '?')),
+      ]);
       writeLine(this.streams.stdout);
       writeLine(
         this.streams.stdout,

@@ -53,7 +53,12 @@ describe('etl doctor', () => {
     ]);
     const [pg, mysql, kafka] = report.services;
     expect(pg?.schemaVersion).toBe(POSTGRES_MIGRATIONS.length);
-    expect(pg?.tables).toMatchObject({ users: 0, orders: 0, kafka_events: 0, etl_schema_migrations: POSTGRES_MIGRATIONS.length });
+    expect(pg?.tables).toMatchObject({
+      users: 0,
+      orders: 0,
+      kafka_events: 0,
+      etl_schema_migrations: POSTGRES_MIGRATIONS.length,
+    });
     expect(mysql?.schemaVersion).toBe(MYSQL_MIGRATIONS.length);
     expect(mysql?.version).toMatch(/^\d+\.\d+/);
     expect(kafka?.detail).toContain(dbs.topic);
@@ -84,7 +89,9 @@ describe('etl doctor', () => {
   });
 
   it('exits 3 when PostgreSQL or Kafka is down', async () => {
-    const pgDown = await runEtl(['doctor'], { env: { ...env, ETL_PG_URL: 'postgres://etl:whatever-pw@127.0.0.1:1/x' } });
+    const pgDown = await runEtl(['doctor'], {
+      env: { ...env, ETL_PG_URL: 'postgres://etl:whatever-pw@127.0.0.1:1/x' },
+    });
     expect(pgDown.code).toBe(3);
     expect(pgDown.stderr).toContain('PostgreSQL at postgres://etl:****@127.0.0.1:1/x could not be reached');
     const kafkaDown = await runEtl(['doctor'], { env: { ...env, ETL_KAFKA_BROKERS: '127.0.0.1:1' } });
@@ -112,11 +119,17 @@ describe('configuration', () => {
 
   it('takes flag over environment over .env over defaults', async () => {
     const cwd = scratchDir();
-    writeFileSync(join(cwd, '.env'), `ETL_MYSQL_URL=mysql://etl:etl@127.0.0.1:1/${dbs.mysql.database}\nETL_PG_URL=${dbs.pg.url}\n`);
+    writeFileSync(
+      join(cwd, '.env'),
+      `ETL_MYSQL_URL=mysql://etl:etl@127.0.0.1:1/${dbs.mysql.database}\nETL_PG_URL=${dbs.pg.url}\n`,
+    );
     const fromDotenv = await runEtl(['doctor', '--json'], { cwd, env: { ETL_KAFKA_BROKERS: env.ETL_KAFKA_BROKERS } });
     expect(fromDotenv.code).toBe(3);
     expect((JSON.parse(fromDotenv.stdout) as DoctorReport).services[0]?.endpoint).toContain(dbs.pg.database);
-    const envWins = await runEtl(['doctor', '--json'], { cwd, env: { ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: env.ETL_KAFKA_BROKERS } });
+    const envWins = await runEtl(['doctor', '--json'], {
+      cwd,
+      env: { ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: env.ETL_KAFKA_BROKERS },
+    });
     expect(envWins.code).toBe(0);
     const flagWins = await runEtl(['doctor', '--json', '--mysql-url', `mysql://etl:etl@127.0.0.1:1/x`], {
       cwd,
@@ -144,11 +157,24 @@ describe('usage errors', () => {
     expect(run.stdout).toContain('EXAMPLES');
   });
   it('wraps every command description into whole paragraphs, without ragged half-lines', async () => {
-    for (const command of ['init', 'doctor', 'seed', 'replicate', 'verify', 'marts', 'marts show', 'produce', 'stream', 'pipeline']) {
+    for (const command of [
+      'init',
+      'doctor',
+      'seed',
+      'replicate',
+      'verify',
+      'marts',
+      'marts show',
+      'produce',
+      'stream',
+      'pipeline',
+    ]) {
       const help = (await runEtl([...command.split(' '), '--help'])).stdout;
       const description = help.slice(help.indexOf('DESCRIPTION\n') + 12, help.indexOf('EXAMPLES')).split('\n');
       // A short line is only allowed where a paragraph ends.
-      const ragged = description.filter((line, i) => line.trim() !== '' && line.length < 50 && (description[i + 1] ?? '').trim() !== '');
+      const ragged = description.filter(
+        (line, i) => line.trim() !== '' && line.length < 50 && (description[i + 1] ?? '').trim() !== '',
+      );
       expect(ragged, command).toEqual([]);
     }
   });

@@ -13,8 +13,15 @@ Safe to run any number of times: a second run changes nothing and says so. Safe 
 the next run completes what was left.`;
 
   static override examples = [
-    { description: 'Against the default endpoints (docker compose or `make up`)', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Into throwaway databases', command: '<%= config.bin %> <%= command.id %> --pg-url postgres://etl:etl@127.0.0.1:5432/scratch --mysql-url mysql://etl:etl@127.0.0.1:3306/scratch' },
+    {
+      description: 'Against the default endpoints (docker compose or `make up`)',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Into throwaway databases',
+      command:
+        '<%= config.bin %> <%= command.id %> --pg-url postgres://etl:etl@127.0.0.1:5432/scratch --mysql-url mysql://etl:etl@127.0.0.1:3306/scratch',
+    },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json' },
   ];
 
@@ -49,11 +56,17 @@ the next run completes what was left.`;
     ]);
     writeLine(
       this.streams.stdout,
-      renderTable(['service', 'endpoint', 'database', 'schema version', 'applied now'], rows, isInteractive(this.streams.stdout)),
+      renderTable(
+        ['service', 'endpoint', 'database', 'schema version', 'applied now'],
+        rows,
+        isInteractive(this.streams.stdout),
+      ),
     );
     writeLine(
       this.streams.stdout,
-      report.changed ? 'Schemas are up to date.' : 'Nothing to do: both schemas were already up to date; nothing changed.',
+      report.changed
+        ? 'Schemas are up to date.'
+        : 'Nothing to do: both schemas were already up to date; nothing changed.',
     );
   }
 }

@@ -14,13 +14,27 @@ afterAll(async () => {
 function setup() {
   const dbs = throwawayDatabases();
   created.push(dbs);
-  const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), ETL_KAFKA_TOPIC: dbs.topic, ETL_STREAM_GROUP: dbs.topic };
-  return { dbs, env, etl: (args: string[], extra: Record<string, string> = {}) => runEtl(args, { env: { ...env, ...extra }, timeoutMs: 180_000 }) };
+  const env = {
+    ETL_PG_URL: dbs.pg.url,
+    ETL_MYSQL_URL: dbs.mysql.url,
+    ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+    ETL_KAFKA_TOPIC: dbs.topic,
+    ETL_STREAM_GROUP: dbs.topic,
+  };
+  return {
+    dbs,
+    env,
+    etl: (args: string[], extra: Record<string, string> = {}) =>
+      runEtl(args, { env: { ...env, ...extra }, timeoutMs: 180_000 }),
+  };
 }
 const SMALL = ['--users', '200', '--products', '40', '--orders', '2000', '--events', '500'];
-const statuses = (r: { tasks?: readonly { task: string; status: string }[]; taskRecords?: readonly { task: string; status: string }[] }) =>
-  Object.fromEntries((r.tasks ?? r.taskRecords ?? []).map((t) => [t.task, t.status]));
-const start = (env: Record<string, string>, args: string[]): ChildProcess => spawn(process.execPath, [ETL_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+const statuses = (r: {
+  tasks?: readonly { task: string; status: string }[];
+  taskRecords?: readonly { task: string; status: string }[];
+}) => Object.fromEntries((r.tasks ?? r.taskRecords ?? []).map((t) => [t.task, t.status]));
+const start = (env: Record<string, string>, args: string[]): ChildProcess =>
+  spawn(process.execPath, [ETL_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 const exited = (child: ChildProcess) =>
   new Promise<{ code: number | null; stderr: string }>((resolve) => {
     let stderr = '';
@@ -38,23 +52,44 @@ describe('etl pipeline and etl runs', () => {
     const report = JSON.parse(run.stdout) as RunReport;
     expect(report.status).toBe('succeeded');
     expect(Object.values(statuses(report)).every((s) => s === 'succeeded')).toBe(true);
-    const file = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { run_id: number; status: string; results: { task: string; status: string; attempts: number; rows_affected: number | null }[] };
+    const file = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+      run_id: number;
+      status: string;
+      results: { task: string; status: string; attempts: number; rows_affected: number | null }[];
+    };
     const history = JSON.parse((await main.etl(['runs', 'show', String(report.runId), '--json'])).stdout) as RunDetail;
     expect(file.run_id).toBe(report.runId);
     expect(history.status).toBe('succeeded');
     expect(Object.fromEntries(file.results.map((r) => [r.task, [r.status, r.attempts, r.rows_affected]]))).toEqual(
       Object.fromEntries(history.taskRecords.map((t) => [t.task, [t.status, t.attempts, t.rows]])),
     );
-    const marts = await withPostgres(main.dbs.pg, async (c) => Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM kafka_events')).rows[0]?.n));
+    const marts = await withPostgres(main.dbs.pg, async (c) =>
+      Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM kafka_events')).rows[0]?.n),
+    );
     expect(marts).toBe(500);
   });
 
   it('keeps a column masked by `etl replicate --mask` through every later pipeline run', async () => {
     const masked = await main.etl(['replicate', '--tables', 'users', '--mask', 'users.phone', '--json']);
     expect([masked.code, masked.stderr]).toEqual([0, '']);
-    const phones = () => withMysql(main.dbs.mysql, async (c) => (await c.query('SELECT phone FROM users WHERE phone IS NOT NULL'))[0] as { phone: string }[]);
+    const phones = () =>
+      withMysql(
+        main.dbs.mysql,
+        async (c) => (await c.query('SELECT phone FROM users WHERE phone IS NOT NULL'))[0] as { phone: string }[],
+      );
     expect((await phones()).length).toBeGreaterThan(0);
-    const run = await main.etl(['pipeline', '--users', '200', '--products', '40', '--orders', '2500', '--events', '500', '--json']);
+    const run = await main.etl([
+      'pipeline',
+      '--users',
+      '200',
+      '--products',
+      '40',
+      '--orders',
+      '2500',
+      '--events',
+      '500',
+      '--json',
+    ]);
     expect(run.code).toBe(0);
     const replicate = (JSON.parse(run.stdout) as RunReport).tasks.find((t) => t.task === 'replicate');
     expect(replicate?.message).toContain('users incremental');
@@ -64,7 +99,9 @@ describe('etl pipeline and etl runs', () => {
   });
 
   it('skips the dependents of a failed task while independent tasks finish, and exits with its code', async () => {
-    const run = await main.etl(['pipeline', ...SMALL, '--retries', '0', '--json'], { ETL_KAFKA_BROKERS: '127.0.0.1:1' });
+    const run = await main.etl(['pipeline', ...SMALL, '--retries', '0', '--json'], {
+      ETL_KAFKA_BROKERS: '127.0.0.1:1',
+    });
     expect(run.code).toBe(3);
     const report = JSON.parse(run.stdout) as RunReport;
     expect(statuses(report)).toEqual({
@@ -85,7 +122,20 @@ describe('etl pipeline and etl runs', () => {
   it('retries a task whose database connection is killed mid-way, and the run succeeds', async () => {
     const t = setup();
     expect((await t.etl(['init'])).code).toBe(0);
-    const child = start(t.env, ['pipeline', '--only', 'seed', '--users', '20000', '--products', '500', '--orders', '200000', '--backoff', '200', '--json']);
+    const child = start(t.env, [
+      'pipeline',
+      '--only',
+      'seed',
+      '--users',
+      '20000',
+      '--products',
+      '500',
+      '--orders',
+      '200000',
+      '--backoff',
+      '200',
+      '--json',
+    ]);
     const done = exited(child);
     let killed = 0;
     for (let i = 0; i < 300 && killed === 0; i++) {
@@ -107,8 +157,14 @@ describe('etl pipeline and etl runs', () => {
     const runs = JSON.parse((await t.etl(['runs', '--json'])).stdout) as RunSummary[];
     const detail = JSON.parse((await t.etl(['runs', 'show', String(runs[0]?.runId), '--json'])).stdout) as RunDetail;
     expect(detail.taskRecords).toEqual([expect.objectContaining({ task: 'seed', status: 'succeeded', attempts: 2 })]);
-    const check = await withPostgres(t.dbs.pg, async (c) =>
-      (await c.query<{ n: string; orphans: string }>(`SELECT (SELECT count(*) FROM orders) AS n, (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d WHERE d.order_id = o.order_id)) AS orphans`)).rows[0],
+    const check = await withPostgres(
+      t.dbs.pg,
+      async (c) =>
+        (
+          await c.query<{ n: string; orphans: string }>(
+            `SELECT (SELECT count(*) FROM orders) AS n, (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d WHERE d.order_id = o.order_id)) AS orphans`,
+          )
+        ).rows[0],
     );
     expect(check).toEqual({ n: '200000', orphans: '0' });
   });
@@ -122,7 +178,15 @@ describe('etl pipeline and etl runs', () => {
     // Wait until the first holds the lock (it is seeding).
     for (let i = 0; i < 200; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      const seeding = await withPostgres(t.dbs.pg, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows[0]?.n));
+      const seeding = await withPostgres(t.dbs.pg, async (c) =>
+        Number(
+          (
+            await c.query<{ n: string }>(
+              `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+            )
+          ).rows[0]?.n,
+        ),
+      );
       if (seeding > 0) break;
     }
     const second = await t.etl(args);
@@ -131,7 +195,10 @@ describe('etl pipeline and etl runs', () => {
     expect(second.stderr).toContain('another etl pipeline is running against this database');
     expect((await firstDone).code).toBe(0);
     expect((await exited(third)).code).toBe(0);
-    const n = await withPostgres(t.dbs.pg, async (c) => (await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]?.n);
+    const n = await withPostgres(
+      t.dbs.pg,
+      async (c) => (await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]?.n,
+    );
     expect(n).toBe('150000');
   });
 

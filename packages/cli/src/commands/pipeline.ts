@@ -50,11 +50,24 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
     only: Flags.string({ description: 'Run only these tasks (comma-separated).', helpValue: '<a,b>' }),
     skip: Flags.string({ description: 'Leave these tasks out.', helpValue: '<a,b>' }),
     from: Flags.string({ description: 'Run this task and everything after it.', helpValue: '<task>' }),
-    retries: Flags.integer({ description: 'Retries of a task after a transient failure.', default: 2, min: 0, max: 10 }),
-    backoff: Flags.integer({ description: 'First retry delay in ms (doubles each time).', default: 1000, min: 0, hidden: true }),
+    retries: Flags.integer({
+      description: 'Retries of a task after a transient failure.',
+      default: 2,
+      min: 0,
+      max: 10,
+    }),
+    backoff: Flags.integer({
+      description: 'First retry delay in ms (doubles each time).',
+      default: 1000,
+      min: 0,
+      hidden: true,
+    }),
     wait: Flags.boolean({ description: 'Wait for a pipeline already running instead of exiting 75.' }),
     report: Flags.string({ description: 'Write a run report (JSON) to this file.', helpValue: '<path.json>' }),
-    every: Flags.string({ description: 'Run on an interval (30s, 15m, 2h, 1d) until interrupted.', exclusive: ['cron'] }),
+    every: Flags.string({
+      description: 'Run on an interval (30s, 15m, 2h, 1d) until interrupted.',
+      exclusive: ['cron'],
+    }),
     cron: Flags.string({ description: 'Run on a cron schedule (5 fields, UTC) until interrupted.' }),
     users: Flags.string({ description: 'etl seed --users.', default: '1000' }),
     products: Flags.string({ description: 'etl seed --products.', default: '200' }),
@@ -66,7 +79,12 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
 
   protected async execute(): Promise<RunReport | RunReport[]> {
     const tasks = selectTasks({ only: this.flags.only, skip: this.flags.skip, from: this.flags.from });
-    const { options: seed, problems } = parseSeedOptions({ users: this.flags.users, products: this.flags.products, orders: this.flags.orders, seed: this.flags.seed });
+    const { options: seed, problems } = parseSeedOptions({
+      users: this.flags.users,
+      products: this.flags.products,
+      orders: this.flags.orders,
+      seed: this.flags.seed,
+    });
     if (seed === undefined) throw flagProblemsError(problems);
     const every = this.flags.every === undefined ? undefined : parseEvery(this.flags.every);
     const cron = this.flags.cron === undefined ? undefined : parseCron(this.flags.cron);
@@ -77,7 +95,12 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
     const work = pipelineWork(adapters, { seed, events: this.flags.events, group: this.flags.group });
     const wait = this.flags.wait || schedule !== undefined;
     const once = () =>
-      withPipelineLock(store, wait, () => writeLine(this.streams.stderr, 'Another pipeline is running; waiting for it to finish…'), () => this.runOnce(tasks, work, store));
+      withPipelineLock(
+        store,
+        wait,
+        () => writeLine(this.streams.stderr, 'Another pipeline is running; waiting for it to finish…'),
+        () => this.runOnce(tasks, work, store),
+      );
     if (schedule === undefined) return once();
 
     // On a schedule: one run at a time, until SIGINT/SIGTERM.
@@ -113,16 +136,32 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
       tasks.map((t) => t.name),
       async (stages) => {
         try {
-          return await runPipeline(tasks, work, store, { retries: this.flags.retries, backoffMs: this.flags.backoff, command: `etl pipeline ${this.argv.join(' ')}`.trim() }, {
-            now: () => performance.now(),
-            clock: () => new Date(),
-            sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-            onTask: (t) => {
-              if (t.status === 'running') stages.update(t.task, t.attempts > 1 ? `attempt ${t.attempts}…` : 'running…');
-              else if (t.status !== 'pending') stages.done(t.task, `${t.task}: ${t.status}${t.message === null ? '' : ` — ${t.message}`}`);
+          return await runPipeline(
+            tasks,
+            work,
+            store,
+            {
+              retries: this.flags.retries,
+              backoffMs: this.flags.backoff,
+              command: `etl pipeline ${this.argv.join(' ')}`.trim(),
             },
-            onRetry: (task, attempt, error, waitMs) => stages.update(task, `attempt ${attempt} failed (${error.message.split('\n')[0]}); retrying in ${waitMs} ms`),
-          });
+            {
+              now: () => performance.now(),
+              clock: () => new Date(),
+              sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+              onTask: (t) => {
+                if (t.status === 'running')
+                  stages.update(t.task, t.attempts > 1 ? `attempt ${t.attempts}…` : 'running…');
+                else if (t.status !== 'pending')
+                  stages.done(t.task, `${t.task}: ${t.status}${t.message === null ? '' : ` — ${t.message}`}`);
+              },
+              onRetry: (task, attempt, error, waitMs) =>
+                stages.update(
+                  task,
+                  `attempt ${attempt} failed (${error.message.split('\n')[0]}); retrying in ${waitMs} ms`,
+                ),
+            },
+          );
         } catch (error) {
           if (error instanceof PipelineFailedError) {
             failure = error;
@@ -143,7 +182,11 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
 
   private writeReport(path: string, report: RunReport): void {
     const body = {
-      metadata: { generator: 'etl', generated_at: new Date().toISOString(), command: `etl pipeline ${this.argv.join(' ')}`.trim() },
+      metadata: {
+        generator: 'etl',
+        generated_at: new Date().toISOString(),
+        command: `etl pipeline ${this.argv.join(' ')}`.trim(),
+      },
       run_id: report.runId,
       status: report.status,
       started_at: report.startedAt,
@@ -165,8 +208,22 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
   protected render(result: RunReport | RunReport[]): void {
     const reports = Array.isArray(result) ? result : [result];
     for (const report of reports) {
-      const rows = report.tasks.map((t) => [t.task, t.status, t.attempts, t.seconds === null ? '-' : t.seconds.toFixed(2), t.rows, t.message]);
-      writeLine(this.streams.stdout, renderTable(['task', 'status', 'attempts', 'seconds', 'rows', 'message'], rows, isInteractive(this.streams.stdout)));
+      const rows = report.tasks.map((t) => [
+        t.task,
+        t.status,
+        t.attempts,
+        t.seconds === null ? '-' : t.seconds.toFixed(2),
+        t.rows,
+        t.message,
+      ]);
+      writeLine(
+        this.streams.stdout,
+        renderTable(
+          ['task', 'status', 'attempts', 'seconds', 'rows', 'message'],
+          rows,
+          isInteractive(this.streams.stdout),
+        ),
+      );
       writeLine(this.streams.stdout, `Run ${report.runId} ${report.status} in ${report.seconds.toFixed(1)} s.`);
     }
   }

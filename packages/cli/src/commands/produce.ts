@@ -24,11 +24,21 @@ or SIGTERM, then stops after the batch in hand.`;
   ];
 
   static override flags = {
-    count: Flags.integer({ description: 'Events to send (default 1000 unless --follow).', min: 1, max: 100_000_000, exclusive: ['follow'] }),
+    count: Flags.integer({
+      description: 'Events to send (default 1000 unless --follow).',
+      min: 1,
+      max: 100_000_000,
+      exclusive: ['follow'],
+    }),
     follow: Flags.boolean({ description: 'Keep producing until interrupted.' }),
     rate: Flags.integer({ description: 'At most this many events per second.', min: 1, max: 10_000_000 }),
     seed: Flags.integer({ description: 'Seed of the session generator (who does what).', default: 42, min: 0 }),
-    partitions: Flags.integer({ description: 'Partitions of the topic when it has to be created.', default: 3, min: 1, max: 1000 }),
+    partitions: Flags.integer({
+      description: 'Partitions of the topic when it has to be created.',
+      default: 3,
+      min: 1,
+      max: 1000,
+    }),
   };
 
   protected async execute(): Promise<ProduceReport> {
@@ -83,7 +93,20 @@ or SIGTERM, then stops after the batch in hand.`;
   protected render(r: ProduceReport): void {
     writeLine(
       this.streams.stdout,
-      renderTable(['topic', 'created', 'events', 'sessions', 'seconds', 'events/s'], [[r.topic, r.topicCreated ? 'yes' : 'no', fmt(r.events), fmt(r.sessions), r.seconds.toFixed(2), fmt(r.eventsPerSecond)]], isInteractive(this.streams.stdout)),
+      renderTable(
+        ['topic', 'created', 'events', 'sessions', 'seconds', 'events/s'],
+        [
+          [
+            r.topic,
+            r.topicCreated ? 'yes' : 'no',
+            fmt(r.events),
+            fmt(r.sessions),
+            r.seconds.toFixed(2),
+            fmt(r.eventsPerSecond),
+          ],
+        ],
+        isInteractive(this.streams.stdout),
+      ),
     );
   }
 }

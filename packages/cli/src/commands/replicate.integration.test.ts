@@ -32,7 +32,14 @@ describe('etl replicate and etl verify', () => {
     const { code, body } = await json<ReplicateReport>(['replicate']);
     expect(code).toBe(0);
     const t = byTable(body);
-    expect(Object.keys(t)).toEqual(['productcategories', 'users', 'products', 'orders', 'orderdetails', 'kafka_events']);
+    expect(Object.keys(t)).toEqual([
+      'productcategories',
+      'users',
+      'products',
+      'orders',
+      'orderdetails',
+      'kafka_events',
+    ]);
     expect(body.tables.every((r) => r.mode === 'full')).toBe(true);
     expect(t['orders']?.targetRows).toBe(30_000);
     expect(await myCount('orderdetails')).toBe(t['orderdetails']?.rows);
@@ -42,10 +49,18 @@ describe('etl replicate and etl verify', () => {
   });
 
   it('keeps keys, indexes, UTC timestamps and exact decimals', async () => {
-    const indexes = await my(`SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orderdetails' ORDER BY 1`);
+    const indexes = await my(
+      `SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orderdetails' ORDER BY 1`,
+    );
     expect(indexes.map((r) => r['i'])).toEqual(['orderdetails_order_id_idx', 'orderdetails_product_id_idx', 'PRIMARY']);
-    const [source] = (await pg(`SELECT to_char(order_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS d, total_amount::text AS t FROM orders WHERE order_id = 777`)).rows as { d: string; t: string }[];
-    const [target] = await my(`SELECT DATE_FORMAT(order_date, '%Y-%m-%d %H:%i:%s.%f') AS d, CAST(total_amount AS CHAR) AS t FROM orders WHERE order_id = 777`);
+    const [source] = (
+      await pg(
+        `SELECT to_char(order_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS d, total_amount::text AS t FROM orders WHERE order_id = 777`,
+      )
+    ).rows as { d: string; t: string }[];
+    const [target] = await my(
+      `SELECT DATE_FORMAT(order_date, '%Y-%m-%d %H:%i:%s.%f') AS d, CAST(total_amount AS CHAR) AS t FROM orders WHERE order_id = 777`,
+    );
     expect(target).toMatchObject({ d: source?.d, t: source?.t });
   });
 
@@ -122,11 +137,19 @@ describe('etl replicate and etl verify', () => {
     expect([...seen]).toEqual([rows]);
 
     // Now kill one in the middle of loading its stage table.
-    const child = spawn(process.execPath, [ETL_BIN, 'replicate', '--mode', 'full', '--tables', 'orderdetails'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [ETL_BIN, 'replicate', '--mode', 'full', '--tables', 'orderdetails'], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
     let staged = false;
     for (let i = 0; i < 400 && !staged; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      staged = (await my(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orderdetails__etl_stage'`)).length > 0;
+      staged =
+        (
+          await my(
+            `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orderdetails__etl_stage'`,
+          )
+        ).length > 0;
     }
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
@@ -134,12 +157,18 @@ describe('etl replicate and etl verify', () => {
     expect(await myCount('orderdetails')).toBe(rows);
     const rerun = await json<ReplicateReport>(['replicate', '--mode', 'full', '--tables', 'orderdetails']);
     expect(rerun.code).toBe(0);
-    expect(await my(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%\\_\\_etl\\_%'`)).toEqual([]);
+    expect(
+      await my(
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%\\_\\_etl\\_%'`,
+      ),
+    ).toEqual([]);
     expect((await etl(['verify'])).code).toBe(0);
   });
 
   it('masks columns deterministically, keeps joins working, and verify still proves equality', async () => {
-    await pg(`INSERT INTO users VALUES (100002, 'Ann', 'Other', 'zoe.quinn@example.org', NULL, now(), 'None')`).catch(() => undefined);
+    await pg(`INSERT INTO users VALUES (100002, 'Ann', 'Other', 'zoe.quinn@example.org', NULL, now(), 'None')`).catch(
+      () => undefined,
+    );
     const masked = await json<ReplicateReport>(['replicate', '--tables', 'users', '--mask', 'users.email,users.phone']);
     expect(masked.code).toBe(0);
     expect(byTable(masked.body)['users']).toMatchObject({ mode: 'full', note: 'masked columns changed: full copy' });
@@ -155,7 +184,11 @@ describe('etl replicate and etl verify', () => {
   });
 
   it('keeps masks on later runs, shows them, and unmasks only when confirmed', async () => {
-    const emails = async () => (await my(`SELECT email, phone FROM users WHERE user_id IN (1, 2, 3)`)) as { email: string; phone: string | null }[];
+    const emails = async () =>
+      (await my(`SELECT email, phone FROM users WHERE user_id IN (1, 2, 3)`)) as {
+        email: string;
+        phone: string | null;
+      }[];
     const plain = await json<ReplicateReport>(['replicate', '--tables', 'users']);
     expect(plain.code).toBe(0);
     expect(byTable(plain.body)['users']).toMatchObject({ mode: 'incremental', masked: ['users.email', 'users.phone'] });
@@ -172,11 +205,20 @@ describe('etl replicate and etl verify', () => {
     expect(narrower.code).toBe(2);
     expect((await emails()).every((r) => r.phone === null || r.phone.startsWith('masked_'))).toBe(true);
 
-    const unmasked = await json<ReplicateReport>(['replicate', '--tables', 'users', '--unmask', 'users.phone', '--yes']);
+    const unmasked = await json<ReplicateReport>([
+      'replicate',
+      '--tables',
+      'users',
+      '--unmask',
+      'users.phone',
+      '--yes',
+    ]);
     expect(unmasked.code).toBe(0);
     expect(byTable(unmasked.body)['users']).toMatchObject({ mode: 'full', masked: ['users.email'] });
     const rows = await emails();
-    expect(rows.every((r) => r.email.startsWith('masked_') && (r.phone === null || !r.phone.startsWith('masked_')))).toBe(true);
+    expect(
+      rows.every((r) => r.email.startsWith('masked_') && (r.phone === null || !r.phone.startsWith('masked_'))),
+    ).toBe(true);
     expect((await etl(['verify', '--tables', 'users'])).code).toBe(0);
   });
 
@@ -193,13 +235,17 @@ describe('etl replicate and etl verify', () => {
     const run = await etl(['replicate', '--tables', 'users,ordrs']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown table "ordrs" (did you mean orders?)');
-    expect(run.stderr).toContain('valid tables are productcategories, users, products, orders, orderdetails, kafka_events');
+    expect(run.stderr).toContain(
+      'valid tables are productcategories, users, products, orders, orderdetails, kafka_events',
+    );
     expect((await etl(['verify', '--tables', 'nope'])).code).toBe(2);
     expect((await etl(['replicate', '--mask', 'users.emial'])).stderr).toContain('did you mean users.email');
   });
 
   it('exits 3 when MySQL or PostgreSQL cannot be reached', async () => {
-    const mysqlDown = await runEtl(['replicate'], { env: { ...env, ETL_MYSQL_URL: 'mysql://etl:secret-pw-x@127.0.0.1:1/x' } });
+    const mysqlDown = await runEtl(['replicate'], {
+      env: { ...env, ETL_MYSQL_URL: 'mysql://etl:secret-pw-x@127.0.0.1:1/x' },
+    });
     expect(mysqlDown.code).toBe(3);
     expect(mysqlDown.stderr).not.toContain('secret-pw-x');
     const pgDown = await runEtl(['verify'], { env: { ...env, ETL_PG_URL: 'postgres://etl:etl@127.0.0.1:1/x' } });

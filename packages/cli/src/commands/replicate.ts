@@ -31,19 +31,44 @@ new table, and the next run completes.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    { description: 'Only some tables, copied in full', command: '<%= config.bin %> <%= command.id %> --tables users,orders --mode full' },
-    { description: 'Hide personal data in the replica (kept by every later run)', command: '<%= config.bin %> <%= command.id %> --mask users.email,users.phone' },
-    { description: 'Show the phone numbers again, in a script', command: '<%= config.bin %> <%= command.id %> --unmask users.phone --yes' },
+    {
+      description: 'Only some tables, copied in full',
+      command: '<%= config.bin %> <%= command.id %> --tables users,orders --mode full',
+    },
+    {
+      description: 'Hide personal data in the replica (kept by every later run)',
+      command: '<%= config.bin %> <%= command.id %> --mask users.email,users.phone',
+    },
+    {
+      description: 'Show the phone numbers again, in a script',
+      command: '<%= config.bin %> <%= command.id %> --unmask users.phone --yes',
+    },
   ];
 
   static override flags = {
-    tables: Flags.string({ description: 'Comma-separated tables (default: all replicated tables).', helpValue: '<a,b>' }),
-    mode: Flags.string({ description: 'full or incremental (default: full the first time, then incremental).', options: ['full', 'incremental'] }),
+    tables: Flags.string({
+      description: 'Comma-separated tables (default: all replicated tables).',
+      helpValue: '<a,b>',
+    }),
+    mode: Flags.string({
+      description: 'full or incremental (default: full the first time, then incremental).',
+      options: ['full', 'incremental'],
+    }),
     concurrency: Flags.integer({ description: 'Independent tables replicated at once.', default: 2, min: 1, max: 16 }),
-    mask: Flags.string({ description: 'Columns to replace with a deterministic hash, as table.column,… (replaces the recorded set).', helpValue: '<t.c,…>' }),
-    unmask: Flags.string({ description: 'Masked columns to copy in clear again, as table.column,…', helpValue: '<t.c,…>' }),
+    mask: Flags.string({
+      description: 'Columns to replace with a deterministic hash, as table.column,… (replaces the recorded set).',
+      helpValue: '<t.c,…>',
+    }),
+    unmask: Flags.string({
+      description: 'Masked columns to copy in clear again, as table.column,…',
+      helpValue: '<t.c,…>',
+    }),
     yes: yesFlag('to unmask columns in a script'),
-    deletes: Flags.boolean({ description: 'Delete from MySQL the rows deleted in PostgreSQL (incremental mode).', default: true, allowNo: true }),
+    deletes: Flags.boolean({
+      description: 'Delete from MySQL the rows deleted in PostgreSQL (incremental mode).',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   protected async execute(): Promise<ReplicateReport> {
@@ -57,19 +82,29 @@ new table, and the next run completes.`;
     const report = await withStages(
       tables,
       (stages) =>
-        runReplicate(adapters.replicaSource(), adapters.replicaTarget(), { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes }, {
-          now: () => performance.now(),
-          confirmUnmask: async (columns) =>
-            this.flags.yes || (await askYes(this.streams, `This run copies ${columns.join(', ')} to MySQL in clear.`)) === 'yes',
-          onProgress: (event) => {
-            if (event.type === 'start') stages.update(event.table, `${event.mode}…`);
-            else if (event.type === 'rows') stages.update(event.table, `${fmt(event.rows)} rows, ${fmt(event.rowsPerSecond)} rows/s`);
-            else {
-              const r = event.report;
-              stages.done(r.table, `${r.table}: ${r.mode}, ${fmt(r.rows)} rows${r.deleted > 0 ? `, ${fmt(r.deleted)} deleted` : ''} (${r.seconds.toFixed(1)} s)`);
-            }
+        runReplicate(
+          adapters.replicaSource(),
+          adapters.replicaTarget(),
+          { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes },
+          {
+            now: () => performance.now(),
+            confirmUnmask: async (columns) =>
+              this.flags.yes ||
+              (await askYes(this.streams, `This run copies ${columns.join(', ')} to MySQL in clear.`)) === 'yes',
+            onProgress: (event) => {
+              if (event.type === 'start') stages.update(event.table, `${event.mode}…`);
+              else if (event.type === 'rows')
+                stages.update(event.table, `${fmt(event.rows)} rows, ${fmt(event.rowsPerSecond)} rows/s`);
+              else {
+                const r = event.report;
+                stages.done(
+                  r.table,
+                  `${r.table}: ${r.mode}, ${fmt(r.rows)} rows${r.deleted > 0 ? `, ${fmt(r.deleted)} deleted` : ''} (${r.seconds.toFixed(1)} s)`,
+                );
+              }
+            },
           },
-        }),
+        ),
       { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
     );
     for (const notice of report.notices) writeLine(this.streams.stderr, `Notice: ${notice}`);
@@ -90,7 +125,11 @@ new table, and the next run completes.`;
     ]);
     writeLine(
       this.streams.stdout,
-      renderTable(['table', 'mode', 'rows copied', 'deleted', 'rows in MySQL', 'seconds', 'rows/s', 'masked', 'note'], rows, isInteractive(this.streams.stdout)),
+      renderTable(
+        ['table', 'mode', 'rows copied', 'deleted', 'rows in MySQL', 'seconds', 'rows/s', 'masked', 'note'],
+        rows,
+        isInteractive(this.streams.stdout),
+      ),
     );
     writeLine(this.streams.stdout, `Replicated ${report.source} → ${report.target} in ${report.seconds.toFixed(1)} s.`);
   }

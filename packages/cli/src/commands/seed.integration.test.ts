@@ -76,7 +76,8 @@ describe('etl seed', () => {
         'negative price or stock': `SELECT count(*) AS v FROM products WHERE price < 0 OR stock_quantity < 0`,
       };
       const found: Record<string, number> = {};
-      for (const [name, sql] of Object.entries(checks)) found[name] = Number((await c.query<{ v: string }>(sql)).rows[0]?.v);
+      for (const [name, sql] of Object.entries(checks))
+        found[name] = Number((await c.query<{ v: string }>(sql)).rows[0]?.v);
       return found;
     });
     expect(Object.entries(violations).filter(([, n]) => n !== 0)).toEqual([]);
@@ -109,8 +110,12 @@ describe('etl seed', () => {
     expect(growth.tables.find((t) => t.table === 'orders')?.added).toBe(1300);
     expect(growth.tables.find((t) => t.table === 'users')?.added).toBe(0);
     // Earlier rows untouched: same content, same updated_at.
-    expect(await checksums(steps, { orders: 'WHERE order_id <= 700', orderdetails: 'WHERE order_id <= 700' })).toEqual(firstPart);
-    expect(await scalar(steps, `SELECT extract(epoch FROM max(updated_at)) * 1e6 AS v FROM orders WHERE order_id <= 700`)).toBe(stamps);
+    expect(await checksums(steps, { orders: 'WHERE order_id <= 700', orderdetails: 'WHERE order_id <= 700' })).toEqual(
+      firstPart,
+    );
+    expect(
+      await scalar(steps, `SELECT extract(epoch FROM max(updated_at)) * 1e6 AS v FROM orders WHERE order_id <= 700`),
+    ).toBe(stamps);
     // And the whole equals the single run into the other database.
     expect(await checksums(steps)).toEqual(await checksums(one));
   });
@@ -146,13 +151,25 @@ describe('etl seed', () => {
     expect(seen).toBeGreaterThan(0);
     const partial = await scalar(killed, 'SELECT count(*) AS v FROM orders');
     expect(partial).toBeLessThan(60_000);
-    expect(await scalar(killed, `SELECT count(*) AS v FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d WHERE d.order_id = o.order_id)`)).toBe(0);
+    expect(
+      await scalar(
+        killed,
+        `SELECT count(*) AS v FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d WHERE d.order_id = o.order_id)`,
+      ),
+    ).toBe(0);
 
     const rerun = await runEtl([...args, '--json'], { env: { ETL_PG_URL: killed.pg.url } });
     expect(rerun.code).toBe(0);
-    expect((JSON.parse(rerun.stdout) as SeedReport).tables.find((t) => t.table === 'orders')?.added).toBe(60_000 - partial);
+    expect((JSON.parse(rerun.stdout) as SeedReport).tables.find((t) => t.table === 'orders')?.added).toBe(
+      60_000 - partial,
+    );
     expect(await scalar(killed, 'SELECT count(*) AS v FROM orders')).toBe(60_000);
-    expect(await scalar(killed, `SELECT count(*) AS v FROM orders o WHERE total_amount <> (SELECT sum(total_price) FROM orderdetails d WHERE d.order_id = o.order_id)`)).toBe(0);
+    expect(
+      await scalar(
+        killed,
+        `SELECT count(*) AS v FROM orders o WHERE total_amount <> (SELECT sum(total_price) FROM orderdetails d WHERE d.order_id = o.order_id)`,
+      ),
+    ).toBe(0);
 
     const reference = database();
     expect((await runEtl(dataset, { env: { ETL_PG_URL: reference.pg.url } })).code).toBe(0);

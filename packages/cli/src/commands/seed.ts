@@ -11,7 +11,8 @@ const STAGES: readonly SeedTable[] = ['productcategories', 'users', 'products', 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Seed extends EtlCommand<typeof Seed, SeedReport> {
-  static override summary = 'Generate the shop dataset in PostgreSQL: categories, users, products, orders and their lines.';
+  static override summary =
+    'Generate the shop dataset in PostgreSQL: categories, users, products, orders and their lines.';
   static override description = `Deterministic: row i of every table is a pure function of --seed and i (and of the table sizes
 it references), so the same arguments give byte-identical rows in any database, whatever the
 batch size or the number of runs it took.
@@ -25,20 +26,41 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
 
   static override examples = [
     { description: 'A demo-sized shop in seconds', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'The benchmark size (about 3 million order lines)', command: '<%= config.bin %> <%= command.id %> --users 100000 --products 10000 --orders 1000000' },
-    { description: 'Grow the dataset: adds only the missing 5,000 orders', command: '<%= config.bin %> <%= command.id %> --orders 15000' },
+    {
+      description: 'The benchmark size (about 3 million order lines)',
+      command: '<%= config.bin %> <%= command.id %> --users 100000 --products 10000 --orders 1000000',
+    },
+    {
+      description: 'Grow the dataset: adds only the missing 5,000 orders',
+      command: '<%= config.bin %> <%= command.id %> --orders 15000',
+    },
     { description: 'Start over, in a script', command: '<%= config.bin %> <%= command.id %> --reset --yes --seed 7' },
   ];
 
   static override flags = {
     users: Flags.string({ description: 'Number of users (ids 1…N).', default: '1000', helpValue: '<n>' }),
     products: Flags.string({ description: 'Number of products (ids 1…N).', default: '200', helpValue: '<n>' }),
-    orders: Flags.string({ description: 'Number of orders (ids 1…N), each with 1 to 5 lines.', default: '10000', helpValue: '<n>' }),
-    seed: Flags.string({ description: 'Seed of the generator: the same seed gives the same rows.', default: '42', helpValue: '<n>' }),
+    orders: Flags.string({
+      description: 'Number of orders (ids 1…N), each with 1 to 5 lines.',
+      default: '10000',
+      helpValue: '<n>',
+    }),
+    seed: Flags.string({
+      description: 'Seed of the generator: the same seed gives the same rows.',
+      default: '42',
+      helpValue: '<n>',
+    }),
     reset: Flags.boolean({ description: 'Empty the source tables first (asks for confirmation on a terminal).' }),
     yes: yesFlag('for --reset in scripts'),
-    concurrency: Flags.string({ description: 'Batches loaded at once, each on its own connection.', default: '2', helpValue: '<n>' }),
-    'batch-size': Flags.string({ description: 'Ids per transaction (affects speed and crash granularity only).', hidden: true }),
+    concurrency: Flags.string({
+      description: 'Batches loaded at once, each on its own connection.',
+      default: '2',
+      helpValue: '<n>',
+    }),
+    'batch-size': Flags.string({
+      description: 'Ids per transaction (affects speed and crash granularity only).',
+      hidden: true,
+    }),
   };
 
   protected async execute(): Promise<SeedReport> {
@@ -62,11 +84,17 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
             now: () => performance.now(),
             onProgress: (event) => {
               if (event.type === 'batch') {
-                stages.update(event.table, `${fmt(event.added)} / ${fmt(event.toAdd)} rows, ${fmt(event.rowsPerSecond)} rows/s`);
+                stages.update(
+                  event.table,
+                  `${fmt(event.added)} / ${fmt(event.toAdd)} rows, ${fmt(event.rowsPerSecond)} rows/s`,
+                );
                 if (event.table === 'orders') stages.update('orderdetails', 'with their orders');
               } else if (event.type === 'done') {
                 const r = event.report;
-                stages.done(r.table, `${r.table}: ${fmt(r.added)} added, ${fmt(r.present)} present (${r.seconds.toFixed(1)} s)`);
+                stages.done(
+                  r.table,
+                  `${r.table}: ${fmt(r.added)} added, ${fmt(r.present)} present (${r.seconds.toFixed(1)} s)`,
+                );
               }
             },
           }),
@@ -76,7 +104,10 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
   }
 
   private async confirmReset(endpoint: string): Promise<void> {
-    const answer = await askYes(this.streams, `--reset deletes every user, product, category, order and order line in ${endpoint}.`);
+    const answer = await askYes(
+      this.streams,
+      `--reset deletes every user, product, category, order and order line in ${endpoint}.`,
+    );
     if (answer === 'no-terminal') {
       throw new UsageError('--reset deletes every row of the source tables; refusing without confirmation', {
         hint: 'Add --yes to confirm in a script.',
@@ -86,10 +117,20 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
   }
 
   protected render(report: SeedReport): void {
-    const rows = report.tables.map((t) => [t.table, fmt(t.added), fmt(t.present), t.seconds.toFixed(2), t.added > 0 ? fmt(t.rowsPerSecond) : '-']);
+    const rows = report.tables.map((t) => [
+      t.table,
+      fmt(t.added),
+      fmt(t.present),
+      t.seconds.toFixed(2),
+      t.added > 0 ? fmt(t.rowsPerSecond) : '-',
+    ]);
     writeLine(
       this.streams.stdout,
-      renderTable(['table', 'rows added', 'rows present', 'seconds', 'rows/s'], rows, isInteractive(this.streams.stdout)),
+      renderTable(
+        ['table', 'rows added', 'rows present', 'seconds', 'rows/s'],
+        rows,
+        isInteractive(this.streams.stdout),
+      ),
     );
     writeLine(
       this.streams.stdout,

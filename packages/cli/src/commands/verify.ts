@@ -16,16 +16,24 @@ database spells JSON its own way); the columns extracted from them are.
 
 Exits 0 when everything is equal, 4 on any difference.`;
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --tables orders,orderdetails --json'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --tables orders,orderdetails --json',
+  ];
 
   static override flags = {
-    tables: Flags.string({ description: 'Comma-separated tables (default: all replicated tables).', helpValue: '<a,b>' }),
+    tables: Flags.string({
+      description: 'Comma-separated tables (default: all replicated tables).',
+      helpValue: '<a,b>',
+    }),
   };
 
   protected async execute(): Promise<VerifyReport> {
     const tables = parseTables(this.flags.tables);
     const adapters = this.adapters();
-    const report = await runVerify(adapters.replicaSource(), adapters.replicaTarget(), tables, { now: () => performance.now() });
+    const report = await runVerify(adapters.replicaSource(), adapters.replicaTarget(), tables, {
+      now: () => performance.now(),
+    });
     if (!report.equal) {
       this.output(report);
       throw verifyFailedError(report);
@@ -46,7 +54,20 @@ Exits 0 when everything is equal, 4 on any difference.`;
     ]);
     writeLine(
       this.streams.stdout,
-      renderTable(['table', 'status', 'PostgreSQL rows', 'MySQL rows', 'ranges differing', 'masked', 'first differing keys', 'seconds'], rows, isInteractive(this.streams.stdout)),
+      renderTable(
+        [
+          'table',
+          'status',
+          'PostgreSQL rows',
+          'MySQL rows',
+          'ranges differing',
+          'masked',
+          'first differing keys',
+          'seconds',
+        ],
+        rows,
+        isInteractive(this.streams.stdout),
+      ),
     );
   }
 }

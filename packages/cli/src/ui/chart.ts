@@ -16,7 +16,10 @@ function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
-export function barChart(bars: readonly Bar[], options: { readonly width?: number; readonly interactive: boolean }): string {
+export function barChart(
+  bars: readonly Bar[],
+  options: { readonly width?: number; readonly interactive: boolean },
+): string {
   if (bars.length === 0) return '';
   const labelWidth = Math.min(32, Math.max(...bars.map((b) => b.label.length)));
   const width = options.width ?? 40;

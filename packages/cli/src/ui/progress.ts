@@ -69,7 +69,10 @@ export async function withStages<T>(
   work: (reporter: StageReporter) => Promise<T>,
   options: ProgressOptions = {},
 ): Promise<T> {
-  const waiting = new Map<string, { resolve: (title?: string) => void; reject: (e: unknown) => void; promise: Promise<string | undefined> }>();
+  const waiting = new Map<
+    string,
+    { resolve: (title?: string) => void; reject: (e: unknown) => void; promise: Promise<string | undefined> }
+  >();
   const outputs = new Map<string, (text: string) => void>();
   for (const stage of stages) {
     let resolve!: (title?: string) => void;

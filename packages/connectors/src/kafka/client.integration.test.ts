@@ -26,10 +26,16 @@ describe('the project Kafka client against the pinned broker', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     const received: { key: string; i: number }[] = [];
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${received.length} of ${sent.length} records arrived`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${received.length} of ${sent.length} records arrived`)),
+        60_000,
+      );
       void consumer.run({
         eachMessage: async ({ message }) => {
-          received.push({ key: message.key?.toString() ?? '', i: (JSON.parse(message.value?.toString() ?? '{}') as { i: number }).i });
+          received.push({
+            key: message.key?.toString() ?? '',
+            i: (JSON.parse(message.value?.toString() ?? '{}') as { i: number }).i,
+          });
           if (received.length === sent.length) {
             clearTimeout(timer);
             resolve();
@@ -53,7 +59,10 @@ describe('the project Kafka client against the pinned broker', () => {
       () => undefined,
       (e: unknown) => kafkaError(e, '127.0.0.1:1'),
     );
-    expect(error).toMatchObject({ exitCode: 3, message: expect.stringContaining('Kafka at 127.0.0.1:1 could not be reached') });
+    expect(error).toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining('Kafka at 127.0.0.1:1 could not be reached'),
+    });
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

@@ -22,7 +22,10 @@ export class KafkaEventSink implements EventSink {
     try {
       await admin.connect();
       if ((await admin.listTopics()).includes(topic)) return false;
-      return await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }], waitForLeaders: true });
+      return await admin.createTopics({
+        topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }],
+        waitForLeaders: true,
+      });
     } catch (error) {
       throw kafkaError(error, this.endpoint);
     } finally {
@@ -33,10 +36,19 @@ export class KafkaEventSink implements EventSink {
   async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     try {
       if (this.producer === undefined) {
-        this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+        this.producer = this.kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 5,
+          allowAutoTopicCreation: false,
+        });
         await this.producer.connect();
       }
-      await this.producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: records.map((r) => ({ key: r.key, value: r.value })) });
+      await this.producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: records.map((r) => ({ key: r.key, value: r.value })),
+      });
     } catch (error) {
       throw kafkaError(error, this.endpoint);
     }
@@ -64,7 +76,9 @@ export class KafkaEventSource implements EventSource {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { earliest: o.low, end: o.high }]));
+      return new Map(
+        (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { earliest: o.low, end: o.high }]),
+      );
     } catch (error) {
       throw kafkaError(error, this.endpoint, topic);
     } finally {

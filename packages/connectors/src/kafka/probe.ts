@@ -21,7 +21,12 @@ export class KafkaProbe implements ServiceProbe {
   }
 
   async describe(): Promise<ServiceInfo> {
-    const kafka = createKafka({ brokers: this.brokers, connectTimeoutMs: this.connectTimeoutMs, retries: 1, clientId: 'etl-doctor' });
+    const kafka = createKafka({
+      brokers: this.brokers,
+      connectTimeoutMs: this.connectTimeoutMs,
+      retries: 1,
+      clientId: 'etl-doctor',
+    });
     const admin = kafka.admin();
     try {
       await admin.connect();

@@ -11,7 +11,10 @@ export interface MysqlConnectOptions {
   readonly connectTimeoutMs?: number;
 }
 
-export async function connectMysql(endpoint: DatabaseEndpoint, options: MysqlConnectOptions = {}): Promise<mysql.Connection> {
+export async function connectMysql(
+  endpoint: DatabaseEndpoint,
+  options: MysqlConnectOptions = {},
+): Promise<mysql.Connection> {
   try {
     const connection = await mysql.createConnection({
       host: endpoint.host,

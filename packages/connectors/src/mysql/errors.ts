@@ -50,14 +50,27 @@ export function mysqlError(error: unknown, endpoint: DatabaseEndpoint): Error {
     case undefined:
       return error instanceof Error ? error : new Error(messageOf(error));
     case 'unreachable':
-      return unreachable('mysql', endpoint.display, networkReason(error) ?? messageOf(error), { cause: error, secrets, ...(code === undefined ? {} : { code }) });
-    case 'authentication':
-      return new DriverError(kind, 'mysql', `MySQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`, {
-        hint: 'Fix the user or password in --mysql-url / ETL_MYSQL_URL.',
+      return unreachable('mysql', endpoint.display, networkReason(error) ?? messageOf(error), {
         cause: error,
+        secrets,
         ...(code === undefined ? {} : { code }),
       });
+    case 'authentication':
+      return new DriverError(
+        kind,
+        'mysql',
+        `MySQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`,
+        {
+          hint: 'Fix the user or password in --mysql-url / ETL_MYSQL_URL.',
+          cause: error,
+          ...(code === undefined ? {} : { code }),
+        },
+      );
     default:
-      return driverError(kind, 'mysql', endpoint.display, messageOf(error), { cause: error, secrets, ...(code === undefined ? {} : { code }) });
+      return driverError(kind, 'mysql', endpoint.display, messageOf(error), {
+        cause: error,
+        secrets,
+        ...(code === undefined ? {} : { code }),
+      });
   }
 }

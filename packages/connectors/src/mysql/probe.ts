@@ -25,11 +25,17 @@ export class MysqlProbe implements ServiceProbe {
       async (connection) => {
         const [versionRows] = await connection.query<Rows>('SELECT VERSION() AS v');
         const version = String(versionRows[0]?.['v'] ?? 'unknown');
-        const [schemata] = await connection.query<Rows>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
-          this.db.database,
-        ]);
+        const [schemata] = await connection.query<Rows>(
+          'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+          [this.db.database],
+        );
         if (schemata.length === 0) {
-          return { version, schemaVersion: null, tables: {}, detail: `database "${this.db.database}" does not exist yet (etl init creates it)` };
+          return {
+            version,
+            schemaVersion: null,
+            tables: {},
+            detail: `database "${this.db.database}" does not exist yet (etl init creates it)`,
+          };
         }
         await connection.query(`USE ${quoteMysqlIdent(this.db.database)}`);
         const versions = await appliedMysqlVersions(connection);
@@ -49,7 +55,11 @@ export class MysqlProbe implements ServiceProbe {
           );
           for (const row of counts) tables[String(row['name'])] = Number(row['n']);
         }
-        return { version, schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions), tables };
+        return {
+          version,
+          schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions),
+          tables,
+        };
       },
       { noDatabase: true, connectTimeoutMs: this.connectTimeoutMs },
     );

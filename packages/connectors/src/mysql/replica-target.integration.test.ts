@@ -16,7 +16,12 @@ describe('replication without LOAD DATA LOCAL INFILE', () => {
     await store.close();
     const source = new PostgresReplicaSource(dbs.pg);
     const target = new MysqlReplicaTarget(dbs.mysql, { localInfile: false });
-    const options = { tables: ['productcategories', 'users', 'products', 'orders', 'orderdetails'] as const, mode: undefined, concurrency: 2, deletes: true };
+    const options = {
+      tables: ['productcategories', 'users', 'products', 'orders', 'orderdetails'] as const,
+      mode: undefined,
+      concurrency: 2,
+      deletes: true,
+    };
     const report = await runReplicate(source, target, { ...options, tables: [...options.tables] }, { now });
     expect(report.notices).toEqual([expect.stringContaining('SET GLOBAL local_infile = 1')]);
     expect(report.tables.find((t) => t.table === 'orders')?.targetRows).toBe(3000);

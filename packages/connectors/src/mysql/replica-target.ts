@@ -53,7 +53,10 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     await withMysql(this.db, async (c) => {
       const [rows] = await c.query<Rows>('SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map');
       const serverAllows = Number(rows[0]?.['li']) === 1;
-      this.insertBytes = Math.max(64 * 1024, Math.min(16 * 1024 * 1024, Math.floor(Number(rows[0]?.['map'] ?? 4194304) / 2)));
+      this.insertBytes = Math.max(
+        64 * 1024,
+        Math.min(16 * 1024 * 1024, Math.floor(Number(rows[0]?.['map'] ?? 4194304) / 2)),
+      );
       this.fastPath = serverAllows && this.options.localInfile !== false;
       if (!this.fastPath) {
         this.notices.push(
@@ -75,7 +78,9 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
         table,
         mode: row['mode'] === 'full' ? 'full' : 'incremental',
         watermark: String(row['watermark']),
-        masked: String(row['masked']).split(',').filter((m) => m !== ''),
+        masked: String(row['masked'])
+          .split(',')
+          .filter((m) => m !== ''),
         rows: Number(row['rows_copied']),
         targetRows: Number(row['target_rows']),
       };
@@ -92,7 +97,11 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     );
   }
 
-  async replace(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number> {
+  async replace(
+    spec: ReplicaSpec,
+    rows: AsyncIterable<Buffer | string>,
+    state: () => ReplicaStateUpdate,
+  ): Promise<number> {
     const table = q(spec.table);
     const stage = q(`${spec.table}__etl_stage`);
     const old = q(`${spec.table}__etl_old`);
@@ -110,7 +119,11 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     });
   }
 
-  async upsert(spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>, state: () => ReplicaStateUpdate): Promise<number> {
+  async upsert(
+    spec: ReplicaSpec,
+    rows: AsyncIterable<Buffer | string>,
+    state: () => ReplicaStateUpdate,
+  ): Promise<number> {
     const delta = q(`${spec.table}__etl_delta`);
     const columns = spec.columns.map((col) => q(col.name)).join(', ');
     return this.session(async (c) => {
@@ -119,10 +132,15 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
       const changed = await this.load(c, `${spec.table}__etl_delta`, spec, rows);
       await c.query('START TRANSACTION');
       try {
-        const [kept] = await c.query<Rows>(`SELECT target_rows FROM etl_replication_state WHERE table_name = ? FOR UPDATE`, [spec.table]);
+        const [kept] = await c.query<Rows>(
+          `SELECT target_rows FROM etl_replication_state WHERE table_name = ? FOR UPDATE`,
+          [spec.table],
+        );
         // REPLACE works alike on MySQL 8.4 and MariaDB 10.11; replicas have no foreign keys.
         // It reports 1 per row inserted and 2 per row replaced (deleted, then inserted).
-        const [replaced] = await c.query<mysql.ResultSetHeader>(`REPLACE INTO ${q(spec.table)} (${columns}) SELECT ${columns} FROM ${delta}`);
+        const [replaced] = await c.query<mysql.ResultSetHeader>(
+          `REPLACE INTO ${q(spec.table)} (${columns}) SELECT ${columns} FROM ${delta}`,
+        );
         const inserted = 2 * changed - replaced.affectedRows;
         const targetRows = Number(kept[0]?.['target_rows'] ?? 0) + inserted;
         await this.saveState(c, { ...state(), targetRows });
@@ -137,7 +155,12 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   }
 
   /** Loads the rows into `into`; returns how many went in. */
-  private async load(c: mysql.Connection, into: string, spec: ReplicaSpec, rows: AsyncIterable<Buffer | string>): Promise<number> {
+  private async load(
+    c: mysql.Connection,
+    into: string,
+    spec: ReplicaSpec,
+    rows: AsyncIterable<Buffer | string>,
+  ): Promise<number> {
     const columns = spec.columns.map((col) => q(col.name)).join(', ');
     if (this.fastPath) {
       const [result] = await c.query<mysql.ResultSetHeader>({
@@ -179,7 +202,9 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   }
 
   async count(table: TableName): Promise<number> {
-    return withMysql(this.db, async (c) => Number((await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0][0]?.['n'] ?? 0));
+    return withMysql(this.db, async (c) =>
+      Number((await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0][0]?.['n'] ?? 0),
+    );
   }
 
   async keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
@@ -227,7 +252,10 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
         );
         deleted += result.affectedRows;
       }
-      await c.query('UPDATE etl_replication_state SET target_rows = target_rows - ? WHERE table_name = ?', [deleted, spec.table]);
+      await c.query('UPDATE etl_replication_state SET target_rows = target_rows - ? WHERE table_name = ?', [
+        deleted,
+        spec.table,
+      ]);
       await c.query('COMMIT');
     });
     return deleted;
@@ -237,7 +265,11 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     const range = keyRangeBounds(spec, keyRange);
     const conditions = [...range.equal.map((e) => `${q(e.column)} = ?`), `${q(range.column)} BETWEEN ? AND ?`];
     const params = [...range.equal.map((e) => e.value), range.from, range.to];
-    return withMysql(this.db, async (c) => (await c.query<Rows>(`SELECT ${select} FROM ${q(spec.table)} WHERE ${conditions.join(' AND ')}`, params))[0]);
+    return withMysql(
+      this.db,
+      async (c) =>
+        (await c.query<Rows>(`SELECT ${select} FROM ${q(spec.table)} WHERE ${conditions.join(' AND ')}`, params))[0],
+    );
   }
 
   private async session<T>(work: (c: mysql.Connection) => Promise<T>): Promise<T> {

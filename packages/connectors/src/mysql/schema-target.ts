@@ -2,7 +2,14 @@
  * `etl init` for MySQL/MariaDB: create the database when it is missing, then apply pending
  * migrations under a named lock so two inits never race.
  */
-import { UsageError, pendingMigrations, type DatabaseEndpoint, type Migration, type MigrationOutcome, type SchemaTarget } from '@etl/core';
+import {
+  UsageError,
+  pendingMigrations,
+  type DatabaseEndpoint,
+  type Migration,
+  type MigrationOutcome,
+  type SchemaTarget,
+} from '@etl/core';
 import type mysql from 'mysql2/promise';
 import { quoteMysqlIdent, withMysql } from './client.js';
 import { mysqlCode } from './errors.js';
@@ -17,9 +24,10 @@ export async function ensureMysqlDatabase(endpoint: DatabaseEndpoint): Promise<b
   return withMysql(
     endpoint,
     async (connection) => {
-      const [rows] = await connection.query<Rows>('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
-        endpoint.database,
-      ]);
+      const [rows] = await connection.query<Rows>(
+        'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+        [endpoint.database],
+      );
       if (rows.length > 0) return false;
       try {
         const [result] = await connection.query<mysql.ResultSetHeader>(
@@ -30,7 +38,10 @@ export async function ensureMysqlDatabase(endpoint: DatabaseEndpoint): Promise<b
         if (mysqlCode(error) === 'ER_DBACCESS_DENIED_ERROR' || mysqlCode(error) === 'ER_ACCESS_DENIED_ERROR') {
           throw new UsageError(
             `MySQL database "${endpoint.database}" does not exist and user "${endpoint.user}" may not create it`,
-            { hint: 'Create it, grant CREATE to the user, or name another database in --mysql-url / ETL_MYSQL_URL.', cause: error },
+            {
+              hint: 'Create it, grant CREATE to the user, or name another database in --mysql-url / ETL_MYSQL_URL.',
+              cause: error,
+            },
           );
         }
         throw error;
@@ -67,7 +78,10 @@ export async function migrateMysql(
       const pending = pendingMigrations(migrations, done, `MySQL database "${endpoint.database}"`);
       for (const migration of pending) {
         for (const step of migration.steps) await connection.query(step);
-        await connection.query('INSERT INTO etl_schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
+        await connection.query('INSERT INTO etl_schema_migrations (version, name) VALUES (?, ?)', [
+          migration.version,
+          migration.name,
+        ]);
       }
       return {
         databaseCreated,

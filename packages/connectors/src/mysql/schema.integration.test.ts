@@ -38,7 +38,9 @@ describe('MySQL migrations', () => {
       ),
     );
     for (const name of REPLICATED_TABLES) {
-      const actual = rows.filter((r) => r['t'] === name).map((r) => [String(r['c']), normalise(String(r['type'])), r['nullable'] === 'YES']);
+      const actual = rows
+        .filter((r) => r['t'] === name)
+        .map((r) => [String(r['c']), normalise(String(r['type'])), r['nullable'] === 'YES']);
       const expected = TABLES[name].columns.map((c) => [c.name, mysqlType(c.type), c.nullable]);
       expect(actual, name).toEqual(expected);
       const key = rows.filter((r) => r['t'] === name && r['k'] === 'PRI').map((r) => String(r['c']));
@@ -48,7 +50,9 @@ describe('MySQL migrations', () => {
 
   it('uses utf8mb4 with binary comparison, like PostgreSQL', async () => {
     const [rows] = await withMysql(dbs.mysql, (c) =>
-      c.query<mysql.RowDataPacket[]>(`SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()`),
+      c.query<mysql.RowDataPacket[]>(
+        `SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()`,
+      ),
     );
     expect(rows[0]).toMatchObject({ cs: 'utf8mb4', co: 'utf8mb4_bin' });
   });

@@ -49,10 +49,15 @@ export class MysqlWarehouse implements Warehouse {
 
   async value(sql: string, stage?: string): Promise<string | null> {
     return withMysql(this.db, async (c) => {
-      const [rows] = await c.query<mysql.RowDataPacket[][]>({ sql: stage === undefined ? sql : fill(sql, stage), rowsAsArray: true });
+      const [rows] = await c.query<mysql.RowDataPacket[][]>({
+        sql: stage === undefined ? sql : fill(sql, stage),
+        rowsAsArray: true,
+      });
       const first: unknown = rows[0]?.[0];
       if (first === undefined || first === null) return null;
-      return typeof first === 'string' || typeof first === 'number' || typeof first === 'bigint' ? String(first) : JSON.stringify(first);
+      return typeof first === 'string' || typeof first === 'number' || typeof first === 'bigint'
+        ? String(first)
+        : JSON.stringify(first);
     });
   }
 
@@ -66,7 +71,9 @@ export class MysqlWarehouse implements Warehouse {
       );
       // One statement: readers see the previous mart or the new one.
       await c.query(
-        exists.length > 0 ? `RENAME TABLE ${q(mart)} TO ${q(old)}, ${q(stage)} TO ${q(mart)}` : `RENAME TABLE ${q(stage)} TO ${q(mart)}`,
+        exists.length > 0
+          ? `RENAME TABLE ${q(mart)} TO ${q(old)}, ${q(stage)} TO ${q(mart)}`
+          : `RENAME TABLE ${q(stage)} TO ${q(mart)}`,
       );
       await c.query(`DROP TABLE IF EXISTS ${q(old)}`);
     });
@@ -77,7 +84,12 @@ export class MysqlWarehouse implements Warehouse {
   }
 
   /** Rows of a mart for `etl marts show`, ordered by a column of the mart. */
-  async show(mart: MartDefinition, orderBy: string, descending: boolean, limit: number): Promise<Record<string, unknown>[]> {
+  async show(
+    mart: MartDefinition,
+    orderBy: string,
+    descending: boolean,
+    limit: number,
+  ): Promise<Record<string, unknown>[]> {
     return withMysql(this.db, async (c) => {
       const [rows] = await c.query<Rows>(
         `SELECT ${mart.columns.map((col) => q(col.name)).join(', ')} FROM ${q(mart.name)} ORDER BY ${q(orderBy)} ${descending ? 'DESC' : 'ASC'}, ${mart.grain.map(q).join(', ')} LIMIT ?`,

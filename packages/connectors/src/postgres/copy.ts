@@ -11,7 +11,12 @@ import { quoteIdent } from './client.js';
 export type CopyChunks = Iterable<string | Buffer> | AsyncIterable<string | Buffer>;
 
 /** Streams the chunks into `table (columns)`; returns the number of rows PostgreSQL stored. */
-export async function copyInto(client: pg.Client, table: string, columns: readonly string[], chunks: CopyChunks): Promise<number> {
+export async function copyInto(
+  client: pg.Client,
+  table: string,
+  columns: readonly string[],
+  chunks: CopyChunks,
+): Promise<number> {
   const sql = `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
   const sink = client.query(copyFrom(sql));
   await pipeline(Readable.from(chunks, { objectMode: false }), sink);

@@ -42,14 +42,27 @@ export function pgError(error: unknown, endpoint: DatabaseEndpoint): Error {
     case undefined:
       return error instanceof Error ? error : new Error(messageOf(error));
     case 'unreachable':
-      return unreachable('postgres', endpoint.display, networkReason(error) ?? messageOf(error), { cause: error, secrets, ...(code === undefined ? {} : { code }) });
-    case 'authentication':
-      return new DriverError(kind, 'postgres', `PostgreSQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`, {
-        hint: 'Fix the user or password in --pg-url / ETL_PG_URL.',
+      return unreachable('postgres', endpoint.display, networkReason(error) ?? messageOf(error), {
         cause: error,
+        secrets,
         ...(code === undefined ? {} : { code }),
       });
+    case 'authentication':
+      return new DriverError(
+        kind,
+        'postgres',
+        `PostgreSQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`,
+        {
+          hint: 'Fix the user or password in --pg-url / ETL_PG_URL.',
+          cause: error,
+          ...(code === undefined ? {} : { code }),
+        },
+      );
     default:
-      return driverError(kind, 'postgres', endpoint.display, messageOf(error), { cause: error, secrets, ...(code === undefined ? {} : { code }) });
+      return driverError(kind, 'postgres', endpoint.display, messageOf(error), {
+        cause: error,
+        secrets,
+        ...(code === undefined ? {} : { code }),
+      });
   }
 }

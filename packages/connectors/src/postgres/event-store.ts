@@ -3,20 +3,52 @@
  * partition's next offset in one transaction; replays and re-sent events are absorbed by the
  * keys ((topic, partition, offset) and event_id).
  */
-import { encodeCopyRow, storableReason, type CatalogSource, type DatabaseEndpoint, type DeadLetterRow, type EventRow, type EventStore } from '@etl/core';
+import {
+  encodeCopyRow,
+  storableReason,
+  type CatalogSource,
+  type DatabaseEndpoint,
+  type DeadLetterRow,
+  type EventRow,
+  type EventStore,
+} from '@etl/core';
 import type pg from 'pg';
 import { ClientPool, quoteIdent, withPostgres } from './client.js';
 import { copyInto } from './copy.js';
 import { sqlState } from './errors.js';
 import { migratePostgres } from './schema-target.js';
 
-const EVENT_COLUMNS = ['topic', 'partition', 'offset', 'event_id', 'event_type', 'user_id', 'occurred_at', 'page_url', 'ip_address', 'product_id', 'payload'];
+const EVENT_COLUMNS = [
+  'topic',
+  'partition',
+  'offset',
+  'event_id',
+  'event_type',
+  'user_id',
+  'occurred_at',
+  'page_url',
+  'ip_address',
+  'product_id',
+  'payload',
+];
 
 /** A batch of events as COPY text: the payload goes in as received, PostgreSQL parses it once. */
 const eventCopyText = (rows: readonly EventRow[]): string => {
   let text = '';
   for (const { topic, partition, offset, event: e } of rows) {
-    text += encodeCopyRow([topic, partition, offset, e.eventId, e.eventType, e.userId, e.occurredAt, e.pageUrl, e.ipAddress, e.productId, e.json]);
+    text += encodeCopyRow([
+      topic,
+      partition,
+      offset,
+      e.eventId,
+      e.eventType,
+      e.userId,
+      e.occurredAt,
+      e.pageUrl,
+      e.ipAddress,
+      e.productId,
+      e.json,
+    ]);
   }
   return text;
 };
@@ -133,7 +165,14 @@ export class PostgresEventStore implements EventStore, CatalogSource {
       } catch (rowError) {
         if (!sqlState(rowError)?.startsWith('22')) throw rowError;
         await c.query('ROLLBACK TO SAVEPOINT one');
-        dead.push({ topic: row.topic, partition: row.partition, offset: row.offset, key: null, value: Buffer.from(row.event.json), reason: storableReason(`refused by PostgreSQL: ${(rowError as Error).message}`) });
+        dead.push({
+          topic: row.topic,
+          partition: row.partition,
+          offset: row.offset,
+          key: null,
+          value: Buffer.from(row.event.json),
+          reason: storableReason(`refused by PostgreSQL: ${(rowError as Error).message}`),
+        });
       }
     }
     return inserted;

@@ -28,7 +28,12 @@ export class PostgresProbe implements ServiceProbe {
         database: 'postgres',
         connectTimeoutMs: this.connectTimeoutMs,
       });
-      return { version, schemaVersion: null, tables: {}, detail: `database "${this.db.database}" does not exist yet (etl init creates it)` };
+      return {
+        version,
+        schemaVersion: null,
+        tables: {},
+        detail: `database "${this.db.database}" does not exist yet (etl init creates it)`,
+      };
     }
   }
 

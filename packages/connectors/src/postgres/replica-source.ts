@@ -35,7 +35,11 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     this.endpoint = db.display;
   }
 
-  async read<T>(spec: ReplicaSpec, since: string | null, consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>): Promise<T> {
+  async read<T>(
+    spec: ReplicaSpec,
+    since: string | null,
+    consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>,
+  ): Promise<T> {
     if (since !== null && !TIMESTAMP.test(since)) throw new Error(`invalid watermark ${since}`);
     const client = await connectPostgres(this.db);
     let stream: ReturnType<typeof copyTo> | undefined;
@@ -45,7 +49,9 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
       const columns = spec.columns.map((c) => c.pgExpression).join(', ');
       const where = since === null ? '' : ` WHERE "updated_at" >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
       const order = spec.primaryKey.map(quoteIdent).join(', ');
-      const copy = client.query(copyTo(`COPY (SELECT ${columns} FROM ${quoteIdent(spec.table)}${where} ORDER BY ${order}) TO STDOUT`));
+      const copy = client.query(
+        copyTo(`COPY (SELECT ${columns} FROM ${quoteIdent(spec.table)}${where} ORDER BY ${order}) TO STDOUT`),
+      );
       stream = copy;
       const result = await consume(copy as AsyncIterable<Buffer>, watermark);
       await client.query('COMMIT');
@@ -60,13 +66,17 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
   }
 
   count(table: TableName): Promise<number> {
-    return withPostgres(this.db, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]?.n ?? 0));
+    return withPostgres(this.db, async (c) =>
+      Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]?.n ?? 0),
+    );
   }
 
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
     const { keyRange } = pgComparison(spec);
     return withPostgres(this.db, async (c) => {
-      const r = await c.query<{ b: string; n: string }>(`SELECT ${keyRange} AS b, count(*) AS n FROM ${quoteIdent(spec.table)} GROUP BY 1`);
+      const r = await c.query<{ b: string; n: string }>(
+        `SELECT ${keyRange} AS b, count(*) AS n FROM ${quoteIdent(spec.table)} GROUP BY 1`,
+      );
       return new Map(r.rows.map((row) => [row.b, Number(row.n)]));
     });
   }
@@ -89,10 +99,20 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
 
   rowHashes(spec: ReplicaSpec, keyRange: string): Promise<Map<string, string>> {
     const { key, rowText } = pgComparison(spec);
-    return this.inKeyRange(spec, keyRange, `${key} AS k, md5(${rowText}) AS h`, (rows) => new Map(rows.map((r) => [String(r['k']), String(r['h'])])));
+    return this.inKeyRange(
+      spec,
+      keyRange,
+      `${key} AS k, md5(${rowText}) AS h`,
+      (rows) => new Map(rows.map((r) => [String(r['k']), String(r['h'])])),
+    );
   }
 
-  private inKeyRange<T>(spec: ReplicaSpec, keyRange: string, select: string, shape: (rows: Record<string, unknown>[]) => T): Promise<T> {
+  private inKeyRange<T>(
+    spec: ReplicaSpec,
+    keyRange: string,
+    select: string,
+    shape: (rows: Record<string, unknown>[]) => T,
+  ): Promise<T> {
     const range = keyRangeBounds(spec, keyRange);
     const params: unknown[] = [];
     const conditions = range.equal.map((e) => {
@@ -102,7 +122,10 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     params.push(range.from, range.to);
     conditions.push(`${quoteIdent(range.column)} BETWEEN $${params.length - 1} AND $${params.length}`);
     return withPostgres(this.db, async (c: pg.Client) => {
-      const r = await c.query<Record<string, unknown>>(`SELECT ${select} FROM ${quoteIdent(spec.table)} WHERE ${conditions.join(' AND ')}`, params);
+      const r = await c.query<Record<string, unknown>>(
+        `SELECT ${select} FROM ${quoteIdent(spec.table)} WHERE ${conditions.join(' AND ')}`,
+        params,
+      );
       return shape(r.rows);
     });
   }

@@ -73,7 +73,10 @@ export class PostgresRunStore implements RunRecorder {
 
   async start(command: string): Promise<number> {
     return this.run(async (c) => {
-      const r = await c.query<{ run_id: string }>(`INSERT INTO etl_runs (command, status) VALUES ($1, 'running') RETURNING run_id`, [command]);
+      const r = await c.query<{ run_id: string }>(
+        `INSERT INTO etl_runs (command, status) VALUES ($1, 'running') RETURNING run_id`,
+        [command],
+      );
       return Number(r.rows[0]?.run_id);
     });
   }
@@ -91,7 +94,13 @@ export class PostgresRunStore implements RunRecorder {
   }
 
   async finish(runId: number, status: 'succeeded' | 'failed' | 'interrupted', error: string | null): Promise<void> {
-    await this.run((c) => c.query(`UPDATE etl_runs SET status = $2, finished_at = now(), error = $3 WHERE run_id = $1`, [runId, status, error]));
+    await this.run((c) =>
+      c.query(`UPDATE etl_runs SET status = $2, finished_at = now(), error = $3 WHERE run_id = $1`, [
+        runId,
+        status,
+        error,
+      ]),
+    );
   }
 
   private static summary(row: Record<string, unknown>): RunSummary {
@@ -132,7 +141,10 @@ export class PostgresRunStore implements RunRecorder {
       );
       const row = r.rows[0];
       if (row === undefined) return undefined;
-      const t = await c.query<Record<string, unknown>>(`SELECT * FROM etl_run_tasks WHERE run_id = $1 ORDER BY started_at NULLS LAST, task`, [runId]);
+      const t = await c.query<Record<string, unknown>>(
+        `SELECT * FROM etl_run_tasks WHERE run_id = $1 ORDER BY started_at NULLS LAST, task`,
+        [runId],
+      );
       return {
         ...PostgresRunStore.summary(row),
         taskRecords: t.rows.map((x) => {

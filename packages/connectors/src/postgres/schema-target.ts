@@ -2,7 +2,14 @@
  * `etl init` for PostgreSQL: create the database when it is missing, then apply pending
  * migrations, one transaction each, under an advisory lock so two inits never race.
  */
-import { UsageError, pendingMigrations, type DatabaseEndpoint, type Migration, type MigrationOutcome, type SchemaTarget } from '@etl/core';
+import {
+  UsageError,
+  pendingMigrations,
+  type DatabaseEndpoint,
+  type Migration,
+  type MigrationOutcome,
+  type SchemaTarget,
+} from '@etl/core';
 import type pg from 'pg';
 import { connectPostgres, quoteIdent, withPostgres } from './client.js';
 import { pgError, sqlState } from './errors.js';
@@ -38,7 +45,10 @@ export async function ensurePostgresDatabase(endpoint: DatabaseEndpoint): Promis
         if (sqlState(error) === '42501') {
           throw new UsageError(
             `PostgreSQL database "${endpoint.database}" does not exist and user "${endpoint.user}" may not create it`,
-            { hint: 'Create it, grant CREATEDB to the user, or name another database in --pg-url / ETL_PG_URL.', cause: error },
+            {
+              hint: 'Create it, grant CREATEDB to the user, or name another database in --pg-url / ETL_PG_URL.',
+              cause: error,
+            },
           );
         }
         throw error;

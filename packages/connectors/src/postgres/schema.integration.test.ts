@@ -62,12 +62,16 @@ describe('PostgreSQL migrations', () => {
   it('maintains updated_at itself, for inserts and plain-SQL updates, with ids chosen by the writer', async () => {
     await withPostgres(dbs.pg, async (c) => {
       await c.query(`INSERT INTO productcategories (category_id, name, updated_at) VALUES (42, 'Books', '2000-01-01')`);
-      const inserted = await c.query<{ updated_at: Date }>('SELECT updated_at FROM productcategories WHERE category_id = 42');
+      const inserted = await c.query<{ updated_at: Date }>(
+        'SELECT updated_at FROM productcategories WHERE category_id = 42',
+      );
       expect(inserted.rows[0]?.updated_at.getUTCFullYear()).toBeGreaterThan(2000);
       const before = inserted.rows[0]?.updated_at.getTime() ?? 0;
       await new Promise((r) => setTimeout(r, 20));
       await c.query(`UPDATE productcategories SET name = 'Old books' WHERE category_id = 42`);
-      const updated = await c.query<{ updated_at: Date }>('SELECT updated_at FROM productcategories WHERE category_id = 42');
+      const updated = await c.query<{ updated_at: Date }>(
+        'SELECT updated_at FROM productcategories WHERE category_id = 42',
+      );
       expect(updated.rows[0]?.updated_at.getTime()).toBeGreaterThan(before);
     });
   });
@@ -81,9 +85,9 @@ describe('PostgreSQL migrations', () => {
       await expect(
         c.query(`INSERT INTO users VALUES (2, 'C', 'D', 'a@example.com', NULL, now(), 'None')`),
       ).rejects.toThrow(/duplicate key/);
-      await expect(
-        c.query(`INSERT INTO orders VALUES (1, 999, now(), 0, 'Pending', NULL)`),
-      ).rejects.toThrow(/foreign key/);
+      await expect(c.query(`INSERT INTO orders VALUES (1, 999, now(), 0, 'Pending', NULL)`)).rejects.toThrow(
+        /foreign key/,
+      );
     });
   });
 });

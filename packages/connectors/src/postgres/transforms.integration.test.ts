@@ -24,7 +24,10 @@ const VALUES = [
 /** The SQL form of a transform run by PostgreSQL on each value. */
 async function inPostgres(transform: ValueTransform, values: readonly string[]): Promise<string[]> {
   return withPostgres(dbs.pg, async (c) => {
-    const r = await c.query<{ v: string }>(`SELECT ${transform.sql('x')} AS v FROM unnest($1::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i`, [values]);
+    const r = await c.query<{ v: string }>(
+      `SELECT ${transform.sql('x')} AS v FROM unnest($1::text[]) WITH ORDINALITY AS t(x, i) ORDER BY i`,
+      [values],
+    );
     return r.rows.map((row) => row.v);
   });
 }

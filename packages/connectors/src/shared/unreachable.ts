@@ -48,11 +48,16 @@ export function driverError(
   options: { cause?: unknown; secrets?: readonly string[]; code?: string } = {},
 ): DriverError {
   const hint = HINTS[kind];
-  return new DriverError(kind, service, `${SERVICE_LABELS[service]} at ${endpoint}: ${redact(reason, options.secrets)}`, {
-    cause: options.cause,
-    ...(hint === undefined ? {} : { hint }),
-    ...(options.code === undefined ? {} : { code: options.code }),
-  });
+  return new DriverError(
+    kind,
+    service,
+    `${SERVICE_LABELS[service]} at ${endpoint}: ${redact(reason, options.secrets)}`,
+    {
+      cause: options.cause,
+      ...(hint === undefined ? {} : { hint }),
+      ...(options.code === undefined ? {} : { code: options.code }),
+    },
+  );
 }
 
 /** Network-level failures every Node driver reports the same way. */

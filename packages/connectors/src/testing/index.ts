@@ -51,7 +51,9 @@ export function throwawayDatabases(servers: Servers = TEST_SERVERS, prefix = 'et
     mysql,
     topic: name,
     async drop() {
-      await withPostgres(pg, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), { database: 'postgres' });
+      await withPostgres(pg, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), {
+        database: 'postgres',
+      });
       await withMysql(mysql, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`), { noDatabase: true });
       const admin = createKafka({ brokers: servers.kafkaBrokers }).admin();
       try {

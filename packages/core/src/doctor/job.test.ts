@@ -18,7 +18,9 @@ const down: ServiceProbe = {
   service: 'mysql',
   endpoint: 'mysql://etl:****@h/db',
   describe: async () => {
-    throw new ServiceUnreachableError('mysql', 'connection refused by user etl password s3cret', { hint: 'Run `make up`.' });
+    throw new ServiceUnreachableError('mysql', 'connection refused by user etl password s3cret', {
+      hint: 'Run `make up`.',
+    });
   },
 };
 
@@ -26,7 +28,13 @@ describe('runDoctor', () => {
   it('reports each service, up or down, with its latency', async () => {
     const report = await runDoctor([up, down], { now, secrets: ['s3cret'] });
     expect(report.ok).toBe(false);
-    expect(report.services[0]).toMatchObject({ status: 'up', version: '15.19', schemaVersion: 1, tables: { users: 3 }, error: null });
+    expect(report.services[0]).toMatchObject({
+      status: 'up',
+      version: '15.19',
+      schemaVersion: 1,
+      tables: { users: 3 },
+      error: null,
+    });
     expect(report.services[0]?.latencyMs).toBe(7);
     expect(report.services[1]).toMatchObject({ status: 'down', version: null, hint: 'Run `make up`.' });
     expect(report.services[1]?.error).toBe('connection refused by user etl password ****');

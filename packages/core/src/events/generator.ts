@@ -8,7 +8,18 @@ import { RowRandom } from '../seed/random.js';
 import type { EventType, UserEvent } from './schema.js';
 
 const STREAM_SESSIONS = 21;
-const PAGES = ['/', '/search?q=deals', '/deals', '/new', '/account', '/help', '/category/electronics', '/category/home-kitchen', '/category/clothing', '/category/books-media'];
+const PAGES = [
+  '/',
+  '/search?q=deals',
+  '/deals',
+  '/new',
+  '/account',
+  '/help',
+  '/category/electronics',
+  '/category/home-kitchen',
+  '/category/clothing',
+  '/category/books-media',
+];
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 

@@ -18,7 +18,12 @@ describe('validateEvent', () => {
     const v = validateEvent(enc({ ...good, campaign: 'spring' }));
     expect(v.ok).toBe(true);
     if (!v.ok) return;
-    expect(v.event).toMatchObject({ eventType: 'add_to_cart', userId: 42, productId: 7, occurredAt: '2025-03-01T10:34:56.789Z' });
+    expect(v.event).toMatchObject({
+      eventType: 'add_to_cart',
+      userId: 42,
+      productId: 7,
+      occurredAt: '2025-03-01T10:34:56.789Z',
+    });
     expect(JSON.parse(v.event.json)).toEqual({ ...good, campaign: 'spring' });
   });
   it('accepts events without a product when none is needed, and IPv6 addresses', () => {
@@ -32,7 +37,11 @@ describe('validateEvent', () => {
     ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x7b]), /not UTF-8/],
     ['an array', enc([1, 2]), /not a JSON object \(got an array\)/],
     ['a number', enc('17'), /not a JSON object \(got number\)/],
-    ['missing fields', enc({ event_type: 'login' }), /missing fields event_id, user_id, timestamp, page_url, ip_address/],
+    [
+      'missing fields',
+      enc({ event_type: 'login' }),
+      /missing fields event_id, user_id, timestamp, page_url, ip_address/,
+    ],
     ['bad uuid', enc({ ...good, event_id: 'not-a-uuid' }), /event_id is not a UUID/],
     ['unknown type', enc({ ...good, event_type: 'teleport' }), /unknown event_type "teleport"/],
     ['wrong type', enc({ ...good, user_id: '42' }), /user_id is not a positive integer/],
@@ -64,8 +73,16 @@ describe('instant', () => {
     expect(instant('2025-03-01T05:34:56-0500')).toBe('2025-03-01T10:34:56.000Z');
   });
   it('knows leap years and refuses days the calendar lacks', () => {
-    for (const ok of ['2024-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2025-12-31T23:59:59.999Z']) expect(instant(ok), ok).toBeDefined();
-    for (const bad of ['1900-02-29T00:00:00Z', '2025-02-29T00:00:00Z', '2025-04-31T00:00:00Z', '2025-00-10T00:00:00Z', '2025-01-00T00:00:00Z', '2025-01-01T10:00:00'])
+    for (const ok of ['2024-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2025-12-31T23:59:59.999Z'])
+      expect(instant(ok), ok).toBeDefined();
+    for (const bad of [
+      '1900-02-29T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2025-04-31T00:00:00Z',
+      '2025-00-10T00:00:00Z',
+      '2025-01-00T00:00:00Z',
+      '2025-01-01T10:00:00',
+    ])
       expect(instant(bad), bad).toBeUndefined();
   });
 });
@@ -73,14 +90,17 @@ describe('instant', () => {
 describe('isIPv4', () => {
   it('knows valid and invalid forms', () => {
     for (const ok of ['0.0.0.0', '192.168.1.255', '255.255.255.255', '10.0.0.1']) expect(isIPv4(ok), ok).toBe(true);
-    for (const bad of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.4 ', 'a.b.c.d', '']) expect(isIPv4(bad), bad).toBe(false);
+    for (const bad of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.4 ', 'a.b.c.d', ''])
+      expect(isIPv4(bad), bad).toBe(false);
   });
 });
 
 describe('isIPv6', () => {
   it('knows valid and invalid forms', () => {
-    for (const ok of ['::1', '2001:db8::1', 'fe80::1:2:3:4', '1:2:3:4:5:6:7:8', '::ffff:192.0.2.1', '::']) expect(isIPv6(ok), ok).toBe(true);
-    for (const bad of ['1:2:3:4:5:6:7:8:9', '2001:db8:::1', '12345::', 'g::1', '1:2:3:4:5:6:7', ':']) expect(isIPv6(bad), bad).toBe(false);
+    for (const ok of ['::1', '2001:db8::1', 'fe80::1:2:3:4', '1:2:3:4:5:6:7:8', '::ffff:192.0.2.1', '::'])
+      expect(isIPv6(ok), ok).toBe(true);
+    for (const bad of ['1:2:3:4:5:6:7:8:9', '2001:db8:::1', '12345::', 'g::1', '1:2:3:4:5:6:7', ':'])
+      expect(isIPv6(bad), bad).toBe(false);
   });
 });
 

@@ -35,7 +35,8 @@ export interface AcceptedEvent {
   readonly json: string;
 }
 
-export type Validation = { readonly ok: true; readonly event: AcceptedEvent } | { readonly ok: false; readonly reason: string };
+export type Validation =
+  { readonly ok: true; readonly event: AcceptedEvent } | { readonly ok: false; readonly reason: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -72,7 +73,8 @@ export function isIPv6(text: string): boolean {
   return rest !== null && head.length + rest.length < groupsNeeded;
 }
 
-const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_INT;
+const isPositiveInt = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_INT;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -88,11 +90,15 @@ export function validateEvent(value: Uint8Array | null): Validation {
     return { ok: false, reason: error instanceof SyntaxError ? `not JSON: ${error.message}` : 'not UTF-8 text' };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return { ok: false, reason: `not a JSON object (got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
+    return {
+      ok: false,
+      reason: `not a JSON object (got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})`,
+    };
   }
   const e = parsed as Record<string, unknown>;
   // JSON can only carry a NUL or a lone surrogate as a \u escape (strict UTF-8 rules out the rest).
-  if (json.includes('\\u') && hasUnstorableText(e)) return { ok: false, reason: 'contains a NUL character or a lone surrogate, which PostgreSQL cannot store' };
+  if (json.includes('\\u') && hasUnstorableText(e))
+    return { ok: false, reason: 'contains a NUL character or a lone surrogate, which PostgreSQL cannot store' };
   // Every record of the stream passes here: each field is read once, nothing is built twice.
   const id = e['event_id'];
   const type = e['event_type'];
@@ -106,16 +112,19 @@ export function validateEvent(value: Uint8Array | null): Validation {
   }
   if (typeof id !== 'string' || !UUID.test(id)) return { ok: false, reason: 'event_id is not a UUID' };
   if (typeof type !== 'string') return { ok: false, reason: 'event_type is not a string' };
-  if (!(EVENT_TYPES as readonly string[]).includes(type)) return { ok: false, reason: `unknown event_type "${type.slice(0, 40)}"` };
+  if (!(EVENT_TYPES as readonly string[]).includes(type))
+    return { ok: false, reason: `unknown event_type "${type.slice(0, 40)}"` };
   const eventType = type as EventType;
   if (!isPositiveInt(user)) return { ok: false, reason: 'user_id is not a positive integer' };
   const at = typeof ts === 'string' ? instant(ts) : undefined;
   if (at === undefined) return { ok: false, reason: 'timestamp is not ISO-8601 with a time zone' };
   if (typeof url !== 'string' || url.length === 0) return { ok: false, reason: 'page_url is not a non-empty string' };
-  if (typeof ip !== 'string' || !(isIPv4(ip) || isIPv6(ip))) return { ok: false, reason: 'ip_address is not an IPv4 or IPv6 address' };
+  if (typeof ip !== 'string' || !(isIPv4(ip) || isIPv6(ip)))
+    return { ok: false, reason: 'ip_address is not an IPv4 or IPv6 address' };
   const product = e['product_id'];
   if (PRODUCT_EVENTS.includes(eventType)) {
-    if (!isPositiveInt(product)) return { ok: false, reason: `product_id is required for ${eventType} and must be a positive integer` };
+    if (!isPositiveInt(product))
+      return { ok: false, reason: `product_id is required for ${eventType} and must be a positive integer` };
   } else if (product !== undefined && product !== null && !isPositiveInt(product)) {
     return { ok: false, reason: 'product_id is not a positive integer' };
   }

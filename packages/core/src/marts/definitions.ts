@@ -62,24 +62,36 @@ function grainTests(grain: readonly string[]): MartTest[] {
   const cols = grain.map((g) => `\`${g}\``).join(', ');
   return [
     { name: 'grain is unique', sql: `SELECT COUNT(*) - COUNT(DISTINCT ${cols}) FROM {{stage}}` },
-    { name: 'keys are not null', sql: `SELECT COUNT(*) FROM {{stage}} WHERE ${grain.map((g) => `\`${g}\` IS NULL`).join(' OR ')}` },
+    {
+      name: 'keys are not null',
+      sql: `SELECT COUNT(*) FROM {{stage}} WHERE ${grain.map((g) => `\`${g}\` IS NULL`).join(' OR ')}`,
+    },
   ];
 }
 
-const money = (name: string, description: string): MartColumn => ({ name, type: 'decimal(16,2) NOT NULL', description });
+const money = (name: string, description: string): MartColumn => ({
+  name,
+  type: 'decimal(16,2) NOT NULL',
+  description,
+});
 const count = (name: string, description: string): MartColumn => ({ name, type: 'bigint NOT NULL', description });
 
 export const MARTS: readonly MartDefinition[] = [
   {
     name: 'user_sales_analytics',
-    description: 'One row per user, with what they bought (Cancelled orders excluded); zeros for users who bought nothing.',
+    description:
+      'One row per user, with what they bought (Cancelled orders excluded); zeros for users who bought nothing.',
     grain: ['user_id'],
     reads: ['users', 'orders'],
     columns: [
       { name: 'user_id', type: 'int NOT NULL', description: 'The user.' },
       { name: 'first_name', type: 'varchar(100) NOT NULL', description: 'First name.' },
       { name: 'last_name', type: 'varchar(100) NOT NULL', description: 'Last name.' },
-      { name: 'email', type: 'varchar(255) NOT NULL', description: 'Email (as replicated: normalised, possibly masked).' },
+      {
+        name: 'email',
+        type: 'varchar(255) NOT NULL',
+        description: 'Email (as replicated: normalised, possibly masked).',
+      },
       { name: 'loyalty_status', type: 'varchar(10) NOT NULL', description: 'Gold, Silver, Bronze or None.' },
       count('orders_count', 'Distinct non-cancelled orders.'),
       money('total_spent', 'Sum of orders.total_amount over those orders.'),
@@ -98,8 +110,16 @@ export const MARTS: readonly MartDefinition[] = [
     tests: [
       ...grainTests(['user_id']),
       { name: 'every user present', sql: `SELECT (SELECT COUNT(*) FROM users) - (SELECT COUNT(*) FROM {{stage}})` },
-      { name: 'total_spent reconciles with non-cancelled orders', sql: `SELECT COALESCE(SUM(total_spent), 0) FROM {{stage}}`, equals: 'ordersTotal' },
-      { name: 'orders counted once each', sql: `SELECT COALESCE(SUM(orders_count), 0) FROM {{stage}}`, equals: 'ordersOfKnownUsers' },
+      {
+        name: 'total_spent reconciles with non-cancelled orders',
+        sql: `SELECT COALESCE(SUM(total_spent), 0) FROM {{stage}}`,
+        equals: 'ordersTotal',
+      },
+      {
+        name: 'orders counted once each',
+        sql: `SELECT COALESCE(SUM(orders_count), 0) FROM {{stage}}`,
+        equals: 'ordersOfKnownUsers',
+      },
       { name: 'no negative amounts', sql: `SELECT COUNT(*) FROM {{stage}} WHERE total_spent < 0 OR orders_count < 0` },
     ],
     dependsOn: [],
@@ -107,7 +127,8 @@ export const MARTS: readonly MartDefinition[] = [
   },
   {
     name: 'product_sales_analytics',
-    description: 'One row per product: orders containing it, units sold and revenue (Cancelled orders excluded); zeros for products never sold.',
+    description:
+      'One row per product: orders containing it, units sold and revenue (Cancelled orders excluded); zeros for products never sold.',
     grain: ['product_id'],
     reads: ['products', 'productcategories', 'orders', 'orderdetails'],
     columns: [
@@ -126,8 +147,15 @@ export const MARTS: readonly MartDefinition[] = [
               WHERE ${NOT_CANCELLED} GROUP BY d.product_id) s ON s.product_id = p.product_id`,
     tests: [
       ...grainTests(['product_id']),
-      { name: 'every product present', sql: `SELECT (SELECT COUNT(*) FROM products) - (SELECT COUNT(*) FROM {{stage}})` },
-      { name: 'revenue reconciles with order lines', sql: `SELECT COALESCE(SUM(revenue), 0) FROM {{stage}}`, equals: 'linesRevenue' },
+      {
+        name: 'every product present',
+        sql: `SELECT (SELECT COUNT(*) FROM products) - (SELECT COUNT(*) FROM {{stage}})`,
+      },
+      {
+        name: 'revenue reconciles with order lines',
+        sql: `SELECT COALESCE(SUM(revenue), 0) FROM {{stage}}`,
+        equals: 'linesRevenue',
+      },
       { name: 'no negative amounts', sql: `SELECT COUNT(*) FROM {{stage}} WHERE revenue < 0 OR units_sold < 0` },
     ],
     dependsOn: [],
@@ -135,7 +163,8 @@ export const MARTS: readonly MartDefinition[] = [
   },
   {
     name: 'sales_daily',
-    description: 'One row per calendar day (UTC) from the first order to the last, with zeros on days without sales (Cancelled orders excluded).',
+    description:
+      'One row per calendar day (UTC) from the first order to the last, with zeros on days without sales (Cancelled orders excluded).',
     grain: ['day'],
     reads: ['orders', 'orderdetails'],
     columns: [
@@ -160,8 +189,16 @@ export const MARTS: readonly MartDefinition[] = [
               WHERE ${NOT_CANCELLED} GROUP BY DATE(o.order_date)) l ON l.day = cal.day`,
     tests: [
       ...grainTests(['day']),
-      { name: 'revenue reconciles with order lines', sql: `SELECT COALESCE(SUM(revenue), 0) FROM {{stage}}`, equals: 'linesRevenue' },
-      { name: 'orders counted once each', sql: `SELECT COALESCE(SUM(orders_count), 0) FROM {{stage}}`, equals: 'ordersCount' },
+      {
+        name: 'revenue reconciles with order lines',
+        sql: `SELECT COALESCE(SUM(revenue), 0) FROM {{stage}}`,
+        equals: 'linesRevenue',
+      },
+      {
+        name: 'orders counted once each',
+        sql: `SELECT COALESCE(SUM(orders_count), 0) FROM {{stage}}`,
+        equals: 'ordersCount',
+      },
       {
         name: 'no missing days',
         sql: `SELECT COUNT(*) - (DATEDIFF(MAX(day), MIN(day)) + 1) FROM {{stage}} HAVING COUNT(*) > 0`,
@@ -172,13 +209,18 @@ export const MARTS: readonly MartDefinition[] = [
   },
   {
     name: 'category_sales',
-    description: 'One row per category (its own products), with its parent’s name; zeros where nothing was sold (Cancelled orders excluded).',
+    description:
+      'One row per category (its own products), with its parent’s name; zeros where nothing was sold (Cancelled orders excluded).',
     grain: ['category_id'],
     reads: ['productcategories', 'products', 'orders', 'orderdetails'],
     columns: [
       { name: 'category_id', type: 'int NOT NULL', description: 'The category.' },
       { name: 'category_name', type: 'varchar(100) NOT NULL', description: 'Its name.' },
-      { name: 'parent_category_name', type: 'varchar(100) NULL', description: 'Its parent’s name; NULL for top-level departments.' },
+      {
+        name: 'parent_category_name',
+        type: 'varchar(100) NULL',
+        description: 'Its parent’s name; NULL for top-level departments.',
+      },
       count('orders_count', 'Distinct non-cancelled orders with a product of this category.'),
       count('units_sold', 'Units of its products sold.'),
       money('revenue', 'Sum of total_price of those lines.'),
@@ -191,8 +233,15 @@ export const MARTS: readonly MartDefinition[] = [
               WHERE ${NOT_CANCELLED} GROUP BY p.category_id) s ON s.category_id = c.category_id`,
     tests: [
       ...grainTests(['category_id']),
-      { name: 'every category present', sql: `SELECT (SELECT COUNT(*) FROM productcategories) - (SELECT COUNT(*) FROM {{stage}})` },
-      { name: 'revenue reconciles with order lines', sql: `SELECT COALESCE(SUM(revenue), 0) FROM {{stage}}`, equals: 'linesRevenue' },
+      {
+        name: 'every category present',
+        sql: `SELECT (SELECT COUNT(*) FROM productcategories) - (SELECT COUNT(*) FROM {{stage}})`,
+      },
+      {
+        name: 'revenue reconciles with order lines',
+        sql: `SELECT COALESCE(SUM(revenue), 0) FROM {{stage}}`,
+        equals: 'linesRevenue',
+      },
     ],
     dependsOn: [],
     chart: { measure: 'revenue', label: 'category_name' },

@@ -17,7 +17,12 @@ const mart = (name: string, dependsOn: string[] = []): MartDefinition => ({
 
 describe('mart definitions', () => {
   it('define the four marts, each with grain, columns and tests', () => {
-    expect(MARTS.map((m) => m.name)).toEqual(['user_sales_analytics', 'product_sales_analytics', 'sales_daily', 'category_sales']);
+    expect(MARTS.map((m) => m.name)).toEqual([
+      'user_sales_analytics',
+      'product_sales_analytics',
+      'sales_daily',
+      'category_sales',
+    ]);
     for (const m of MARTS) {
       for (const g of m.grain) expect(m.columns.map((c) => c.name)).toContain(g);
       expect(m.tests.map((t) => t.name)).toContain('grain is unique');
@@ -42,7 +47,9 @@ describe('selecting and ordering marts', () => {
   });
   it('names unknown marts and lists the valid ones', () => {
     expect(() => selectMarts('user_sales', MARTS)).toThrow(UsageError);
-    expect(() => selectMarts('sales_dayly', MARTS)).toThrow(/"sales_dayly" \(did you mean sales_daily\?\); marts are user_sales_analytics/);
+    expect(() => selectMarts('sales_dayly', MARTS)).toThrow(
+      /"sales_dayly" \(did you mean sales_daily\?\); marts are user_sales_analytics/,
+    );
   });
 });
 
@@ -70,6 +77,8 @@ describe('runMarts', () => {
   });
   it('asks for etl replicate when the replicas are missing or empty', async () => {
     await expect(runMarts(warehouse(null), [mart('a')], { now: () => 0 })).rejects.toThrow(/orders \(missing\)/);
-    await expect(runMarts(warehouse(0), [mart('a')], { now: () => 0 })).rejects.toThrow(/Run `etl replicate` first|not ready/);
+    await expect(runMarts(warehouse(0), [mart('a')], { now: () => 0 })).rejects.toThrow(
+      /Run `etl replicate` first|not ready/,
+    );
   });
 });

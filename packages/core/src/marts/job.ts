@@ -35,7 +35,10 @@ export type MartsProgress =
 /** Parses `--only a,b`, naming unknown marts and listing the valid ones. */
 export function selectMarts(only: string | undefined, marts: readonly MartDefinition[] = MARTS): MartDefinition[] {
   if (only === undefined || only.trim() === '') return [...marts];
-  const names = only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const known = marts.map((m) => m.name);
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
@@ -58,7 +61,11 @@ export function selectMarts(only: string | undefined, marts: readonly MartDefini
 
 /** Marts in waves: each after the marts it depends on. */
 export function martWaves(marts: readonly MartDefinition[]): MartDefinition[][] {
-  return dependencyWaves(marts, (m) => m.name, (m) => m.dependsOn);
+  return dependencyWaves(
+    marts,
+    (m) => m.name,
+    (m) => m.dependsOn,
+  );
 }
 
 /** Every replica a mart reads must exist and hold rows; otherwise say which are not ready. */
@@ -86,7 +93,12 @@ function factCache(warehouse: Warehouse): (name: FactName) => Promise<string | n
 }
 
 /** Runs a mart's data tests on its stage: each test's failure count. */
-async function testStage(warehouse: Warehouse, mart: MartDefinition, stage: string, fact: (name: FactName) => Promise<string | null>): Promise<MartReport['tests']> {
+async function testStage(
+  warehouse: Warehouse,
+  mart: MartDefinition,
+  stage: string,
+  fact: (name: FactName) => Promise<string | null>,
+): Promise<MartReport['tests']> {
   const tests: { name: string; failures: number }[] = [];
   for (const test of mart.tests) {
     const value = await warehouse.value(test.sql, stage);
@@ -106,7 +118,11 @@ function martTestsFailedError(mart: string, failed: MartReport['tests']): DataCh
 export async function runMarts(
   warehouse: Warehouse,
   marts: readonly MartDefinition[],
-  run: { readonly now: () => number; readonly onProgress?: (event: MartsProgress) => void; readonly concurrency?: number },
+  run: {
+    readonly now: () => number;
+    readonly onProgress?: (event: MartsProgress) => void;
+    readonly concurrency?: number;
+  },
 ): Promise<MartsReport> {
   const started = run.now();
   const progress = run.onProgress ?? (() => {});

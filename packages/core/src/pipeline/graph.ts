@@ -11,7 +11,16 @@ export interface TaskSpec<Name extends string = TaskName> {
 }
 
 /** The pipeline's tasks; "task" in etl means one of these and nothing else. */
-export const TASK_NAMES = ['init', 'seed', 'produce', 'stream', 'replicate', 'replicate-events', 'marts', 'verify'] as const;
+export const TASK_NAMES = [
+  'init',
+  'seed',
+  'produce',
+  'stream',
+  'replicate',
+  'replicate-events',
+  'marts',
+  'verify',
+] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** init → seed → replicate → marts → verify, and produce → stream → replicate of kafka_events. */
@@ -26,7 +35,11 @@ export const PIPELINE_TASKS: readonly TaskSpec[] = [
   { name: 'verify', dependsOn: ['marts', 'replicate-events'], description: 'prove the replicas equal' },
 ];
 
-const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 function check(names: readonly string[], flag: string): void {
   const known: readonly string[] = TASK_NAMES;
@@ -60,9 +73,11 @@ function downstream(name: string, tasks: readonly TaskSpec[]): Set<string> {
  * `--only a,b` runs just those; `--from t` runs t and everything after it; `--skip a,b` leaves
  * those out. Tasks not selected are taken as done: their dependents do not wait for them.
  */
-export function selectTasks(
-  options: { readonly only?: string | undefined; readonly skip?: string | undefined; readonly from?: string | undefined },
-): TaskSpec[] {
+export function selectTasks(options: {
+  readonly only?: string | undefined;
+  readonly skip?: string | undefined;
+  readonly from?: string | undefined;
+}): TaskSpec[] {
   const tasks = PIPELINE_TASKS;
   const only = list(options.only);
   const skip = list(options.skip);
@@ -80,5 +95,7 @@ export function selectTasks(
   selected = selected.filter((n) => !skip.includes(n));
   if (selected.length === 0) throw new UsageError('no task left to run (check --only, --skip and --from)');
   const chosen = new Set(selected);
-  return tasks.filter((t) => chosen.has(t.name)).map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => chosen.has(d)) }));
+  return tasks
+    .filter((t) => chosen.has(t.name))
+    .map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => chosen.has(d)) }));
 }

@@ -15,7 +15,14 @@ describe('selectTasks', () => {
     expect(names({ only: 'seed,replicate' })).toEqual(['seed', 'replicate']);
     expect(selectTasks({ only: 'seed,replicate' }).find((t) => t.name === 'replicate')?.dependsOn).toEqual(['seed']);
     expect(names({ from: 'replicate' })).toEqual(['replicate', 'replicate-events', 'marts', 'verify']);
-    expect(names({ skip: 'produce,stream' })).toEqual(['init', 'seed', 'replicate', 'replicate-events', 'marts', 'verify']);
+    expect(names({ skip: 'produce,stream' })).toEqual([
+      'init',
+      'seed',
+      'replicate',
+      'replicate-events',
+      'marts',
+      'verify',
+    ]);
   });
   it('names unknown tasks', () => {
     expect(() => selectTasks({ only: 'sed' })).toThrow(/--only: unknown task "sed" \(did you mean seed\?\)/);
@@ -46,11 +53,23 @@ describe('runPipeline', () => {
     expect(report.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
   });
   it('skips the dependents of a failed task while independent tasks finish', async () => {
-    const work = { a: async () => Promise.reject(new DataCheckError('bad data')), b: async () => ({}), c: async () => ({}), d: async () => ({}) };
-    const error = await runPipeline(tasks, work, recorder(), { retries: 2, backoffMs: 1, command: 'test' }, run).catch((e: unknown) => e);
+    const work = {
+      a: async () => Promise.reject(new DataCheckError('bad data')),
+      b: async () => ({}),
+      c: async () => ({}),
+      d: async () => ({}),
+    };
+    const error = await runPipeline(tasks, work, recorder(), { retries: 2, backoffMs: 1, command: 'test' }, run).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PipelineFailedError);
     const report = (error as PipelineFailedError).report;
-    expect(Object.fromEntries(report.tasks.map((t) => [t.task, t.status]))).toEqual({ a: 'failed', b: 'skipped', c: 'succeeded', d: 'skipped' });
+    expect(Object.fromEntries(report.tasks.map((t) => [t.task, t.status]))).toEqual({
+      a: 'failed',
+      b: 'skipped',
+      c: 'succeeded',
+      d: 'skipped',
+    });
     expect(report.tasks[0]?.attempts).toBe(1);
   });
   it('retries transient failures with exponential backoff', async () => {
@@ -65,7 +84,13 @@ describe('runPipeline', () => {
       c: async () => ({}),
       d: async () => ({}),
     };
-    const report = await runPipeline(tasks, work, recorder(), { retries: 2, backoffMs: 100, command: 'test' }, { ...run, sleep: async (ms) => void waits.push(ms) });
+    const report = await runPipeline(
+      tasks,
+      work,
+      recorder(),
+      { retries: 2, backoffMs: 100, command: 'test' },
+      { ...run, sleep: async (ms) => void waits.push(ms) },
+    );
     expect(report.tasks[0]).toMatchObject({ status: 'succeeded', attempts: 3, rows: 5 });
     expect(waits).toEqual([100, 200]);
   });
@@ -75,7 +100,9 @@ describe('runPipeline', () => {
     expect(isTransient(new DriverError('missing-table', 'postgres', 'relation "users" does not exist'))).toBe(false);
     expect(isTransient(new DriverError('constraint-violation', 'mysql', 'duplicate entry'))).toBe(false);
     // A raw driver error means a connector failed to map it: not retried.
-    expect(isTransient(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }))).toBe(false);
+    expect(isTransient(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }))).toBe(
+      false,
+    );
     expect(isTransient(new DataCheckError('mart failed'))).toBe(false);
     expect(isTransient(new UsageError('bad flag'))).toBe(false);
     expect(isTransient(new Error('syntax error'))).toBe(false);

@@ -40,10 +40,18 @@ export interface PipelineRun {
 export type PipelineWork<Name extends string = TaskName> = Readonly<Record<Name, () => Promise<TaskResult>>>;
 
 /** A task's outcome: its result, or the error of its last attempt. */
-type Attempted = { readonly ok: true; readonly result: TaskResult; readonly attempts: number } | { readonly ok: false; readonly error: Error; readonly attempts: number };
+type Attempted =
+  | { readonly ok: true; readonly result: TaskResult; readonly attempts: number }
+  | { readonly ok: false; readonly error: Error; readonly attempts: number };
 
 /** Runs a task, retrying a transient failure with exponential backoff, reporting each attempt. */
-async function attempt(task: string, fn: () => Promise<TaskResult>, options: PipelineOptions, run: PipelineRun, onAttempt: (n: number) => Promise<void>): Promise<Attempted> {
+async function attempt(
+  task: string,
+  fn: () => Promise<TaskResult>,
+  options: PipelineOptions,
+  run: PipelineRun,
+  onAttempt: (n: number) => Promise<void>,
+): Promise<Attempted> {
   for (let n = 1; ; n++) {
     await onAttempt(n);
     try {
@@ -69,9 +77,24 @@ export async function runPipeline<Name extends string>(
 ): Promise<RunReport> {
   const started = run.now();
   const startedAt = run.clock().toISOString();
-  const runId = await recorder.start(options.command, tasks.map((t) => t.name));
+  const runId = await recorder.start(
+    options.command,
+    tasks.map((t) => t.name),
+  );
   const records = new Map<string, TaskRecord>(
-    tasks.map((t) => [t.name, { task: t.name, status: 'pending', attempts: 0, startedAt: null, finishedAt: null, seconds: null, rows: null, message: null }]),
+    tasks.map((t) => [
+      t.name,
+      {
+        task: t.name,
+        status: 'pending',
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+        seconds: null,
+        rows: null,
+        message: null,
+      },
+    ]),
   );
   const update = async (record: TaskRecord): Promise<void> => {
     records.set(record.task, record);
@@ -86,7 +109,9 @@ export async function runPipeline<Name extends string>(
     const existing = finished.get(task.name);
     if (existing !== undefined) return existing;
     const promise = (async (): Promise<TaskStatus> => {
-      const deps = await Promise.all(task.dependsOn.map((d) => execute(tasks.find((t) => t.name === d) as TaskSpec<Name>)));
+      const deps = await Promise.all(
+        task.dependsOn.map((d) => execute(tasks.find((t) => t.name === d) as TaskSpec<Name>)),
+      );
       const blocked = task.dependsOn.filter((_, i) => deps[i] !== 'succeeded');
       const pending = records.get(task.name) as TaskRecord;
       if (blocked.length > 0) {
@@ -143,17 +168,28 @@ export class PipelineFailedError extends EtlError {
     readonly report: RunReport,
     readonly first: Error,
   ) {
-    super(`pipeline run ${report.runId} failed: ${report.tasks.filter((t) => t.status === 'failed').map((t) => `${t.task} (${t.message ?? 'failed'})`).join('; ')}`, {
-      hint: `See \`etl runs show ${report.runId}\`.`,
-      cause: first,
-    });
+    super(
+      `pipeline run ${report.runId} failed: ${report.tasks
+        .filter((t) => t.status === 'failed')
+        .map((t) => `${t.task} (${t.message ?? 'failed'})`)
+        .join('; ')}`,
+      {
+        hint: `See \`etl runs show ${report.runId}\`.`,
+        cause: first,
+      },
+    );
     this.kind = first instanceof EtlError ? first.kind : 'bug';
     this.exitCode = first instanceof EtlError ? first.exitCode : ExitCode.bug;
   }
 }
 
 /** Runs `work` holding the pipeline lock: waits for it (`wait`) or refuses with BusyError (exit 75). */
-export async function withPipelineLock<T>(lock: PipelineLock, wait: boolean, onWaiting: () => void, work: () => Promise<T>): Promise<T> {
+export async function withPipelineLock<T>(
+  lock: PipelineLock,
+  wait: boolean,
+  onWaiting: () => void,
+  work: () => Promise<T>,
+): Promise<T> {
   let release = await lock.lock(false);
   if (release === undefined) {
     if (!wait) {

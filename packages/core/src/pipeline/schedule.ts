@@ -47,7 +47,8 @@ function parseField(text: string, field: (typeof FIELDS)[number]): Set<number> |
 /** Five fields: minute hour day-of-month month day-of-week, in UTC. */
 export function parseCron(expression: string): CronSchedule {
   const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 5) throw new UsageError(`--cron: "${expression}" needs 5 fields (minute hour day-of-month month day-of-week)`);
+  if (parts.length !== 5)
+    throw new UsageError(`--cron: "${expression}" needs 5 fields (minute hour day-of-month month day-of-week)`);
   const [minute, hour, dom, month, dow] = parts.map((p, i) => parseField(p, FIELDS[i] as (typeof FIELDS)[number]));
   const has = (set: Set<number> | null | undefined, v: number) => set === null || set === undefined || set.has(v);
   return {
@@ -57,11 +58,15 @@ export function parseCron(expression: string): CronSchedule {
       t.setUTCSeconds(0, 0);
       for (let i = 0; i < 366 * 24 * 60; i++) {
         t.setUTCMinutes(t.getUTCMinutes() + 1);
-        if (!has(minute, t.getUTCMinutes()) || !has(hour, t.getUTCHours()) || !has(month, t.getUTCMonth() + 1)) continue;
+        if (!has(minute, t.getUTCMinutes()) || !has(hour, t.getUTCHours()) || !has(month, t.getUTCMonth() + 1))
+          continue;
         // As cron does: when both day fields are restricted, either may match.
         const domOk = has(dom, t.getUTCDate());
         const dowOk = has(dow, t.getUTCDay());
-        const dayOk = dom !== null && dow !== null ? (dom?.has(t.getUTCDate()) ?? false) || (dow?.has(t.getUTCDay()) ?? false) : domOk && dowOk;
+        const dayOk =
+          dom !== null && dow !== null
+            ? (dom?.has(t.getUTCDate()) ?? false) || (dow?.has(t.getUTCDay()) ?? false)
+            : domOk && dowOk;
         if (dayOk) return new Date(t.getTime());
       }
       throw new UsageError(`--cron: "${expression}" never matches`);
@@ -73,7 +78,11 @@ export function parseCron(expression: string): CronSchedule {
 export type NextRun = (lastStartedAt: number) => number;
 
 /** Pure: the schedule of `--every` (an interval in ms) or `--cron` (an expression), or none. */
-export function scheduleOf(every: number | undefined, cron: CronSchedule | undefined, now: () => Date): NextRun | undefined {
+export function scheduleOf(
+  every: number | undefined,
+  cron: CronSchedule | undefined,
+  now: () => Date,
+): NextRun | undefined {
   if (every !== undefined) return (started) => started + every;
   if (cron !== undefined) return () => cron.next(now()).getTime();
   return undefined;

@@ -25,5 +25,12 @@ export interface EventStore {
   /** Next offset to read per partition, as stored with the rows. */
   offsets(group: string, topic: string): Promise<Map<number, string>>;
   /** One transaction: the events, the dead letters and the partition's next offset. */
-  write(group: string, topic: string, partition: number, events: readonly EventRow[], deadLetters: readonly DeadLetterRow[], nextOffset: string): Promise<{ readonly inserted: number; readonly deadLettered: number }>;
+  write(
+    group: string,
+    topic: string,
+    partition: number,
+    events: readonly EventRow[],
+    deadLetters: readonly DeadLetterRow[],
+    nextOffset: string,
+  ): Promise<{ readonly inserted: number; readonly deadLettered: number }>;
 }

@@ -12,7 +12,11 @@ export interface ReplicaSource {
    * start of the oldest transaction still open when the snapshot was taken: every change
    * this snapshot cannot see is stamped at or after it.
    */
-  read<T>(spec: ReplicaSpec, since: string | null, consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>): Promise<T>;
+  read<T>(
+    spec: ReplicaSpec,
+    since: string | null,
+    consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>,
+  ): Promise<T>;
   count(table: TableName): Promise<number>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
   keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;

@@ -20,12 +20,25 @@ class MemorySink implements EventSink {
   }
 }
 
-const catalog = (userIds: number[] = [1, 2, 3], productIds: number[] = [10, 11]): CatalogSource => ({ ids: async () => ({ userIds, productIds }) });
-const options = (extra: Partial<ProduceOptions> = {}): ProduceOptions => ({ topic: 't', partitions: 3, count: 100, follow: false, rate: undefined, seed: 42, ...extra });
+const catalog = (userIds: number[] = [1, 2, 3], productIds: number[] = [10, 11]): CatalogSource => ({
+  ids: async () => ({ userIds, productIds }),
+});
+const options = (extra: Partial<ProduceOptions> = {}): ProduceOptions => ({
+  topic: 't',
+  partitions: 3,
+  count: 100,
+  follow: false,
+  rate: undefined,
+  seed: 42,
+  ...extra,
+});
 function clock() {
   let t = 0;
   const slept: number[] = [];
-  return { slept, run: { now: () => t, sleep: async (ms: number) => void (slept.push(ms), (t += ms)), stopped: () => false } };
+  return {
+    slept,
+    run: { now: () => t, sleep: async (ms: number) => void (slept.push(ms), (t += ms)), stopped: () => false },
+  };
 }
 
 describe('runProduce', () => {
@@ -72,7 +85,9 @@ describe('runProduce', () => {
   });
 
   it('needs users: a missing table or an empty one is a data check (exit 4) naming etl seed', async () => {
-    const missing: CatalogSource = { ids: () => Promise.reject(new DriverError('missing-table', 'postgres', 'relation "users" does not exist')) };
+    const missing: CatalogSource = {
+      ids: () => Promise.reject(new DriverError('missing-table', 'postgres', 'relation "users" does not exist')),
+    };
     const noTable = await runProduce(new MemorySink(), missing, options(), clock().run).catch((e: unknown) => e);
     expect(noTable).toBeInstanceOf(DataCheckError);
     expect((noTable as DataCheckError).hint).toContain('etl seed');

@@ -37,18 +37,26 @@ export interface ProduceRun {
 }
 
 /** The users and products sessions may name; there must be users. */
-async function readCatalog(catalog: CatalogSource): Promise<{ readonly userIds: readonly number[]; readonly productIds: readonly number[] }> {
+async function readCatalog(
+  catalog: CatalogSource,
+): Promise<{ readonly userIds: readonly number[]; readonly productIds: readonly number[] }> {
   const ids = await catalog.ids().catch((error: unknown) => {
     if (isDriverError(error, 'missing-table')) {
       throw new DataCheckError('PostgreSQL has no users table yet', { hint: 'Run `etl seed` first.', cause: error });
     }
     throw error;
   });
-  if (ids.userIds.length === 0) throw new DataCheckError('PostgreSQL has no users to make sessions for', { hint: 'Run `etl seed` first.' });
+  if (ids.userIds.length === 0)
+    throw new DataCheckError('PostgreSQL has no users to make sessions for', { hint: 'Run `etl seed` first.' });
   return ids;
 }
 
-export async function runProduce(sink: EventSink, catalog: CatalogSource, options: ProduceOptions, run: ProduceRun): Promise<ProduceReport> {
+export async function runProduce(
+  sink: EventSink,
+  catalog: CatalogSource,
+  options: ProduceOptions,
+  run: ProduceRun,
+): Promise<ProduceReport> {
   const { userIds, productIds } = await readCatalog(catalog);
   const topicCreated = await sink.ensureTopic(options.topic, options.partitions);
   const generator = new SessionGenerator(options.seed, userIds, productIds);
@@ -76,5 +84,12 @@ export async function runProduce(sink: EventSink, catalog: CatalogSource, option
     }
   }
   const seconds = (run.now() - started) / 1000;
-  return { topic: options.topic, topicCreated, events: sent, sessions, seconds, eventsPerSecond: seconds > 0 ? sent / seconds : 0 };
+  return {
+    topic: options.topic,
+    topicCreated,
+    events: sent,
+    sessions,
+    seconds,
+    eventsPerSecond: seconds > 0 ? sent / seconds : 0,
+  };
 }

@@ -55,7 +55,12 @@ export class CopyToLoadData {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const data = this.carry.length === 0 ? bytes : Buffer.concat([this.carry, bytes]);
     this.carry = Buffer.alloc(0);
-    if (!this.spec.transformsRows && data[data.length - 1] !== BACKSLASH && !data.includes('\\f') && !data.includes('\\v')) {
+    if (
+      !this.spec.transformsRows &&
+      data[data.length - 1] !== BACKSLASH &&
+      !data.includes('\\f') &&
+      !data.includes('\\v')
+    ) {
       this.rows += countNewlines(data);
       return data; // the common case: nothing to change, nothing to copy
     }

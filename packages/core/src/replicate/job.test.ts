@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import type { LoadDataText, PgCopyBytes, ReplicaSource, ReplicaState, ReplicaStateUpdate, ReplicaTarget } from '../ports/index.js';
+import type {
+  LoadDataText,
+  PgCopyBytes,
+  ReplicaSource,
+  ReplicaState,
+  ReplicaStateUpdate,
+  ReplicaTarget,
+} from '../ports/index.js';
 import type { TableName } from '../schema/tables.js';
 import { chooseMode, runReplicate, type ReplicateOptions } from './job.js';
 import { planMasks } from './masks.js';
@@ -8,7 +15,16 @@ import { KEY_RANGE_SIZE, mask, type ReplicaSpec } from './spec.js';
 
 /** A users row as COPY text: user_id, first_name, last_name, email, phone, registration_date, loyalty_status, updated_at. */
 const user = (id: number, updated = '2025-12-01 00:00:00.000000', phone: string | null = `555-${id}`) =>
-  [String(id), `First${id}`, `Last${id}`, ` User${id}@Example.org`, phone ?? '\\N', '2025-01-01 00:00:00.000000', 'None', updated].join('\t');
+  [
+    String(id),
+    `First${id}`,
+    `Last${id}`,
+    ` User${id}@Example.org`,
+    phone ?? '\\N',
+    '2025-01-01 00:00:00.000000',
+    'None',
+    updated,
+  ].join('\t');
 
 /** PostgreSQL in memory: rows as COPY text lines, each with its updated_at. */
 class MemorySource implements ReplicaSource {
@@ -17,7 +33,11 @@ class MemorySource implements ReplicaSource {
   watermark = '2026-01-01 00:00:00.000000';
   reads: { table: TableName; since: string | null }[] = [];
 
-  async read<T>(spec: ReplicaSpec, since: string | null, consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>): Promise<T> {
+  async read<T>(
+    spec: ReplicaSpec,
+    since: string | null,
+    consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>,
+  ): Promise<T> {
     this.reads.push({ table: spec.table, since });
     const lines = [...this.rows.values()].filter((line) => since === null || (line.split('\t').at(-1) ?? '') >= since);
     // Chunks cut mid-row, as COPY delivers them.
@@ -34,7 +54,9 @@ class MemorySource implements ReplicaSource {
     return rangeCounts(this.rows.keys());
   }
   async keysIn(_spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
-    return new Set([...this.rows.keys()].filter((k) => String(Math.floor(k / KEY_RANGE_SIZE)) === keyRange).map(String));
+    return new Set(
+      [...this.rows.keys()].filter((k) => String(Math.floor(k / KEY_RANGE_SIZE)) === keyRange).map(String),
+    );
   }
 }
 
@@ -73,13 +95,21 @@ class MemoryTarget implements ReplicaTarget {
     this.states.set(state.table, { ...state, targetRows: this.rows.size });
     return this.rows.size;
   }
-  async replace(_spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number> {
+  async replace(
+    _spec: ReplicaSpec,
+    rows: AsyncIterable<LoadDataText>,
+    state: () => ReplicaStateUpdate,
+  ): Promise<number> {
     const fresh = new Map<number, string[]>();
     for (const row of await text(rows)) fresh.set(Number(row[0]), row);
     this.rows = fresh;
     return this.save(state());
   }
-  async upsert(_spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number> {
+  async upsert(
+    _spec: ReplicaSpec,
+    rows: AsyncIterable<LoadDataText>,
+    state: () => ReplicaStateUpdate,
+  ): Promise<number> {
     for (const row of await text(rows)) this.rows.set(Number(row[0]), row);
     return this.save(state());
   }
@@ -87,7 +117,9 @@ class MemoryTarget implements ReplicaTarget {
     return rangeCounts(this.rows.keys());
   }
   async keysIn(_spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
-    return new Set([...this.rows.keys()].filter((k) => String(Math.floor(k / KEY_RANGE_SIZE)) === keyRange).map(String));
+    return new Set(
+      [...this.rows.keys()].filter((k) => String(Math.floor(k / KEY_RANGE_SIZE)) === keyRange).map(String),
+    );
   }
   async deleteKeys(_spec: ReplicaSpec, keys: readonly string[]): Promise<number> {
     for (const k of keys) this.rows.delete(Number(k));
@@ -97,7 +129,13 @@ class MemoryTarget implements ReplicaTarget {
   }
 }
 
-const options = (extra: Partial<ReplicateOptions> = {}): ReplicateOptions => ({ tables: ['users'], mode: undefined, concurrency: 1, deletes: true, ...extra });
+const options = (extra: Partial<ReplicateOptions> = {}): ReplicateOptions => ({
+  tables: ['users'],
+  mode: undefined,
+  concurrency: 1,
+  deletes: true,
+  ...extra,
+});
 const run = { now: () => 0 };
 function shop(n: number): { source: MemorySource; target: MemoryTarget } {
   const source = new MemorySource();
@@ -109,9 +147,21 @@ describe('runReplicate', () => {
   it('copies in full the first time, normalising emails, and records the state', async () => {
     const { source, target } = shop(3);
     const report = await runReplicate(source, target, options(), run);
-    expect(report.tables[0]).toMatchObject({ table: 'users', mode: 'full', rows: 3, targetRows: 3, masked: [], note: null });
+    expect(report.tables[0]).toMatchObject({
+      table: 'users',
+      mode: 'full',
+      rows: 3,
+      targetRows: 3,
+      masked: [],
+      note: null,
+    });
     expect(target.rows.get(2)?.[3]).toBe('user2@example.org');
-    expect(target.states.get('users')).toMatchObject({ mode: 'full', watermark: source.watermark, masked: [], targetRows: 3 });
+    expect(target.states.get('users')).toMatchObject({
+      mode: 'full',
+      watermark: source.watermark,
+      masked: [],
+      targetRows: 3,
+    });
   });
 
   it('switches to incremental once replicated, reading only from the watermark', async () => {
@@ -159,10 +209,15 @@ describe('runReplicate', () => {
     const { source, target } = shop(3);
     await runReplicate(source, target, options({ masks: { set: ['users.phone', 'users.email'] } }), run);
     const writes = target.writes;
-    const refused = await runReplicate(source, target, options({ masks: { unmask: ['users.phone'] } }), run).catch((e: unknown) => e);
+    const refused = await runReplicate(source, target, options({ masks: { unmask: ['users.phone'] } }), run).catch(
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as Error).message).toContain('users.phone');
-    const narrowed = await runReplicate(source, target, options({ masks: { set: ['users.email'] } }), { ...run, confirmUnmask: async () => false }).catch((e: unknown) => e);
+    const narrowed = await runReplicate(source, target, options({ masks: { set: ['users.email'] } }), {
+      ...run,
+      confirmUnmask: async () => false,
+    }).catch((e: unknown) => e);
     expect(narrowed).toBeInstanceOf(UsageError);
     expect(target.writes).toBe(writes);
     expect(target.rows.get(1)?.[4]).toBe(mask.js('555-1'));
@@ -173,7 +228,11 @@ describe('runReplicate', () => {
       confirmUnmask: async (columns) => (asked.push([...columns]), true),
     });
     expect(asked).toEqual([['users.phone']]);
-    expect(confirmed.tables[0]).toMatchObject({ mode: 'full', masked: ['users.email'], note: 'masked columns changed: full copy' });
+    expect(confirmed.tables[0]).toMatchObject({
+      mode: 'full',
+      masked: ['users.email'],
+      note: 'masked columns changed: full copy',
+    });
     expect(target.rows.get(1)?.[4]).toBe('555-1');
   });
 
@@ -185,13 +244,26 @@ describe('runReplicate', () => {
 });
 
 describe('chooseMode and planMasks', () => {
-  const state = (masked: string[]): ReplicaState => ({ table: 'users', mode: 'full', watermark: 'w', masked, rows: 1, targetRows: 1 });
+  const state = (masked: string[]): ReplicaState => ({
+    table: 'users',
+    mode: 'full',
+    watermark: 'w',
+    masked,
+    rows: 1,
+    targetRows: 1,
+  });
   it('chooses the mode from what was asked and what the replica holds', () => {
     expect(chooseMode(undefined, undefined, [])).toEqual({ mode: 'full', note: null });
-    expect(chooseMode('incremental', undefined, [])).toEqual({ mode: 'full', note: 'never replicated before: full copy' });
+    expect(chooseMode('incremental', undefined, [])).toEqual({
+      mode: 'full',
+      note: 'never replicated before: full copy',
+    });
     expect(chooseMode(undefined, state([]), [])).toEqual({ mode: 'incremental', note: null });
     expect(chooseMode('full', state([]), ['users.email'])).toEqual({ mode: 'full', note: null });
-    expect(chooseMode('incremental', state(['users.email']), [])).toEqual({ mode: 'full', note: 'masked columns changed: full copy' });
+    expect(chooseMode('incremental', state(['users.email']), [])).toEqual({
+      mode: 'full',
+      note: 'masked columns changed: full copy',
+    });
   });
   it('keeps, replaces and removes masks per table, naming what would be unmasked', () => {
     const recorded = new Map<TableName, readonly string[]>([['users', ['users.email', 'users.phone']]]);
@@ -200,6 +272,8 @@ describe('chooseMode and planMasks', () => {
     expect(keep.unmasked).toEqual([]);
     expect(planMasks(['users'], recorded, { set: ['users.email'] }).unmasked).toEqual(['users.phone']);
     expect(planMasks(['users'], recorded, { unmask: ['users.email'] }).byTable.get('users')).toEqual(['users.phone']);
-    expect(planMasks(['users'], new Map(), { set: ['users.phone', 'products.description'] }).byTable.get('users')).toEqual(['users.phone']);
+    expect(
+      planMasks(['users'], new Map(), { set: ['users.phone', 'products.description'] }).byTable.get('users'),
+    ).toEqual(['users.phone']);
   });
 });

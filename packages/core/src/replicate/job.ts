@@ -58,9 +58,14 @@ export interface ReplicateRun {
   readonly confirmUnmask?: (columns: readonly string[]) => Promise<boolean>;
 }
 
-const sameMasks = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join(',') === [...b].sort().join(',');
+const sameMasks = (a: readonly string[], b: readonly string[]): boolean =>
+  [...a].sort().join(',') === [...b].sort().join(',');
 
-async function* converted(chunks: AsyncIterable<Buffer>, converter: CopyToLoadData, tick: () => void): AsyncGenerator<Buffer | string> {
+async function* converted(
+  chunks: AsyncIterable<Buffer>,
+  converter: CopyToLoadData,
+  tick: () => void,
+): AsyncGenerator<Buffer | string> {
   for await (const chunk of chunks) {
     const out = converter.push(chunk);
     tick();
@@ -71,10 +76,18 @@ async function* converted(chunks: AsyncIterable<Buffer>, converter: CopyToLoadDa
 }
 
 /** Deletes from the target the rows whose keys the source no longer has. */
-async function deleteGone(source: ReplicaSource, target: ReplicaTarget, spec: ReplicaSpec, targetCount: number): Promise<number> {
+async function deleteGone(
+  source: ReplicaSource,
+  target: ReplicaTarget,
+  spec: ReplicaSpec,
+  targetCount: number,
+): Promise<number> {
   // After the upsert the target holds every source row: equal counts mean nothing to delete.
   if ((await source.count(spec.table)) === targetCount) return 0;
-  const [sourceKeyRanges, targetKeyRanges] = await Promise.all([source.keyRangeCounts(spec), target.keyRangeCounts(spec)]);
+  const [sourceKeyRanges, targetKeyRanges] = await Promise.all([
+    source.keyRangeCounts(spec),
+    target.keyRangeCounts(spec),
+  ]);
   let deleted = 0;
   for (const [keyRange, count] of targetKeyRanges) {
     if ((sourceKeyRanges.get(keyRange) ?? 0) === count) continue;
@@ -126,7 +139,13 @@ async function copyTable(
   tick: () => void,
 ): Promise<{ readonly targetRows: number; readonly watermark: string }> {
   let watermark = '';
-  const state = (): ReplicaStateUpdate => ({ table: spec.table, mode, watermark, masked: spec.masked, rows: converter.rows });
+  const state = (): ReplicaStateUpdate => ({
+    table: spec.table,
+    mode,
+    watermark,
+    masked: spec.masked,
+    rows: converter.rows,
+  });
   const targetRows = await source.read(spec, since, async (chunks, snapshotWatermark) => {
     watermark = snapshotWatermark;
     const rows = converted(chunks, converter, tick);
@@ -160,7 +179,12 @@ export async function runReplicate(
     const converter = new CopyToLoadData(spec);
     const tick = throttled(run.now, 250, (t) => {
       const seconds = (t - tableStarted) / 1000;
-      progress({ type: 'rows', table, rows: converter.rows, rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0 });
+      progress({
+        type: 'rows',
+        table,
+        rows: converter.rows,
+        rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0,
+      });
     });
     const since = mode === 'incremental' ? (previous?.watermark ?? null) : null;
     const { targetRows, watermark } = await copyTable(source, target, spec, mode, since, converter, tick);

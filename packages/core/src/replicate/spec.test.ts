@@ -10,12 +10,16 @@ describe('replica specs', () => {
     );
     expect(pgExpressionFor({ name: 'ip_address', type: { kind: 'inet' }, nullable: false })).toBe('host("ip_address")');
     expect(pgExpressionFor({ name: 'payload', type: { kind: 'jsonb' }, nullable: false })).toBe('"payload"::text');
-    expect(pgExpressionFor({ name: 'price', type: { kind: 'numeric', precision: 10, scale: 2 }, nullable: false })).toBe('"price"');
+    expect(
+      pgExpressionFor({ name: 'price', type: { kind: 'numeric', precision: 10, scale: 2 }, nullable: false }),
+    ).toBe('"price"');
   });
   it('trims and lower-cases emails, and only users need row transforms by default', () => {
     const users = replicaSpec('users');
     expect(users.transformsRows).toBe(true);
-    expect(users.columns.find((c) => c.name === 'email')?.transform?.js('  Ann.Lee@Example.COM ')).toBe('ann.lee@example.com');
+    expect(users.columns.find((c) => c.name === 'email')?.transform?.js('  Ann.Lee@Example.COM ')).toBe(
+      'ann.lee@example.com',
+    );
     expect(replicaSpec('orderdetails').transformsRows).toBe(false);
   });
   it('trims ASCII whitespace (tabs and newlines too) and lower-cases only A-Z, in JavaScript as in SQL', () => {
@@ -40,9 +44,18 @@ describe('replica specs', () => {
     expect(() => parseMasks('nosuch.col')).toThrow(UsageError);
   });
   it('validates table names and keeps foreign-key order', () => {
-    expect(parseTables(undefined)).toEqual(['productcategories', 'users', 'products', 'orders', 'orderdetails', 'kafka_events']);
+    expect(parseTables(undefined)).toEqual([
+      'productcategories',
+      'users',
+      'products',
+      'orders',
+      'orderdetails',
+      'kafka_events',
+    ]);
     expect(parseTables('orderdetails,users')).toEqual(['users', 'orderdetails']);
-    expect(() => parseTables('userz')).toThrow(/unknown table "userz" \(did you mean users\?\); valid tables are productcategories/);
+    expect(() => parseTables('userz')).toThrow(
+      /unknown table "userz" \(did you mean users\?\); valid tables are productcategories/,
+    );
   });
   it('groups independent tables into waves', () => {
     expect(tableWaves(parseTables(undefined))).toEqual([
@@ -77,7 +90,8 @@ describe('COPY text to LOAD DATA text', () => {
   });
   it('transforms the values of tables that need it, whatever the chunking', () => {
     const spec = replicaSpec('users');
-    const row = (email: string) => `1\tAnn\tLee\t${email}\t\\N\t2024-01-01 00:00:00.000000\tGold\t2024-01-02 00:00:00.000000\n`;
+    const row = (email: string) =>
+      `1\tAnn\tLee\t${email}\t\\N\t2024-01-01 00:00:00.000000\tGold\t2024-01-02 00:00:00.000000\n`;
     const input = row('  Ann.Lee@EXAMPLE.com') + row('x\\\\y@Zoë.com');
     const expected = row('ann.lee@example.com') + row('x\\\\y@zoë.com');
     for (const size of [1, 3, 7, 50, 1000]) {

@@ -83,7 +83,8 @@ const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
  */
 export const normaliseEmail: ValueTransform = {
   js: (value) => value.replace(EDGE_SPACE, '').replace(/[A-Z]+/g, (s) => s.toLowerCase()),
-  sql: (e) => `translate(btrim(${e}, ${SPACE_CODES.map((c) => `chr(${c})`).join(' || ')}), '${UPPER}', '${UPPER.toLowerCase()}')`,
+  sql: (e) =>
+    `translate(btrim(${e}, ${SPACE_CODES.map((c) => `chr(${c})`).join(' || ')}), '${UPPER}', '${UPPER.toLowerCase()}')`,
 };
 
 /** A deterministic stand-in: equal inputs give equal outputs (joins still work), people are not shown. */
@@ -105,23 +106,43 @@ const ROW_TRANSFORMS: Readonly<Record<string, ValueTransform>> = {
 /** Parses `--mask users.email,users.phone` (or `--unmask`), naming any unknown table or column. */
 export function parseMasks(raw: string | undefined, flag = '--mask'): string[] {
   if (raw === undefined || raw.trim() === '') return [];
-  const masks = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const masks = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const problems: string[] = [];
   for (const mask of masks) {
     const [table, column, extra] = mask.split('.');
-    if (table === undefined || column === undefined || extra !== undefined || !isTableName(table) || !(REPLICATED_TABLES as readonly string[]).includes(table)) {
+    if (
+      table === undefined ||
+      column === undefined ||
+      extra !== undefined ||
+      !isTableName(table) ||
+      !(REPLICATED_TABLES as readonly string[]).includes(table)
+    ) {
       problems.push(`"${mask}" is not table.column of a replicated table`);
       continue;
     }
     const def = TABLES[table].columns.find((c) => c.name === column);
     if (def === undefined) {
-      const suggestion = closest(column, TABLES[table].columns.map((c) => c.name));
-      problems.push(`${table} has no column "${column}"${suggestion === undefined ? '' : ` (did you mean ${table}.${suggestion}?)`}`);
-    } else if ((TABLES[table].primaryKey as readonly string[]).includes(column) || !['varchar', 'text'].includes(def.type.kind)) {
+      const suggestion = closest(
+        column,
+        TABLES[table].columns.map((c) => c.name),
+      );
+      problems.push(
+        `${table} has no column "${column}"${suggestion === undefined ? '' : ` (did you mean ${table}.${suggestion}?)`}`,
+      );
+    } else if (
+      (TABLES[table].primaryKey as readonly string[]).includes(column) ||
+      !['varchar', 'text'].includes(def.type.kind)
+    ) {
       problems.push(`${mask} cannot be masked: only non-key text columns can`);
     }
   }
-  if (problems.length > 0) throw new UsageError(`${flag}: ${problems.join('; ')}`, { hint: `Name columns as table.column, for example ${flag} users.email,users.phone.` });
+  if (problems.length > 0)
+    throw new UsageError(`${flag}: ${problems.join('; ')}`, {
+      hint: `Name columns as table.column, for example ${flag} users.email,users.phone.`,
+    });
   return [...new Set(masks)];
 }
 
@@ -152,21 +173,30 @@ export function replicaSpec(table: TableName, masks: readonly string[] = []): Re
 /** Parses `--tables a,b`: every name valid, listed back in foreign-key order. */
 export function parseTables(raw: string | undefined): TableName[] {
   if (raw === undefined || raw.trim() === '') return [...REPLICATED_TABLES];
-  const names = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const unknown = names.filter((n) => !isTableName(n) || !REPLICATED_TABLES.includes(n));
   if (unknown.length > 0) {
     const hints = unknown.map((n) => {
       const s = closest(n, REPLICATED_TABLES);
       return s === undefined ? `"${n}"` : `"${n}" (did you mean ${s}?)`;
     });
-    throw new UsageError(`--tables: unknown table ${hints.join(', ')}; valid tables are ${REPLICATED_TABLES.join(', ')}`);
+    throw new UsageError(
+      `--tables: unknown table ${hints.join(', ')}; valid tables are ${REPLICATED_TABLES.join(', ')}`,
+    );
   }
   return REPLICATED_TABLES.filter((t) => names.includes(t));
 }
 
 /** Tables in waves: each after the tables it references, when those are replicated too. */
 export function tableWaves(tables: readonly TableName[]): TableName[][] {
-  return dependencyWaves(tables, (t) => t, (t) => REPLICA_DEPENDENCIES[t] ?? []);
+  return dependencyWaves(
+    tables,
+    (t) => t,
+    (t) => REPLICA_DEPENDENCIES[t] ?? [],
+  );
 }
 
 const mysqlQuote = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
@@ -191,7 +221,10 @@ export function pgComparison(spec: ReplicaSpec, keyRangeSize = KEY_RANGE_SIZE): 
     });
   const keys = spec.primaryKey.map((k) => `${quote(k)}::text`);
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
-  const keyRangeParts = [...spec.primaryKey.slice(0, -1).map((k) => `${quote(k)}::text`), `(${quote(last)} / ${keyRangeSize})::text`];
+  const keyRangeParts = [
+    ...spec.primaryKey.slice(0, -1).map((k) => `${quote(k)}::text`),
+    `(${quote(last)} / ${keyRangeSize})::text`,
+  ];
   return {
     rowText: `concat_ws(chr(31), ${parts.join(', ')})`,
     key: `concat_ws(chr(9), ${keys.join(', ')})`,
@@ -215,7 +248,10 @@ export function mysqlComparison(spec: ReplicaSpec, keyRangeSize = KEY_RANGE_SIZE
     });
   const keys = spec.primaryKey.map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`);
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
-  const keyRangeParts = [...spec.primaryKey.slice(0, -1).map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`), `CAST(${mysqlQuote(last)} DIV ${keyRangeSize} AS CHAR)`];
+  const keyRangeParts = [
+    ...spec.primaryKey.slice(0, -1).map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`),
+    `CAST(${mysqlQuote(last)} DIV ${keyRangeSize} AS CHAR)`,
+  ];
   return {
     rowText: `CONCAT_WS(CHAR(31), ${parts.join(', ')})`,
     key: `CONCAT_WS(CHAR(9), ${keys.join(', ')})`,

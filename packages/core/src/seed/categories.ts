@@ -33,4 +33,6 @@ function build(): CategoryRow[] {
 export const CATEGORIES: readonly CategoryRow[] = build();
 
 /** Products belong to subcategories (leaves), never to a department directly. */
-export const LEAF_CATEGORY_IDS: readonly number[] = CATEGORIES.filter((c) => c.parentCategoryId !== null).map((c) => c.categoryId);
+export const LEAF_CATEGORY_IDS: readonly number[] = CATEGORIES.filter((c) => c.parentCategoryId !== null).map(
+  (c) => c.categoryId,
+);

@@ -125,7 +125,11 @@ describe('orders', () => {
     const top = sorted.slice(0, Math.ceil(sizes.products * 0.2)).reduce((s, n) => s + n, 0);
     expect(top / total).toBeGreaterThan(0.5);
     // …yet no single product is in a large share of the orders.
-    const best = Math.max(...[...new Set(orders.flatMap((o) => o.lines.map((l) => l.productId)))].map((p) => orders.filter((o) => o.lines.some((l) => l.productId === p)).length));
+    const best = Math.max(
+      ...[...new Set(orders.flatMap((o) => o.lines.map((l) => l.productId)))].map(
+        (p) => orders.filter((o) => o.lines.some((l) => l.productId === p)).length,
+      ),
+    );
     expect(best / orders.length).toBeLessThan(0.2);
   });
   it('copes with a single product', () => {

@@ -201,7 +201,9 @@ export class ShopGenerator {
       // Popularity is skewed: 60% of picks go to the best-selling tenth of the catalogue, the
       // rest anywhere, so a small share sells most of the units without one product in every order.
       const bestSellers = Math.max(1, Math.ceil(sizes.products / 10));
-      let index = Math.floor((picks[3 * k] ?? 0) < 0.6 ? bestSellers * (picks[3 * k + 2] ?? 0) : sizes.products * (picks[3 * k + 2] ?? 0));
+      let index = Math.floor(
+        (picks[3 * k] ?? 0) < 0.6 ? bestSellers * (picks[3 * k + 2] ?? 0) : sizes.products * (picks[3 * k + 2] ?? 0),
+      );
       while (seen.has(index) && seen.size < sizes.products) index = (index + 1) % sizes.products;
       if (seen.has(index)) break;
       seen.add(index);

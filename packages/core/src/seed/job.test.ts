@@ -38,7 +38,13 @@ class MemorySeedStore implements SeedStore {
   /** All parts or none, like the one transaction PostgreSQL runs. */
   async load(parts: readonly LoadPart[]): Promise<void> {
     if (this.loads >= this.failAfter) throw new Error('killed');
-    const staged = parts.map((p) => ({ table: p.table, lines: [...p.chunks].join('').split('\n').filter((l) => l !== '') }));
+    const staged = parts.map((p) => ({
+      table: p.table,
+      lines: [...p.chunks]
+        .join('')
+        .split('\n')
+        .filter((l) => l !== ''),
+    }));
     for (const { table, lines } of staged) {
       const t = this.table(table);
       for (const line of lines) {
@@ -54,16 +60,35 @@ class MemorySeedStore implements SeedStore {
   }
 }
 
-const small = (extra: Partial<SeedOptions> = {}): SeedOptions => ({ ...SEED_DEFAULTS, users: 30, products: 12, orders: 200, reset: false, batchSize: 50, concurrency: 2, ...extra });
+const small = (extra: Partial<SeedOptions> = {}): SeedOptions => ({
+  ...SEED_DEFAULTS,
+  users: 30,
+  products: 12,
+  orders: 200,
+  reset: false,
+  batchSize: 50,
+  concurrency: 2,
+  ...extra,
+});
 const run = { now: () => 0 };
 
 describe('runSeed', () => {
   it('seeds every table in foreign-key order, each order with its lines', async () => {
     const store = new MemorySeedStore();
     const report = await runSeed(store, small(), run);
-    expect(report.tables.map((t) => t.table)).toEqual(['productcategories', 'users', 'products', 'orders', 'orderdetails']);
+    expect(report.tables.map((t) => t.table)).toEqual([
+      'productcategories',
+      'users',
+      'products',
+      'orders',
+      'orderdetails',
+    ]);
     expect(report.changed).toBe(true);
-    expect(Object.fromEntries(report.tables.map((t) => [t.table, t.present]))).toMatchObject({ users: 30, products: 12, orders: 200 });
+    expect(Object.fromEntries(report.tables.map((t) => [t.table, t.present]))).toMatchObject({
+      users: 30,
+      products: 12,
+      orders: 200,
+    });
     const lines = report.tables.find((t) => t.table === 'orderdetails');
     expect(lines?.added).toBe(lines?.present);
     const orderIds = new Set([...(store.tables.get('orderdetails')?.values() ?? [])].map((l) => l.split('\t')[1]));
@@ -105,6 +130,10 @@ describe('runSeed', () => {
     await runSeed(store, small(), run);
     const report = await runSeed(store, small({ users: 5, products: 3, orders: 10, reset: true }), run);
     expect(report.changed).toBe(true);
-    expect(Object.fromEntries(report.tables.map((t) => [t.table, t.present]))).toMatchObject({ users: 5, products: 3, orders: 10 });
+    expect(Object.fromEntries(report.tables.map((t) => [t.table, t.present]))).toMatchObject({
+      users: 5,
+      products: 3,
+      orders: 10,
+    });
   });
 });

@@ -31,7 +31,13 @@ export interface SeedReport {
 
 export type SeedProgress =
   | { readonly type: 'start'; readonly table: SeedTable; readonly toAdd: number }
-  | { readonly type: 'batch'; readonly table: SeedTable; readonly added: number; readonly toAdd: number; readonly rowsPerSecond: number }
+  | {
+      readonly type: 'batch';
+      readonly table: SeedTable;
+      readonly added: number;
+      readonly toAdd: number;
+      readonly rowsPerSecond: number;
+    }
   | { readonly type: 'done'; readonly report: SeedTableReport };
 
 export interface SeedRunOptions {
@@ -58,7 +64,8 @@ export function* chunked(lines: Iterable<string>): Generator<string> {
 export function batches(ranges: readonly IdRange[], size: number): IdRange[] {
   const out: IdRange[] = [];
   for (const range of ranges) {
-    for (let from = range.from; from <= range.to; from += size) out.push({ from, to: Math.min(range.to, from + size - 1) });
+    for (let from = range.from; from <= range.to; from += size)
+      out.push({ from, to: Math.min(range.to, from + size - 1) });
   }
   return out;
 }
@@ -95,9 +102,17 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
   });
   let linesAdded = 0;
   return [
-    { table: 'productcategories', upTo: CATEGORIES.length, partsFor: (r) => [part('productcategories', r, (id) => generator.category(id), categoryCopy)] },
+    {
+      table: 'productcategories',
+      upTo: CATEGORIES.length,
+      partsFor: (r) => [part('productcategories', r, (id) => generator.category(id), categoryCopy)],
+    },
     { table: 'users', upTo: options.users, partsFor: (r) => [part('users', r, (id) => generator.user(id), userCopy)] },
-    { table: 'products', upTo: options.products, partsFor: (r) => [part('products', r, (id) => generator.product(id), productCopy)] },
+    {
+      table: 'products',
+      upTo: options.products,
+      partsFor: (r) => [part('products', r, (id) => generator.product(id), productCopy)],
+    },
     {
       table: 'orders',
       upTo: options.orders,
@@ -125,7 +140,12 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
 }
 
 /** Loads the missing ids of one table (and its companion's rows) in concurrent batches; reports each table. */
-async function seedTable(store: SeedStore, plan: TablePlan, options: SeedOptions, run: SeedRunOptions): Promise<SeedTableReport[]> {
+async function seedTable(
+  store: SeedStore,
+  plan: TablePlan,
+  options: SeedOptions,
+  run: SeedRunOptions,
+): Promise<SeedTableReport[]> {
   const progress = run.onProgress ?? (() => {});
   const { table } = plan;
   const started = run.now();
@@ -142,7 +162,13 @@ async function seedTable(store: SeedStore, plan: TablePlan, options: SeedOptions
   const reports: SeedTableReport[] = [];
   const finish = async (name: SeedTable, count: number): Promise<void> => {
     const seconds = (run.now() - started) / 1000;
-    const report = { table: name, added: count, present: await store.count(name), seconds, rowsPerSecond: seconds > 0 ? count / seconds : 0 };
+    const report = {
+      table: name,
+      added: count,
+      present: await store.count(name),
+      seconds,
+      rowsPerSecond: seconds > 0 ? count / seconds : 0,
+    };
     reports.push(report);
     progress({ type: 'done', report });
   };

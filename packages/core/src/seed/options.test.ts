@@ -5,7 +5,13 @@ import { batches, chunked, countIds } from './job.js';
 
 describe('parseSeedOptions', () => {
   it('has demo-sized defaults', () => {
-    expect(parseSeedOptions({}).options).toMatchObject({ users: 1000, products: 200, orders: 10_000, seed: 42, reset: false });
+    expect(parseSeedOptions({}).options).toMatchObject({
+      users: 1000,
+      products: 200,
+      orders: 10_000,
+      seed: 42,
+      reset: false,
+    });
   });
   it('accepts whole numbers with underscores', () => {
     expect(parseSeedOptions({ orders: '1_000_000' }).options?.orders).toBe(1_000_000);
@@ -31,13 +37,26 @@ describe('parseSeedOptions', () => {
 
 describe('batching', () => {
   it('splits missing ranges into bounded batches', () => {
-    expect(batches([{ from: 1, to: 5 }, { from: 9, to: 9 }], 2)).toEqual([
+    expect(
+      batches(
+        [
+          { from: 1, to: 5 },
+          { from: 9, to: 9 },
+        ],
+        2,
+      ),
+    ).toEqual([
       { from: 1, to: 2 },
       { from: 3, to: 4 },
       { from: 5, to: 5 },
       { from: 9, to: 9 },
     ]);
-    expect(countIds([{ from: 1, to: 5 }, { from: 9, to: 9 }])).toBe(6);
+    expect(
+      countIds([
+        { from: 1, to: 5 },
+        { from: 9, to: 9 },
+      ]),
+    ).toBe(6);
   });
   it('groups lines into large chunks without losing or splitting any', () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => `${i}\tsome text\n`);

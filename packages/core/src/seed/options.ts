@@ -15,9 +15,22 @@ export interface SeedOptions {
   readonly concurrency: number;
 }
 
-export const SEED_DEFAULTS = { users: 1000, products: 200, orders: 10_000, seed: 42, batchSize: 50_000, concurrency: 2 } as const;
+export const SEED_DEFAULTS = {
+  users: 1000,
+  products: 200,
+  orders: 10_000,
+  seed: 42,
+  batchSize: 50_000,
+  concurrency: 2,
+} as const;
 
-export const SEED_LIMITS = { users: 100_000_000, products: 10_000_000, orders: 200_000_000, batchSize: 1_000_000, concurrency: 16 } as const;
+export const SEED_LIMITS = {
+  users: 100_000_000,
+  products: 10_000_000,
+  orders: 200_000_000,
+  batchSize: 1_000_000,
+  concurrency: 16,
+} as const;
 
 export interface RawSeedOptions {
   readonly users?: string | undefined;
@@ -50,7 +63,10 @@ function wholeNumber(
   }
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    problems.push({ flag, message: `must be between ${min.toLocaleString('en-US')} and ${max.toLocaleString('en-US')}, got ${raw}` });
+    problems.push({
+      flag,
+      message: `must be between ${min.toLocaleString('en-US')} and ${max.toLocaleString('en-US')}, got ${raw}`,
+    });
     return fallback;
   }
   return value;
@@ -62,11 +78,30 @@ export function parseSeedOptions(raw: RawSeedOptions): { options: SeedOptions | 
   const products = wholeNumber('--products', raw.products, SEED_DEFAULTS.products, 0, SEED_LIMITS.products, problems);
   const orders = wholeNumber('--orders', raw.orders, SEED_DEFAULTS.orders, 0, SEED_LIMITS.orders, problems);
   const seed = wholeNumber('--seed', raw.seed, SEED_DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER, problems);
-  const batchSize = wholeNumber('--batch-size', raw.batchSize, SEED_DEFAULTS.batchSize, 1, SEED_LIMITS.batchSize, problems);
-  const concurrency = wholeNumber('--concurrency', raw.concurrency, SEED_DEFAULTS.concurrency, 1, SEED_LIMITS.concurrency, problems);
+  const batchSize = wholeNumber(
+    '--batch-size',
+    raw.batchSize,
+    SEED_DEFAULTS.batchSize,
+    1,
+    SEED_LIMITS.batchSize,
+    problems,
+  );
+  const concurrency = wholeNumber(
+    '--concurrency',
+    raw.concurrency,
+    SEED_DEFAULTS.concurrency,
+    1,
+    SEED_LIMITS.concurrency,
+    problems,
+  );
   if (problems.length === 0 && orders > 0) {
-    if (users === 0) problems.push({ flag: '--users', message: `must be at least 1 when --orders is ${orders} (orders need users)` });
-    if (products === 0) problems.push({ flag: '--products', message: `must be at least 1 when --orders is ${orders} (orders need products)` });
+    if (users === 0)
+      problems.push({ flag: '--users', message: `must be at least 1 when --orders is ${orders} (orders need users)` });
+    if (products === 0)
+      problems.push({
+        flag: '--products',
+        message: `must be at least 1 when --orders is ${orders} (orders need products)`,
+      });
   }
   if (problems.length > 0) return { options: undefined, problems };
   return { options: { users, products, orders, seed, batchSize, concurrency, reset: raw.reset === true }, problems };

@@ -20,7 +20,15 @@ export const userCopy = (u: UserRow): string =>
   encodeCopyRow([u.userId, u.firstName, u.lastName, u.email, u.phone, u.registrationDate, u.loyaltyStatus]);
 
 export const productCopy = (p: ProductRow): string =>
-  encodeCopyRow([p.productId, p.name, p.description, p.categoryId, centsToDecimal(p.priceCents), p.stockQuantity, p.creationDate]);
+  encodeCopyRow([
+    p.productId,
+    p.name,
+    p.description,
+    p.categoryId,
+    centsToDecimal(p.priceCents),
+    p.stockQuantity,
+    p.creationDate,
+  ]);
 
 export const orderCopy = (o: OrderRow): string =>
   encodeCopyRow([o.orderId, o.userId, o.orderDate, centsToDecimal(o.totalAmountCents), o.status, o.deliveryDate]);

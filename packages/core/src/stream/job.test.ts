@@ -27,7 +27,14 @@ describe('admit', () => {
 
 describe('classifyBatch', () => {
   it('splits records into events and dead letters with their coordinates and the next offset', () => {
-    const good = { event_id: '3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c', event_type: 'login', user_id: 1, timestamp: '2025-03-01T10:00:00Z', page_url: '/', ip_address: '10.0.0.1' };
+    const good = {
+      event_id: '3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c',
+      event_type: 'login',
+      user_id: 1,
+      timestamp: '2025-03-01T10:00:00Z',
+      page_url: '/',
+      ip_address: '10.0.0.1',
+    };
     const r = classifyBatch({
       topic: 't',
       partition: 2,
@@ -36,21 +43,48 @@ describe('classifyBatch', () => {
         { offset: '42', key: Buffer.from('k'), value: Buffer.from('nope') },
       ],
     });
-    expect(r.events).toEqual([{ topic: 't', partition: 2, offset: '41', event: expect.objectContaining({ eventType: 'login', occurredAt: '2025-03-01T10:00:00.000Z' }) as unknown }]);
-    expect(r.deadLetters).toEqual([{ topic: 't', partition: 2, offset: '42', key: Buffer.from('k'), value: Buffer.from('nope'), reason: expect.stringMatching(/^not JSON/) as unknown }]);
+    expect(r.events).toEqual([
+      {
+        topic: 't',
+        partition: 2,
+        offset: '41',
+        event: expect.objectContaining({ eventType: 'login', occurredAt: '2025-03-01T10:00:00.000Z' }) as unknown,
+      },
+    ]);
+    expect(r.deadLetters).toEqual([
+      {
+        topic: 't',
+        partition: 2,
+        offset: '42',
+        key: Buffer.from('k'),
+        value: Buffer.from('nope'),
+        reason: expect.stringMatching(/^not JSON/) as unknown,
+      },
+    ]);
     expect(r.nextOffset).toBe('43');
   });
 });
 
 describe('partitionStatus and drained', () => {
   it('reports lag per partition and knows when every partition reached its end', () => {
-    const ends = new Map([[0, '10'], [1, '5']]);
+    const ends = new Map([
+      [0, '10'],
+      [1, '5'],
+    ]);
     expect(partitionStatus(ends, new Map([[0, '7']]))).toEqual([
       { partition: 0, endOffset: '10', storedOffset: '7', lag: '3' },
       { partition: 1, endOffset: '5', storedOffset: null, lag: '5' },
     ]);
     expect(drained(ends, new Map([[0, '10']]))).toBe(false);
-    expect(drained(ends, new Map([[0, '10'], [1, '5']]))).toBe(true);
+    expect(
+      drained(
+        ends,
+        new Map([
+          [0, '10'],
+          [1, '5'],
+        ]),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -82,7 +116,14 @@ class MemoryStore implements EventStore {
   constructor(private readonly failures: (Error | undefined)[] = []) {}
   prepare = async () => {};
   offsets = async () => new Map(this.stored);
-  async write(_g: string, _t: string, partition: number, events: readonly EventRow[], dead: readonly DeadLetterRow[], nextOffset: string) {
+  async write(
+    _g: string,
+    _t: string,
+    partition: number,
+    events: readonly EventRow[],
+    dead: readonly DeadLetterRow[],
+    nextOffset: string,
+  ) {
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure;
     this.written.push(nextOffset);
@@ -93,13 +134,26 @@ class MemoryStore implements EventStore {
 
 describe('runStream', () => {
   const batches = [at(0, 1), at(2, 3), at(4, 5)];
-  const lost = () => new ServiceUnreachableError('postgres', 'PostgreSQL at db could not be reached: Connection terminated unexpectedly');
-  const run = (retries: string[]) => ({ now: () => 0, sleep: async (ms: number) => void retries.push(`wait ${ms}`), pollMs: 5 });
+  const lost = () =>
+    new ServiceUnreachableError(
+      'postgres',
+      'PostgreSQL at db could not be reached: Connection terminated unexpectedly',
+    );
+  const run = (retries: string[]) => ({
+    now: () => 0,
+    sleep: async (ms: number) => void retries.push(`wait ${ms}`),
+    pollMs: 5,
+  });
 
   it('writes a batch again when the connection was lost, and stores every batch once, in order', async () => {
     const store = new MemoryStore([undefined, lost(), lost()]);
     const waits: string[] = [];
-    const report = await runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run(waits));
+    const report = await runStream(
+      new MemorySource(batches),
+      store,
+      { topic: 't', group: 'g', follow: false },
+      run(waits),
+    );
     expect(store.written).toEqual(['2', '4', '6']);
     expect(waits).toEqual(['wait 500', 'wait 1000']);
     expect(report).toMatchObject({ records: 6, deadLettered: 6, batches: 3 });
@@ -107,7 +161,9 @@ describe('runStream', () => {
 
   it('stops and fails on an error that is not transient, storing nothing after the failed batch', async () => {
     const store = new MemoryStore([undefined, new Error('permission denied for table kafka_events')]);
-    await expect(runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run([]))).rejects.toThrow(/permission denied/);
+    await expect(
+      runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run([])),
+    ).rejects.toThrow(/permission denied/);
     expect(store.written).toEqual(['2']);
     expect(store.stored.get(0)).toBe('2');
   });
@@ -115,7 +171,9 @@ describe('runStream', () => {
   it('gives up after the last retry with the error, the stored offset where the last good batch left it', async () => {
     const store = new MemoryStore([undefined, ...Array.from({ length: 6 }, lost)]);
     const waits: string[] = [];
-    await expect(runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run(waits))).rejects.toThrow(/Connection terminated/);
+    await expect(
+      runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run(waits)),
+    ).rejects.toThrow(/Connection terminated/);
     expect(waits).toHaveLength(5);
     expect(store.stored.get(0)).toBe('2');
   });
@@ -123,7 +181,12 @@ describe('runStream', () => {
   it('resumes at the offset the store holds, storing nothing twice', async () => {
     const store = new MemoryStore();
     store.stored.set(0, '4');
-    const report = await runStream(new MemorySource(batches), store, { topic: 't', group: 'g', follow: false }, run([]));
+    const report = await runStream(
+      new MemorySource(batches),
+      store,
+      { topic: 't', group: 'g', follow: false },
+      run([]),
+    );
     expect(store.written).toEqual(['6']);
     expect(report.records).toBe(2);
   });

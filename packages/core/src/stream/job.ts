@@ -4,12 +4,24 @@
  * and the partition's next offset. On every assignment the consumer starts from the stored
  * offset; the keys (topic, partition, offset) and event_id make any replay harmless.
  */
-import type { DeadLetterRow, EventRow, EventSource, EventStore, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
+import type {
+  DeadLetterRow,
+  EventRow,
+  EventSource,
+  EventStore,
+  KafkaRecord,
+  PartitionOffsets,
+  RecordBatch,
+} from '../ports/index.js';
 import { isTransient } from '../errors.js';
 import { storableReason, validateEvent } from '../events/schema.js';
 
 /** Splits a batch into storable events and dead letters. Pure; never throws on bad data. */
-export function classifyBatch(batch: RecordBatch): { events: EventRow[]; deadLetters: DeadLetterRow[]; nextOffset: string } {
+export function classifyBatch(batch: RecordBatch): {
+  events: EventRow[];
+  deadLetters: DeadLetterRow[];
+  nextOffset: string;
+} {
   const events: EventRow[] = [];
   const deadLetters: DeadLetterRow[] = [];
   const { topic, partition } = batch;
@@ -80,7 +92,10 @@ export type StreamProgress = {
   readonly lag: string;
 };
 
-export function partitionStatus(ends: ReadonlyMap<number, string>, stored: ReadonlyMap<number, string>): PartitionStatus[] {
+export function partitionStatus(
+  ends: ReadonlyMap<number, string>,
+  stored: ReadonlyMap<number, string>,
+): PartitionStatus[] {
   return [...ends.keys()]
     .sort((a, b) => a - b)
     .map((partition) => {
@@ -112,7 +127,11 @@ type Written = { readonly inserted: number; readonly deadLettered: number };
  * Store it: one batch in one transaction, written again after a transient failure (the
  * transaction rolled back, so nothing is doubled), unless the stream is stopping.
  */
-async function writeWithRetries(write: () => Promise<Written>, run: StreamRun, stopping: () => boolean): Promise<Written> {
+async function writeWithRetries(
+  write: () => Promise<Written>,
+  run: StreamRun,
+  stopping: () => boolean,
+): Promise<Written> {
   const sleep = run.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 1; ; attempt++) {
     try {
@@ -175,17 +194,30 @@ class PartitionCursors {
  * Poll: in drain mode other members of the group may take partitions, so the stored offsets
  * are looked at now and then, not only after this member's own batches. Returns its cancel.
  */
-function pollStoredOffsets(read: () => Promise<ReadonlyMap<number, string>>, stored: Map<number, string>, onChange: () => void, everyMs: number): () => void {
+function pollStoredOffsets(
+  read: () => Promise<ReadonlyMap<number, string>>,
+  stored: Map<number, string>,
+  onChange: () => void,
+  everyMs: number,
+): () => void {
   const timer = setInterval(() => {
-    void read().then((latest) => {
-      for (const [p, o] of latest) if (BigInt(o) > BigInt(stored.get(p) ?? '0')) stored.set(p, o);
-      onChange();
-    }, () => {});
+    void read().then(
+      (latest) => {
+        for (const [p, o] of latest) if (BigInt(o) > BigInt(stored.get(p) ?? '0')) stored.set(p, o);
+        onChange();
+      },
+      () => {},
+    );
   }, everyMs);
   return () => clearInterval(timer);
 }
 
-export async function runStream(source: EventSource, store: EventStore, options: StreamOptions, run: StreamRun): Promise<StreamReport> {
+export async function runStream(
+  source: EventSource,
+  store: EventStore,
+  options: StreamOptions,
+  run: StreamRun,
+): Promise<StreamReport> {
   const started = run.now();
   const storedOffsets = () => store.offsets(options.group, options.topic);
   await store.prepare();
@@ -202,7 +234,13 @@ export async function runStream(source: EventSource, store: EventStore, options:
     const seconds = (run.now() - started) / 1000;
     const lag = partitionStatus(startEnds, stored).reduce((n, p) => n + BigInt(p.lag), 0n);
     const { records, inserted, deadLettered } = tally;
-    return { records, inserted, deadLettered, eventsPerSecond: seconds > 0 ? records / seconds : 0, lag: lag.toString() };
+    return {
+      records,
+      inserted,
+      deadLettered,
+      eventsPerSecond: seconds > 0 ? records / seconds : 0,
+      lag: lag.toString(),
+    };
   };
   const finish = async (): Promise<StreamReport> => {
     const seconds = (run.now() - started) / 1000;
@@ -254,7 +292,9 @@ export async function runStream(source: EventSource, store: EventStore, options:
     }
   };
 
-  const cancelPoll = options.follow ? () => {} : pollStoredOffsets(storedOffsets, stored, stopWhenDrained, run.pollMs ?? 1000);
+  const cancelPoll = options.follow
+    ? () => {}
+    : pollStoredOffsets(storedOffsets, stored, stopWhenDrained, run.pollMs ?? 1000);
   try {
     await source.consume({
       topic: options.topic,
@@ -270,7 +310,8 @@ export async function runStream(source: EventSource, store: EventStore, options:
         if (failure !== undefined) return undefined;
         const admission = await cursors.admit(batch);
         if ('seek' in admission) return admission.seek;
-        if (admission.records.length > 0) storing.set(batch.partition, storeBatch({ ...batch, records: admission.records }));
+        if (admission.records.length > 0)
+          storing.set(batch.partition, storeBatch({ ...batch, records: admission.records }));
         return undefined;
       },
     });

@@ -16,7 +16,10 @@ export interface VerifyTableReport {
   readonly ranges: number;
   readonly differingRanges: number;
   /** The first differing keys (tab-separated for composite keys), with what differs. */
-  readonly differences: readonly { readonly key: string; readonly problem: 'missing in MySQL' | 'extra in MySQL' | 'values differ' }[];
+  readonly differences: readonly {
+    readonly key: string;
+    readonly problem: 'missing in MySQL' | 'extra in MySQL' | 'values differ';
+  }[];
   /** The columns masked in the replica, compared after the same hash. */
   readonly masked: readonly string[];
   readonly seconds: number;
@@ -41,7 +44,10 @@ export async function runVerify(
     const started = options.now();
     const spec = replicaSpec(table, (await target.state(table))?.masked ?? []);
     const [sourceRows, targetRows] = await Promise.all([source.count(table), target.count(table)]);
-    const [sourceKeyRanges, targetKeyRanges] = await Promise.all([source.keyRangeSums(spec), target.keyRangeSums(spec)]);
+    const [sourceKeyRanges, targetKeyRanges] = await Promise.all([
+      source.keyRangeSums(spec),
+      target.keyRangeSums(spec),
+    ]);
     const keyRanges = [...new Set([...sourceKeyRanges.keys(), ...targetKeyRanges.keys()])].sort(compareKeyRanges);
     const differing = keyRanges.filter((b) => {
       const s = sourceKeyRanges.get(b);
@@ -57,7 +63,10 @@ export async function runVerify(
         const a = s.get(key);
         const b = t.get(key);
         if (a === b) continue;
-        differences.push({ key, problem: a === undefined ? 'extra in MySQL' : b === undefined ? 'missing in MySQL' : 'values differ' });
+        differences.push({
+          key,
+          problem: a === undefined ? 'extra in MySQL' : b === undefined ? 'missing in MySQL' : 'values differ',
+        });
         if (differences.length >= MAX_DIFFERENCES) break;
       }
     }
@@ -85,12 +94,16 @@ const compareKeyRanges = compareKeys;
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
 /** The one failure of `etl verify` and the pipeline's verify task: each differing table, its counts and first keys. */
-export function verifyFailedError(report: VerifyReport, hint = 'Run `etl replicate` (or `etl replicate --mode full --tables …`) to bring the replica up to date.'): DataCheckError {
+export function verifyFailedError(
+  report: VerifyReport,
+  hint = 'Run `etl replicate` (or `etl replicate --mode full --tables …`) to bring the replica up to date.',
+): DataCheckError {
   const lines = report.tables
     .filter((t) => !t.equal)
     .map((t) => {
       const byProblem = new Map<string, string[]>();
-      for (const d of t.differences) byProblem.set(d.problem, [...(byProblem.get(d.problem) ?? []), d.key.replaceAll('\t', '/')]);
+      for (const d of t.differences)
+        byProblem.set(d.problem, [...(byProblem.get(d.problem) ?? []), d.key.replaceAll('\t', '/')]);
       const keys = [...byProblem].map(([problem, list]) => `${list.join(', ')} (${problem})`).join('; ');
       return `${t.table} differs: ${fmt(t.sourceRows)} rows in PostgreSQL, ${fmt(t.targetRows)} in MySQL${keys === '' ? '' : `; first differing keys: ${keys}`}`;
     });

@@ -22,7 +22,10 @@ Reads only the MySQL replicas: run \`etl replicate\` first.`;
   ];
 
   static override flags = {
-    only: Flags.string({ description: 'Comma-separated marts to build (with the marts they depend on).', helpValue: '<a,b>' }),
+    only: Flags.string({
+      description: 'Comma-separated marts to build (with the marts they depend on).',
+      helpValue: '<a,b>',
+    }),
   };
 
   protected async execute(): Promise<MartsReport> {
@@ -35,8 +38,13 @@ Reads only the MySQL replicas: run \`etl replicate\` first.`;
           now: () => performance.now(),
           onProgress: (event) => {
             if (event.type === 'start') stages.update(event.mart, 'building…');
-            else if (event.type === 'testing') stages.update(event.mart, `${event.rows.toLocaleString('en-US')} rows; testing…`);
-            else stages.done(event.report.mart, `${event.report.mart}: ${event.report.rows.toLocaleString('en-US')} rows, ${event.report.testsPassed} tests passed (${event.report.seconds.toFixed(1)} s)`);
+            else if (event.type === 'testing')
+              stages.update(event.mart, `${event.rows.toLocaleString('en-US')} rows; testing…`);
+            else
+              stages.done(
+                event.report.mart,
+                `${event.report.mart}: ${event.report.rows.toLocaleString('en-US')} rows, ${event.report.testsPassed} tests passed (${event.report.seconds.toFixed(1)} s)`,
+              );
           },
         }),
       { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
@@ -44,8 +52,19 @@ Reads only the MySQL replicas: run \`etl replicate\` first.`;
   }
 
   protected render(report: MartsReport): void {
-    const rows = report.marts.map((m) => [m.mart, m.rows.toLocaleString('en-US'), m.seconds.toFixed(2), `${m.testsPassed}/${m.tests.length}`]);
-    writeLine(this.streams.stdout, renderTable(['mart', 'rows', 'seconds', 'tests passed'], rows, isInteractive(this.streams.stdout)));
-    writeLine(this.streams.stdout, `Built ${report.marts.length} mart${report.marts.length === 1 ? '' : 's'} in ${report.target} in ${report.seconds.toFixed(1)} s.`);
+    const rows = report.marts.map((m) => [
+      m.mart,
+      m.rows.toLocaleString('en-US'),
+      m.seconds.toFixed(2),
+      `${m.testsPassed}/${m.tests.length}`,
+    ]);
+    writeLine(
+      this.streams.stdout,
+      renderTable(['mart', 'rows', 'seconds', 'tests passed'], rows, isInteractive(this.streams.stdout)),
+    );
+    writeLine(
+      this.streams.stdout,
+      `Built ${report.marts.length} mart${report.marts.length === 1 ? '' : 's'} in ${report.target} in ${report.seconds.toFixed(1)} s.`,
+    );
   }
 }

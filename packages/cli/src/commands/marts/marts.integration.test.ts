@@ -65,20 +65,84 @@ describe('etl marts on a dataset with known answers', () => {
   });
 
   it('user_sales_analytics: every user, Cancelled excluded, orders counted once', async () => {
-    expect(await my(`SELECT user_id, orders_count, total_spent, avg_order_value, first_order_date, last_order_date, loyalty_status FROM user_sales_analytics ORDER BY user_id`)).toEqual([
-      { user_id: 1, orders_count: '2', total_spent: '95.00', avg_order_value: '47.50', first_order_date: '2024-01-01 10:00:00.000000', last_order_date: '2024-01-03 08:00:00.000000', loyalty_status: 'Gold' },
-      { user_id: 2, orders_count: '0', total_spent: '0.00', avg_order_value: '0.00', first_order_date: null, last_order_date: null, loyalty_status: 'None' },
-      { user_id: 3, orders_count: '0', total_spent: '0.00', avg_order_value: '0.00', first_order_date: null, last_order_date: null, loyalty_status: 'Silver' },
-      { user_id: 4, orders_count: '1', total_spent: '7.50', avg_order_value: '7.50', first_order_date: '2024-01-05 23:30:00.000000', last_order_date: '2024-01-05 23:30:00.000000', loyalty_status: 'Bronze' },
+    expect(
+      await my(
+        `SELECT user_id, orders_count, total_spent, avg_order_value, first_order_date, last_order_date, loyalty_status FROM user_sales_analytics ORDER BY user_id`,
+      ),
+    ).toEqual([
+      {
+        user_id: 1,
+        orders_count: '2',
+        total_spent: '95.00',
+        avg_order_value: '47.50',
+        first_order_date: '2024-01-01 10:00:00.000000',
+        last_order_date: '2024-01-03 08:00:00.000000',
+        loyalty_status: 'Gold',
+      },
+      {
+        user_id: 2,
+        orders_count: '0',
+        total_spent: '0.00',
+        avg_order_value: '0.00',
+        first_order_date: null,
+        last_order_date: null,
+        loyalty_status: 'None',
+      },
+      {
+        user_id: 3,
+        orders_count: '0',
+        total_spent: '0.00',
+        avg_order_value: '0.00',
+        first_order_date: null,
+        last_order_date: null,
+        loyalty_status: 'Silver',
+      },
+      {
+        user_id: 4,
+        orders_count: '1',
+        total_spent: '7.50',
+        avg_order_value: '7.50',
+        first_order_date: '2024-01-05 23:30:00.000000',
+        last_order_date: '2024-01-05 23:30:00.000000',
+        loyalty_status: 'Bronze',
+      },
     ]);
   });
 
   it('product_sales_analytics: every product, zeros for the unsold one', async () => {
     expect(await dump('product_sales_analytics', 'product_id')).toEqual([
-      { product_id: 10, product_name: 'Widget', category_name: 'Phones', orders_count: '1', units_sold: '3', revenue: '15.00' },
-      { product_id: 11, product_name: 'Gizmo', category_name: 'Phones', orders_count: '2', units_sold: '4', revenue: '80.00' },
-      { product_id: 12, product_name: 'Novel', category_name: 'Books', orders_count: '1', units_sold: '1', revenue: '7.50' },
-      { product_id: 13, product_name: 'Unsold', category_name: 'Books', orders_count: '0', units_sold: '0', revenue: '0.00' },
+      {
+        product_id: 10,
+        product_name: 'Widget',
+        category_name: 'Phones',
+        orders_count: '1',
+        units_sold: '3',
+        revenue: '15.00',
+      },
+      {
+        product_id: 11,
+        product_name: 'Gizmo',
+        category_name: 'Phones',
+        orders_count: '2',
+        units_sold: '4',
+        revenue: '80.00',
+      },
+      {
+        product_id: 12,
+        product_name: 'Novel',
+        category_name: 'Books',
+        orders_count: '1',
+        units_sold: '1',
+        revenue: '7.50',
+      },
+      {
+        product_id: 13,
+        product_name: 'Unsold',
+        category_name: 'Books',
+        orders_count: '0',
+        units_sold: '0',
+        revenue: '0.00',
+      },
     ]);
   });
 
@@ -94,16 +158,47 @@ describe('etl marts on a dataset with known answers', () => {
 
   it('category_sales: every category with its parent', async () => {
     expect(await dump('category_sales', 'category_id')).toEqual([
-      { category_id: 1, category_name: 'Electronics', parent_category_name: null, orders_count: '0', units_sold: '0', revenue: '0.00' },
-      { category_id: 2, category_name: 'Phones', parent_category_name: 'Electronics', orders_count: '2', units_sold: '7', revenue: '95.00' },
-      { category_id: 3, category_name: 'Books', parent_category_name: null, orders_count: '1', units_sold: '1', revenue: '7.50' },
+      {
+        category_id: 1,
+        category_name: 'Electronics',
+        parent_category_name: null,
+        orders_count: '0',
+        units_sold: '0',
+        revenue: '0.00',
+      },
+      {
+        category_id: 2,
+        category_name: 'Phones',
+        parent_category_name: 'Electronics',
+        orders_count: '2',
+        units_sold: '7',
+        revenue: '95.00',
+      },
+      {
+        category_id: 3,
+        category_name: 'Books',
+        parent_category_name: null,
+        orders_count: '1',
+        units_sold: '1',
+        revenue: '7.50',
+      },
     ]);
   });
 
   it('gives the same marts when rerun', async () => {
-    const before = await Promise.all([dump('user_sales_analytics', 'user_id'), dump('sales_daily', 'day'), dump('category_sales', 'category_id')]);
+    const before = await Promise.all([
+      dump('user_sales_analytics', 'user_id'),
+      dump('sales_daily', 'day'),
+      dump('category_sales', 'category_id'),
+    ]);
     expect((await etl(['marts'])).code).toBe(0);
-    expect(await Promise.all([dump('user_sales_analytics', 'user_id'), dump('sales_daily', 'day'), dump('category_sales', 'category_id')])).toEqual(before);
+    expect(
+      await Promise.all([
+        dump('user_sales_analytics', 'user_id'),
+        dump('sales_daily', 'day'),
+        dump('category_sales', 'category_id'),
+      ]),
+    ).toEqual(before);
   });
 
   it('keeps the previous mart and exits 4 naming the mart and the test when a data test fails', async () => {
@@ -113,9 +208,15 @@ describe('etl marts on a dataset with known answers', () => {
     try {
       const run = await etl(['marts', '--only', 'product_sales_analytics']);
       expect(run.code).toBe(4);
-      expect(run.stderr).toContain('mart product_sales_analytics failed its data test "revenue reconciles with order lines"');
+      expect(run.stderr).toContain(
+        'mart product_sales_analytics failed its data test "revenue reconciles with order lines"',
+      );
       expect(await dump('product_sales_analytics', 'product_id')).toEqual(before);
-      expect(await my(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%etl\\_stage'`)).toEqual([]);
+      expect(
+        await my(
+          `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%etl\\_stage'`,
+        ),
+      ).toEqual([]);
     } finally {
       await my(`DELETE FROM orderdetails WHERE order_detail_id = 7`);
     }
@@ -130,7 +231,9 @@ describe('etl marts on a dataset with known answers', () => {
     expect(run.stdout).toMatch(/^Gizmo\s+#{40}\s+80\.00$/m);
     expect(run.stdout).toMatch(/^Widget\s+#{8}\s+15\.00$/m);
     expect(run.stdout).not.toMatch(/[│┌█]/);
-    const json = JSON.parse((await etl(['marts', 'show', 'sales_daily', '--order-by', 'day', '--asc', '--limit', '2', '--json'])).stdout) as ShowResult;
+    const json = JSON.parse(
+      (await etl(['marts', 'show', 'sales_daily', '--order-by', 'day', '--asc', '--limit', '2', '--json'])).stdout,
+    ) as ShowResult;
     expect(json.rows).toEqual([
       { day: '2024-01-01', orders_count: 1, units_sold: 4, revenue: '35.00', customers: 1 },
       { day: '2024-01-02', orders_count: 0, units_sold: 0, revenue: '0.00', customers: 0 },
@@ -141,7 +244,9 @@ describe('etl marts on a dataset with known answers', () => {
     const unknown = await etl(['marts', '--only', 'sales_dayly']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('did you mean sales_daily?');
-    expect(unknown.stderr).toContain('marts are user_sales_analytics, product_sales_analytics, sales_daily, category_sales');
+    expect(unknown.stderr).toContain(
+      'marts are user_sales_analytics, product_sales_analytics, sales_daily, category_sales',
+    );
     expect((await etl(['marts', 'show', 'nope'])).code).toBe(2);
     const column = await etl(['marts', 'show', 'sales_daily', '--order-by', 'revenu']);
     expect(column.code).toBe(2);

@@ -12,7 +12,10 @@ export interface ShowResult {
 
 function cell(value: unknown, type: string): string | number | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return type.startsWith('date ') ? value.toISOString().slice(0, 10) : value.toISOString().replace('T', ' ').replace('Z', '');
+  if (value instanceof Date)
+    return type.startsWith('date ')
+      ? value.toISOString().slice(0, 10)
+      : value.toISOString().replace('T', ' ').replace('Z', '');
   // Counts as numbers; money stays exact decimal text.
   if (typeof value === 'string' && /^(big)?int\b/.test(type)) return Number(value);
   if (typeof value === 'number' || typeof value === 'string') return value;
@@ -38,7 +41,10 @@ stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`;
 
   static override flags = {
     limit: Flags.integer({ description: 'Rows to show.', default: 10, min: 1, max: 10_000 }),
-    'order-by': Flags.string({ description: 'Column to order by (default: the mart’s measure).', helpValue: '<column>' }),
+    'order-by': Flags.string({
+      description: 'Column to order by (default: the mart’s measure).',
+      helpValue: '<column>',
+    }),
     asc: Flags.boolean({ description: 'Smallest first (default: largest first).' }),
   };
 
@@ -48,7 +54,9 @@ stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`;
     const orderBy = this.flags['order-by'] ?? mart.chart?.measure ?? mart.grain[0] ?? columns[0] ?? '';
     if (!columns.includes(orderBy)) {
       const s = closest(orderBy, columns);
-      throw new UsageError(`--order-by: ${mart.name} has no column "${orderBy}"${s === undefined ? '' : ` (did you mean ${s}?)`}; columns are ${columns.join(', ')}`);
+      throw new UsageError(
+        `--order-by: ${mart.name} has no column "${orderBy}"${s === undefined ? '' : ` (did you mean ${s}?)`}; columns are ${columns.join(', ')}`,
+      );
     }
     const warehouse = this.adapters().warehouse();
     if ((await warehouse.rows(mart.name)) === null) {
@@ -64,7 +72,14 @@ stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`;
     const mart = MARTS.find((m) => m.name === result.mart);
     const interactive = isInteractive(this.streams.stdout);
     const columns = mart?.columns.map((c) => c.name) ?? [];
-    writeLine(this.streams.stdout, renderTable(columns, result.rows.map((r) => columns.map((c) => r[c])), interactive));
+    writeLine(
+      this.streams.stdout,
+      renderTable(
+        columns,
+        result.rows.map((r) => columns.map((c) => r[c])),
+        interactive,
+      ),
+    );
     if (mart?.chart !== undefined && result.rows.length > 0) {
       const { measure, label } = mart.chart;
       writeLine(this.streams.stdout);
@@ -72,7 +87,11 @@ stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`;
       writeLine(
         this.streams.stdout,
         barChart(
-          result.rows.map((r) => ({ label: String(r[label] ?? '-'), value: Number(r[measure] ?? 0), text: String(r[measure] ?? '0') })),
+          result.rows.map((r) => ({
+            label: String(r[label] ?? '-'),
+            value: Number(r[measure] ?? 0),
+            text: String(r[measure] ?? '0'),
+          })),
           { interactive },
         ),
       );

@@ -6,22 +6,43 @@ import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 
 export default class RunsShow extends EtlCommand<typeof RunsShow, RunDetail> {
   static override summary = 'Show one pipeline run with its tasks.';
-  static override examples = ['<%= config.bin %> <%= command.id %> 12', '<%= config.bin %> <%= command.id %> 12 --json'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 12',
+    '<%= config.bin %> <%= command.id %> 12 --json',
+  ];
   static override args = { id: Args.integer({ description: 'Run id (from `etl runs`).', required: true, min: 1 }) };
 
   protected async execute(): Promise<RunDetail> {
     const store = this.adapters().runStore();
     await store.prepare();
     const run = await store.get(this.args.id);
-    if (run === undefined) throw new UsageError(`there is no run ${this.args.id}`, { hint: 'List runs with `etl runs`.' });
+    if (run === undefined)
+      throw new UsageError(`there is no run ${this.args.id}`, { hint: 'List runs with `etl runs`.' });
     return run;
   }
 
   protected render(run: RunDetail): void {
-    writeLine(this.streams.stdout, `Run ${run.runId}: ${run.status}, started ${run.startedAt}${run.seconds === null ? '' : `, ${run.seconds.toFixed(1)} s`}`);
+    writeLine(
+      this.streams.stdout,
+      `Run ${run.runId}: ${run.status}, started ${run.startedAt}${run.seconds === null ? '' : `, ${run.seconds.toFixed(1)} s`}`,
+    );
     writeLine(this.streams.stdout, `Command: ${run.command}`);
     if (run.error !== null) writeLine(this.streams.stdout, `Error: ${run.error}`);
-    const rows = run.taskRecords.map((t) => [t.task, t.status, t.attempts, t.seconds === null ? '-' : t.seconds.toFixed(2), t.rows, t.message]);
-    writeLine(this.streams.stdout, renderTable(['task', 'status', 'attempts', 'seconds', 'rows', 'message'], rows, isInteractive(this.streams.stdout)));
+    const rows = run.taskRecords.map((t) => [
+      t.task,
+      t.status,
+      t.attempts,
+      t.seconds === null ? '-' : t.seconds.toFixed(2),
+      t.rows,
+      t.message,
+    ]);
+    writeLine(
+      this.streams.stdout,
+      renderTable(
+        ['task', 'status', 'attempts', 'seconds', 'rows', 'message'],
+        rows,
+        isInteractive(this.streams.stdout),
+      ),
+    );
   }
 }

@@ -11,7 +11,12 @@ const fmt = (n: number | string): string => Number(n).toLocaleString('en-US');
 export function renderPartitions(report: Pick<StreamReport, 'partitions'>, interactive: boolean): string {
   return renderTable(
     ['partition', 'end offset', 'stored offset', 'lag'],
-    report.partitions.map((p) => [p.partition, fmt(p.endOffset), p.storedOffset === null ? '-' : fmt(p.storedOffset), fmt(p.lag)]),
+    report.partitions.map((p) => [
+      p.partition,
+      fmt(p.endOffset),
+      p.storedOffset === null ? '-' : fmt(p.storedOffset),
+      fmt(p.lag),
+    ]),
     interactive,
   );
 }
@@ -59,11 +64,22 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
           {
             title: `Streaming ${config.topic} (group ${this.flags.group}) into PostgreSQL${this.flags.follow ? ', following' : ''}`,
             run: async (c, report) => {
-              c.report = await runStream(source, store, { topic: config.topic, group: this.flags.group, follow: this.flags.follow }, {
-                now: () => performance.now(),
-                onProgress: (p) => report(`${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`),
-                onRetry: (error, attempt, waitMs) => report(`storing a batch failed (${error.message.split('\n')[0]}); attempt ${attempt + 1} in ${waitMs} ms`),
-              });
+              c.report = await runStream(
+                source,
+                store,
+                { topic: config.topic, group: this.flags.group, follow: this.flags.follow },
+                {
+                  now: () => performance.now(),
+                  onProgress: (p) =>
+                    report(
+                      `${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`,
+                    ),
+                  onRetry: (error, attempt, waitMs) =>
+                    report(
+                      `storing a batch failed (${error.message.split('\n')[0]}); attempt ${attempt + 1} in ${waitMs} ms`,
+                    ),
+                },
+              );
             },
           },
         ],
@@ -85,7 +101,18 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
       this.streams.stdout,
       renderTable(
         ['topic', 'group', 'records', 'stored', 'dead letters', 'duplicates', 'seconds', 'events/s'],
-        [[r.topic, r.group, fmt(r.records), fmt(r.inserted), fmt(r.deadLettered), fmt(r.duplicates), r.seconds.toFixed(2), fmt(Math.round(r.eventsPerSecond))]],
+        [
+          [
+            r.topic,
+            r.group,
+            fmt(r.records),
+            fmt(r.inserted),
+            fmt(r.deadLettered),
+            fmt(r.duplicates),
+            r.seconds.toFixed(2),
+            fmt(Math.round(r.eventsPerSecond)),
+          ],
+        ],
         interactive,
       ),
     );

@@ -13,7 +13,10 @@ export interface StreamStatus {
 
 export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusCommand, StreamStatus> {
   static override summary = 'Per partition: the end offset, the offset stored in PostgreSQL, and the lag.';
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --group etl-stream --json'];
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --group etl-stream --json',
+  ];
   static override flags = {
     group: groupFlag(),
   };
@@ -25,9 +28,17 @@ export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusC
     const source = adapters.eventSource(2);
     try {
       await store.prepare();
-      const [ends, stored] = await Promise.all([source.topicOffsets(config.topic).then(endOffsets), store.offsets(this.flags.group, config.topic)]);
+      const [ends, stored] = await Promise.all([
+        source.topicOffsets(config.topic).then(endOffsets),
+        store.offsets(this.flags.group, config.topic),
+      ]);
       const partitions = partitionStatus(ends, stored);
-      return { topic: config.topic, group: this.flags.group, lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(), partitions };
+      return {
+        topic: config.topic,
+        group: this.flags.group,
+        lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(),
+        partitions,
+      };
     } finally {
       await source.stop();
       await store.close();
@@ -36,6 +47,9 @@ export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusC
 
   protected render(s: StreamStatus): void {
     writeLine(this.streams.stdout, renderPartitions(s, isInteractive(this.streams.stdout)));
-    writeLine(this.streams.stdout, `Topic ${s.topic}, group ${s.group}: total lag ${Number(s.lag).toLocaleString('en-US')}.`);
+    writeLine(
+      this.streams.stdout,
+      `Topic ${s.topic}, group ${s.group}: total lag ${Number(s.lag).toLocaleString('en-US')}.`,
+    );
   }
 }

@@ -8,16 +8,27 @@ import type { StreamStatus } from './status.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
-const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url, ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), ETL_KAFKA_TOPIC: dbs.topic, ETL_STREAM_GROUP: dbs.topic };
+const env = {
+  ETL_PG_URL: dbs.pg.url,
+  ETL_MYSQL_URL: dbs.mysql.url,
+  ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+  ETL_KAFKA_TOPIC: dbs.topic,
+  ETL_STREAM_GROUP: dbs.topic,
+};
 const etl = (args: string[]) => runEtl(args, { env, timeoutMs: 120_000 });
-const scalar = (sql: string) => withPostgres(dbs.pg, async (c) => Number((await c.query<{ n: string }>(sql)).rows[0]?.n));
+const scalar = (sql: string) =>
+  withPostgres(dbs.pg, async (c) => Number((await c.query<{ n: string }>(sql)).rows[0]?.n));
 const counts = async () => ({
   events: await scalar('SELECT count(*) AS n FROM kafka_events'),
   distinctIds: await scalar('SELECT count(DISTINCT event_id) AS n FROM kafka_events'),
   dead: await scalar('SELECT count(*) AS n FROM kafka_events_dlq'),
 });
-const start = (args: string[]): ChildProcess => spawn(process.execPath, [ETL_BIN, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
-const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('close', (code) => r(code))));
+const start = (args: string[]): ChildProcess =>
+  spawn(process.execPath, [ETL_BIN, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((r) =>
+    child.exitCode !== null ? r(child.exitCode) : child.once('close', (code) => r(code)),
+  );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const valid = (n: number) => ({
@@ -51,7 +62,11 @@ describe('etl produce and etl stream', () => {
   it('produces believable events of existing users, creating the topic', async () => {
     const run = await etl(['produce', '--count', '2000', '--partitions', '3', '--json']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ topic: dbs.topic, topicCreated: true, events: 2000 } satisfies Partial<ProduceReport>);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      topic: dbs.topic,
+      topicCreated: true,
+      events: 2000,
+    } satisfies Partial<ProduceReport>);
     const admin = createKafka({ brokers: TEST_KAFKA_BROKERS }).admin();
     await admin.connect();
     const meta = await admin.fetchTopicMetadata({ topics: [dbs.topic] });
@@ -64,7 +79,10 @@ describe('etl produce and etl stream', () => {
     await producer.connect();
     await producer.send({ topic: dbs.topic, acks: -1, messages: BAD.map(([name, value]) => ({ key: name, value })) });
     // Five good events, each sent twice (a producer retry from the application's point of view).
-    const resent = [100, 101, 102, 103, 104].map((n) => ({ key: '1', value: JSON.stringify({ ...valid(n), extra_field: 'kept' }) }));
+    const resent = [100, 101, 102, 103, 104].map((n) => ({
+      key: '1',
+      value: JSON.stringify({ ...valid(n), extra_field: 'kept' }),
+    }));
     await producer.send({ topic: dbs.topic, acks: -1, messages: resent });
     await producer.send({ topic: dbs.topic, acks: -1, messages: resent });
     await producer.disconnect();
@@ -76,10 +94,16 @@ describe('etl produce and etl stream', () => {
     expect(report.partitions.every((p) => p.lag === '0')).toBe(true);
     expect(await counts()).toEqual({ events: 2005, distinctIds: 2005, dead: BAD.length });
 
-    const dead = await withPostgres(dbs.pg, (c) => c.query<{ key: string; reason: string }>(`SELECT convert_from(key, 'UTF8') AS key, reason FROM kafka_events_dlq`));
+    const dead = await withPostgres(dbs.pg, (c) =>
+      c.query<{ key: string; reason: string }>(`SELECT convert_from(key, 'UTF8') AS key, reason FROM kafka_events_dlq`),
+    );
     for (const [name, , reason] of BAD) expect(dead.rows.find((r) => r.key === name)?.reason, name).toMatch(reason);
     expect(await scalar(`SELECT count(*) AS n FROM kafka_events WHERE payload->>'extra_field' = 'kept'`)).toBe(5);
-    expect(await scalar(`SELECT count(*) AS n FROM kafka_events e LEFT JOIN users u USING (user_id) WHERE u.user_id IS NULL`)).toBe(0);
+    expect(
+      await scalar(
+        `SELECT count(*) AS n FROM kafka_events e LEFT JOIN users u USING (user_id) WHERE u.user_id IS NULL`,
+      ),
+    ).toBe(0);
   });
 
   it('changes nothing when drained again, and status shows no lag', async () => {
@@ -93,7 +117,7 @@ describe('etl produce and etl stream', () => {
     expect(body.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
   });
 
-  it('goes back to the offset PostgreSQL holds when Kafka\'s committed offset ran ahead of it', async () => {
+  it("goes back to the offset PostgreSQL holds when Kafka's committed offset ran ahead of it", async () => {
     // As if the last batches had reached Kafka's commit but not PostgreSQL: roll PostgreSQL back.
     const removed = await withPostgres(dbs.pg, async (c) => {
       const r = await c.query(`DELETE FROM kafka_events WHERE partition = 0 AND "offset" >= 100`);
@@ -138,7 +162,9 @@ describe('etl produce and etl stream', () => {
       await sleep(100);
     }
     const terminated = await withPostgres(dbs.pg, async (c) => {
-      const r = await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'etl'`);
+      const r = await c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'etl'`,
+      );
       return r.rowCount ?? 0;
     });
     expect(terminated).toBeGreaterThan(0);
@@ -165,7 +191,9 @@ describe('etl produce and etl stream', () => {
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('Kafka at 127.0.0.1:1 could not be reached');
     expect(down.ms).toBeLessThan(20_000);
-    expect((await runEtl(['produce', '--count', '5'], { env: { ...env, ETL_KAFKA_BROKERS: '127.0.0.1:1' } })).code).toBe(3);
+    expect(
+      (await runEtl(['produce', '--count', '5'], { env: { ...env, ETL_KAFKA_BROKERS: '127.0.0.1:1' } })).code,
+    ).toBe(3);
     for (const command of [['stream'], ['stream', 'status']]) {
       const missing = await etl([...command, '--topic', `${dbs.topic}_missing`]);
       expect(missing.code, command.join(' ')).toBe(2);
