@@ -24,7 +24,8 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** `psql -c command` against the endpoint. */
 export function psql(db: DatabaseEndpoint, command: string): Promise<void> {
   return sh(
-    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ${quote(db.database)} -c ${quote(command)}`,
+    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ` +
+      `${quote(db.database)} -c ${quote(command)}`,
     { PGPASSWORD: db.password ?? '' },
   );
 }

@@ -139,7 +139,9 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
     if (Array.isArray(unknown) && unknown.length > 0) {
       const typed = String(unknown[0]).replace(/=.*$/, '');
       const suggestion = closest(typed, known);
-      message = `unknown flag ${typed} for \`etl ${this.id ?? ''}\`.${suggestion === undefined ? '' : ` Did you mean ${suggestion}?`}`;
+      message = `unknown flag ${typed} for \`etl ${this.id ?? ''}\`.${
+        suggestion === undefined ? '' : ` Did you ` + `mean ${suggestion}?`
+      }`;
     }
     const secrets = this.argvPasswords();
     writeLine(this.streams.stderr, `Error: ${redact(message, secrets)}`);

@@ -202,7 +202,9 @@ export function resolveConfig(input: ResolveInput): ResolveResult {
     const from =
       sources[key] === 'default'
         ? ''
-        : ` (from ${sources[key] === 'flag' ? 'the flag' : sources[key] === 'env' ? 'the environment' : 'the .env file'})`;
+        : ` (from ${
+            sources[key] === 'flag' ? 'the flag' : sources[key] === 'env' ? 'the environment' : 'the ' + '.env file'
+          })`;
     problems.push({ flag: `--${spec.flag}`, env: spec.env, message: message + from });
   };
 

@@ -12,7 +12,8 @@ import { sh } from '../shell.js';
 export const replicate: BenchCase = {
   name: 'replicate',
   description:
-    'etl replicate: full copy of orderdetails vs psql COPY TO | mysql LOAD DATA LOCAL; incremental after 1% of orders changed',
+    'etl replicate: full copy of orderdetails vs psql COPY TO | mysql LOAD DATA LOCAL; incremental after 1% of ' +
+    'orders changed',
   async run({ servers, size, log }) {
     const orders = size ?? 1_000_000;
     const dbs = throwawayDatabases(servers, 'etl_bench');
@@ -35,13 +36,17 @@ export const replicate: BenchCase = {
       log('replicate: psql COPY TO | mysql LOAD DATA LOCAL of the same rows');
       const spec = replicaSpec('orderdetails');
       await withMysql(dbs.mysql, (c) => c.query('CREATE TABLE od_limit LIKE orderdetails'));
-      const select = `COPY (SELECT ${spec.columns.map((c) => c.pgExpression).join(', ')} FROM orderdetails ORDER BY order_detail_id) TO STDOUT`;
+      const select = `COPY (SELECT ${spec.columns.map((c) => c.pgExpression).join(', ')} FROM orderdetails
+        ORDER BY order_detail_id) TO STDOUT`;
       const mysqlClient = 'command -v mariadb >/dev/null && echo mariadb || echo mysql';
       const limitStarted = now();
       await sh(
-        `psql -X -q -h ${dbs.pg.host} -p ${dbs.pg.port} -U ${dbs.pg.user} -d ${dbs.pg.database} -c "${select.replace(/"/g, '\\"')}" | ` +
-          `$(${mysqlClient}) --local-infile=1 -h ${dbs.mysql.host} -P ${dbs.mysql.port} -u ${dbs.mysql.user} ${dbs.mysql.database} ` +
-          `-e "LOAD DATA LOCAL INFILE '/dev/stdin' INTO TABLE od_limit CHARACTER SET utf8mb4 (${spec.columns.map((c) => c.name).join(', ')})"`,
+        `psql -X -q -h ${dbs.pg.host} -p ${dbs.pg.port} -U ${dbs.pg.user} -d ${dbs.pg.database} ` +
+          `-c "${select.replace(/"/g, '\\"')}" | ` +
+          `$(${mysqlClient}) --local-infile=1 -h ${dbs.mysql.host} -P ${dbs.mysql.port} -u ${dbs.mysql.user} ` +
+          `${dbs.mysql.database} ` +
+          `-e "LOAD DATA LOCAL INFILE '/dev/stdin' INTO TABLE od_limit CHARACTER SET utf8mb4 ` +
+          `(${spec.columns.map((c) => c.name).join(', ')})"`,
         { PGPASSWORD: dbs.pg.password ?? '', MYSQL_PWD: dbs.mysql.password ?? '' },
       );
       const limitSeconds = (now() - limitStarted) / 1000;
@@ -65,8 +70,11 @@ export const replicate: BenchCase = {
         },
         limit: { label: 'psql COPY TO | mysql LOAD DATA LOCAL, same rows', count: details.rows, seconds: limitSeconds },
         notes: [
-          `full run of all tables: ${fullSeconds.toFixed(1)} s (${full.tables.map((t) => `${t.table} ${t.rows.toLocaleString('en-US')}`).join(', ')})`,
-          `incremental run after ${changed.toLocaleString('en-US')} orders changed: ${incSeconds.toFixed(2)} s = ${((100 * incSeconds) / fullSeconds).toFixed(1)}% of the full run (goal < 5%)`,
+          `full run of all tables: ${fullSeconds.toFixed(1)} s (${full.tables
+            .map((t) => `${t.table} ` + `${t.rows.toLocaleString('en-US')}`)
+            .join(', ')})`,
+          `incremental run after ${changed.toLocaleString('en-US')} orders changed: ${incSeconds.toFixed(2)} s = ` +
+            `${((100 * incSeconds) / fullSeconds).toFixed(1)}% of the full run (goal < 5%)`,
         ],
       };
     } finally {

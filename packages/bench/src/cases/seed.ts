@@ -69,7 +69,9 @@ export const seed: BenchCase = {
         unit: 'rows',
         goal: 0.6,
         ours: {
-          label: `etl seed (generate + COPY, one transaction per ${SEED_DEFAULTS.batchSize / 1000}k ids, ${SEED_DEFAULTS.concurrency} at once)`,
+          label:
+            `etl seed (generate + COPY, one transaction per ${SEED_DEFAULTS.batchSize / 1000}k ids, ` +
+            `${SEED_DEFAULTS.concurrency} at once)`,
           count: rows,
           seconds,
         },
@@ -77,9 +79,11 @@ export const seed: BenchCase = {
         notes: [
           ...report.tables.map(
             (t) =>
-              `${t.table}: ${t.added.toLocaleString('en-US')} rows, ${Math.round(t.rowsPerSecond).toLocaleString('en-US')} rows/s`,
+              `${t.table}: ${t.added.toLocaleString('en-US')} rows, ` +
+              `${Math.round(t.rowsPerSecond).toLocaleString('en-US')} rows/s`,
           ),
-          `files: ${(bytes / 1e6).toFixed(0)} MB; peak RSS of the bench process ${peakRssMb.toFixed(0)} MB (before seeding ${(rssBefore / 1024).toFixed(0)} MB)`,
+          `files: ${(bytes / 1e6).toFixed(0)} MB; peak RSS of the bench process ${peakRssMb.toFixed(0)} MB ` +
+            `(before seeding ${(rssBefore / 1024).toFixed(0)} MB)`,
         ],
       };
     } finally {

@@ -25,7 +25,8 @@ async function postgresAlone(db: DatabaseEndpoint): Promise<Measurement> {
     await withPostgres(db, async (c) => {
       await c.query('CREATE TABLE kafka_events_alone (LIKE kafka_events INCLUDING ALL)');
       await c.query(
-        'CREATE TRIGGER alone_touch BEFORE INSERT OR UPDATE ON kafka_events_alone FOR EACH ROW EXECUTE FUNCTION etl_touch_updated_at()',
+        'CREATE TRIGGER alone_touch BEFORE INSERT OR UPDATE ON kafka_events_alone FOR EACH ROW EXECUTE FUNCTION ' +
+          'etl_touch_updated_at()',
       );
     });
     const files = Array.from({ length: PARTITIONS }, (_, p) => join(dir, `p${p}.tsv`));
@@ -130,9 +131,13 @@ export const stream: BenchCase = {
         ours,
         limit,
         notes: [
-          `${alone.label}: ${alone.count.toLocaleString('en-US')} rows in ${alone.seconds.toFixed(2)} s = ${events_s(alone)} = ${(rate(alone) / rate(limit)).toFixed(2)}× the consume-only drain; etl stream runs at ${(rate(ours) / rate(alone)).toFixed(2)}× of PostgreSQL alone`,
-          `produce: ${produced.events.toLocaleString('en-US')} events in ${produced.seconds.toFixed(1)} s = ${Math.round(produced.eventsPerSecond).toLocaleString('en-US')} events/s (idempotent producer, acks=all)`,
-          `etl stream stored ${drained.inserted.toLocaleString('en-US')} events in ${drained.batches} batches; the whole command took ${(cli.ms / 1000).toFixed(2)} s with its start-up`,
+          `${alone.label}: ${alone.count.toLocaleString('en-US')} rows in ${alone.seconds.toFixed(2)} s = ` +
+            `${events_s(alone)} = ${(rate(alone) / rate(limit)).toFixed(2)}× the consume-only drain; ` +
+            `etl stream runs at ${(rate(ours) / rate(alone)).toFixed(2)}× of PostgreSQL alone`,
+          `produce: ${produced.events.toLocaleString('en-US')} events in ${produced.seconds.toFixed(1)} s = ` +
+            `${Math.round(produced.eventsPerSecond).toLocaleString('en-US')} events/s (idempotent producer, acks=all)`,
+          `etl stream stored ${drained.inserted.toLocaleString('en-US')} events in ${drained.batches} batches; ` +
+            `the whole command took ${(cli.ms / 1000).toFixed(2)} s with its start-up`,
           `peak RSS of the bench process (producer, consume-only drain) ${peak.toFixed(0)} MB`,
         ],
       };

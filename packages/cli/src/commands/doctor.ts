@@ -4,7 +4,8 @@ import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 
 export default class Doctor extends EtlCommand<typeof Doctor, DoctorReport> {
   static override summary = 'Check that PostgreSQL, MySQL and Kafka are reachable, and what they hold.';
-  static override description = `Connects to the three services at once, each with a short deadline, and prints for each:
+  static override description = `Connects to the three services at once, each with a short deadline, and prints for
+each:
 its endpoint (password masked), whether it answered, its version, the round-trip latency, the
 etl schema version and the row count of every etl table.
 

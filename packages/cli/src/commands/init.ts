@@ -5,7 +5,8 @@ import { runWithProgress } from '../ui/progress.js';
 
 export default class Init extends EtlCommand<typeof Init, InitReport> {
   static override summary = 'Create the databases and bring both schemas up to date.';
-  static override description = `Creates the PostgreSQL and MySQL databases named in the connection URLs when they are missing
+  static override description = `Creates the PostgreSQL and MySQL databases named in the connection URLs when they
+are missing
 (if the user may), then applies every pending schema migration: the source tables, the Kafka event
 tables and etl's own state tables in PostgreSQL, the replica tables in MySQL.
 
@@ -20,7 +21,8 @@ the next run completes what was left.`;
     {
       description: 'Into throwaway databases',
       command:
-        '<%= config.bin %> <%= command.id %> --pg-url postgres://etl:etl@127.0.0.1:5432/scratch --mysql-url mysql://etl:etl@127.0.0.1:3306/scratch',
+        '<%= config.bin %> <%= command.id %> --pg-url postgres://etl:etl@127.0.0.1:5432/scratch --mysql-url ' +
+        'mysql://etl:etl@127.0.0.1:3306/scratch',
     },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json' },
   ];

@@ -162,7 +162,8 @@ describe('etl pipeline and etl runs', () => {
       async (c) =>
         (
           await c.query<{ n: string; orphans: string }>(
-            `SELECT (SELECT count(*) FROM orders) AS n, (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d WHERE d.order_id = o.order_id)) AS orphans`,
+            `SELECT (SELECT count(*) FROM orders) AS n, (SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1
+              FROM orderdetails d WHERE d.order_id = o.order_id)) AS orphans`,
           )
         ).rows[0],
     );
@@ -182,7 +183,8 @@ describe('etl pipeline and etl runs', () => {
         Number(
           (
             await c.query<{ n: string }>(
-              `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+              `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid
+                FROM pg_database WHERE datname = current_database())`,
             )
           ).rows[0]?.n,
         ),

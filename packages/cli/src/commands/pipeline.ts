@@ -25,7 +25,8 @@ import { withStages } from '../ui/progress.js';
 
 export default class Pipeline extends EtlCommand<typeof Pipeline, RunReport | RunReport[]> {
   static override summary = 'Run the whole flow as one task graph, with retries, history, a lock and schedules.';
-  static override description = `Tasks: init → seed → replicate → marts → verify, and seed → produce → stream → replicate-events
+  static override description = `Tasks: init → seed → replicate → marts → verify, and seed → produce → stream →
+replicate-events
 (kafka_events) → verify. Independent tasks run at once; dependents wait. A transient failure
 (connection refused or reset, deadlock, lock timeout, broker not available) is retried --retries
 times with exponential backoff; a failed data check or bad input is not. A failed task marks its

@@ -9,7 +9,8 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Produce extends EtlCommand<typeof Produce, ProduceReport> {
   static override summary = 'Send user-activity events (believable sessions of existing users) to Kafka.';
-  static override description = `Each session: a login, page views and clicks, sometimes an add_to_cart and a purchase of an existing
+  static override description = `Each session: a login, page views and clicks, sometimes an add_to_cart and a
+purchase of an existing
 product, usually a logout. Users and products are those in PostgreSQL (run \`etl seed\` first). The
 record key is the user_id; the value is the JSON event.
 

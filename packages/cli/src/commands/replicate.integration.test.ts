@@ -50,16 +50,19 @@ describe('etl replicate and etl verify', () => {
 
   it('keeps keys, indexes, UTC timestamps and exact decimals', async () => {
     const indexes = await my(
-      `SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orderdetails' ORDER BY 1`,
+      `SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+        AND TABLE_NAME = 'orderdetails' ORDER BY 1`,
     );
     expect(indexes.map((r) => r['i'])).toEqual(['orderdetails_order_id_idx', 'orderdetails_product_id_idx', 'PRIMARY']);
     const [source] = (
       await pg(
-        `SELECT to_char(order_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS d, total_amount::text AS t FROM orders WHERE order_id = 777`,
+        `SELECT to_char(order_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS d, total_amount::text AS t
+          FROM orders WHERE order_id = 777`,
       )
     ).rows as { d: string; t: string }[];
     const [target] = await my(
-      `SELECT DATE_FORMAT(order_date, '%Y-%m-%d %H:%i:%s.%f') AS d, CAST(total_amount AS CHAR) AS t FROM orders WHERE order_id = 777`,
+      `SELECT DATE_FORMAT(order_date, '%Y-%m-%d %H:%i:%s.%f') AS d, CAST(total_amount AS CHAR) AS t FROM orders
+        WHERE order_id = 777`,
     );
     expect(target).toMatchObject({ d: source?.d, t: source?.t });
   });
@@ -114,56 +117,62 @@ describe('etl replicate and etl verify', () => {
     expect((await etl(['verify'])).code).toBe(0);
   });
 
-  it('swaps atomically: readers always see the old or the new table, and a run killed during the stage load leaves the target intact', async () => {
-    const rows = await myCount('orderdetails');
-    // A reader that counts all the time during a full copy.
-    let reading = true;
-    const seen = new Set<number>();
-    const errors: string[] = [];
-    const reader = (async () => {
-      while (reading) {
-        try {
-          seen.add(await myCount('orderdetails'));
-        } catch (error) {
-          errors.push(String(error));
+  it(
+    'swaps atomically: readers always see the old or the new table, and a run killed during the stage load ' +
+      'leaves the target intact',
+    async () => {
+      const rows = await myCount('orderdetails');
+      // A reader that counts all the time during a full copy.
+      let reading = true;
+      const seen = new Set<number>();
+      const errors: string[] = [];
+      const reader = (async () => {
+        while (reading) {
+          try {
+            seen.add(await myCount('orderdetails'));
+          } catch (error) {
+            errors.push(String(error));
+          }
         }
-      }
-    })();
-    const full = await etl(['replicate', '--mode', 'full', '--tables', 'orderdetails']);
-    reading = false;
-    await reader;
-    expect(full.code).toBe(0);
-    expect(errors).toEqual([]);
-    expect([...seen]).toEqual([rows]);
+      })();
+      const full = await etl(['replicate', '--mode', 'full', '--tables', 'orderdetails']);
+      reading = false;
+      await reader;
+      expect(full.code).toBe(0);
+      expect(errors).toEqual([]);
+      expect([...seen]).toEqual([rows]);
 
-    // Now kill one in the middle of loading its stage table.
-    const child = spawn(process.execPath, [ETL_BIN, 'replicate', '--mode', 'full', '--tables', 'orderdetails'], {
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
-    let staged = false;
-    for (let i = 0; i < 400 && !staged; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      staged =
-        (
-          await my(
-            `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orderdetails__etl_stage'`,
-          )
-        ).length > 0;
-    }
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('close', r));
-    expect(staged).toBe(true);
-    expect(await myCount('orderdetails')).toBe(rows);
-    const rerun = await json<ReplicateReport>(['replicate', '--mode', 'full', '--tables', 'orderdetails']);
-    expect(rerun.code).toBe(0);
-    expect(
-      await my(
-        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%\\_\\_etl\\_%'`,
-      ),
-    ).toEqual([]);
-    expect((await etl(['verify'])).code).toBe(0);
-  });
+      // Now kill one in the middle of loading its stage table.
+      const child = spawn(process.execPath, [ETL_BIN, 'replicate', '--mode', 'full', '--tables', 'orderdetails'], {
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      });
+      let staged = false;
+      for (let i = 0; i < 400 && !staged; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        staged =
+          (
+            await my(
+              `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+              AND TABLE_NAME = 'orderdetails__etl_stage'`,
+            )
+          ).length > 0;
+      }
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      expect(staged).toBe(true);
+      expect(await myCount('orderdetails')).toBe(rows);
+      const rerun = await json<ReplicateReport>(['replicate', '--mode', 'full', '--tables', 'orderdetails']);
+      expect(rerun.code).toBe(0);
+      expect(
+        await my(
+          `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+          AND TABLE_NAME LIKE '%\\_\\_etl\\_%'`,
+        ),
+      ).toEqual([]);
+      expect((await etl(['verify'])).code).toBe(0);
+    },
+  );
 
   it('masks columns deterministically, keeps joins working, and verify still proves equality', async () => {
     await pg(`INSERT INTO users VALUES (100002, 'Ann', 'Other', 'zoe.quinn@example.org', NULL, now(), 'None')`).catch(

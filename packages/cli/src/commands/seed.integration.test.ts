@@ -62,16 +62,24 @@ describe('etl seed', () => {
   it('holds every invariant of the data model', async () => {
     const violations = await withPostgres(one.pg, async (c) => {
       const checks: Record<string, string> = {
-        'order total ≠ sum of lines': `SELECT count(*) AS v FROM orders o WHERE total_amount <> (SELECT sum(total_price) FROM orderdetails d WHERE d.order_id = o.order_id)`,
-        'order without lines': `SELECT count(*) AS v FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d WHERE d.order_id = o.order_id)`,
-        'line total ≠ quantity × price': `SELECT count(*) AS v FROM orderdetails WHERE total_price <> quantity * price_per_unit`,
-        'line price ≠ product price': `SELECT count(*) AS v FROM orderdetails d JOIN products p USING (product_id) WHERE d.price_per_unit <> p.price`,
+        'order total ≠ sum of lines': `SELECT count(*) AS v FROM orders o
+          WHERE total_amount <> (SELECT sum(total_price) FROM orderdetails d WHERE d.order_id = o.order_id)`,
+        'order without lines': `SELECT count(*) AS v FROM orders o WHERE NOT EXISTS (SELECT 1
+          FROM orderdetails d WHERE d.order_id = o.order_id)`,
+        'line total ≠ quantity × price': `SELECT count(*) AS v FROM orderdetails
+          WHERE total_price <> quantity * price_per_unit`,
+        'line price ≠ product price': `SELECT count(*) AS v FROM orderdetails d
+          JOIN products p USING (product_id) WHERE d.price_per_unit <> p.price`,
         'quantity outside 1–5': `SELECT count(*) AS v FROM orderdetails WHERE quantity NOT BETWEEN 1 AND 5`,
-        'order before registration': `SELECT count(*) AS v FROM orders o JOIN users u USING (user_id) WHERE o.order_date < u.registration_date`,
-        'delivery on an unshipped order': `SELECT count(*) AS v FROM orders WHERE delivery_date IS NOT NULL AND status NOT IN ('Shipped', 'Completed')`,
-        'shipped without delivery date': `SELECT count(*) AS v FROM orders WHERE delivery_date IS NULL AND status IN ('Shipped', 'Completed')`,
+        'order before registration': `SELECT count(*) AS v FROM orders o JOIN users u USING (user_id)
+          WHERE o.order_date < u.registration_date`,
+        'delivery on an unshipped order': `SELECT count(*) AS v FROM orders WHERE delivery_date IS NOT NULL
+          AND status NOT IN ('Shipped', 'Completed')`,
+        'shipped without delivery date': `SELECT count(*) AS v FROM orders WHERE delivery_date IS NULL
+          AND status IN ('Shipped', 'Completed')`,
         'delivery before order': `SELECT count(*) AS v FROM orders WHERE delivery_date < order_date`,
-        'product in a department, not a subcategory': `SELECT count(*) AS v FROM products p JOIN productcategories c USING (category_id) WHERE c.parent_category_id IS NULL`,
+        'product in a department, not a subcategory': `SELECT count(*) AS v FROM products p
+          JOIN productcategories c USING (category_id) WHERE c.parent_category_id IS NULL`,
         'duplicate email ignoring case': `SELECT count(*) - count(DISTINCT lower(email)) AS v FROM users`,
         'negative price or stock': `SELECT count(*) AS v FROM products WHERE price < 0 OR stock_quantity < 0`,
       };
@@ -154,7 +162,8 @@ describe('etl seed', () => {
     expect(
       await scalar(
         killed,
-        `SELECT count(*) AS v FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d WHERE d.order_id = o.order_id)`,
+        `SELECT count(*) AS v FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d
+          WHERE d.order_id = o.order_id)`,
       ),
     ).toBe(0);
 
@@ -167,7 +176,8 @@ describe('etl seed', () => {
     expect(
       await scalar(
         killed,
-        `SELECT count(*) AS v FROM orders o WHERE total_amount <> (SELECT sum(total_price) FROM orderdetails d WHERE d.order_id = o.order_id)`,
+        `SELECT count(*) AS v FROM orders o WHERE total_amount <> (SELECT sum(total_price) FROM orderdetails d
+          WHERE d.order_id = o.order_id)`,
       ),
     ).toBe(0);
 

@@ -13,7 +13,8 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export default class Seed extends EtlCommand<typeof Seed, SeedReport> {
   static override summary =
     'Generate the shop dataset in PostgreSQL: categories, users, products, orders and their lines.';
-  static override description = `Deterministic: row i of every table is a pure function of --seed and i (and of the table sizes
+  static override description = `Deterministic: row i of every table is a pure function of --seed and i (and of the
+table sizes
 it references), so the same arguments give byte-identical rows in any database, whatever the
 batch size or the number of runs it took.
 

@@ -7,7 +7,8 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Verify extends EtlCommand<typeof Verify, VerifyReport> {
   static override summary = 'Prove the MySQL replicas equal PostgreSQL, or name the rows that differ.';
-  static override description = `For every replicated table: row counts, then checksums of key ranges of 10,000 computed inside
+  static override description = `For every replicated table: row counts, then checksums of key ranges of 10,000
+computed inside
 each database (pushed-down SQL, in the spirit of data-diff), then, inside each range that differs,
 the hash of every row, down to the first differing keys, which it prints. Decimals and timestamps
 are normalised so equal data compares equal; emails compare after the same trim and lower-casing

@@ -60,7 +60,8 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
       this.fastPath = serverAllows && this.options.localInfile !== false;
       if (!this.fastPath) {
         this.notices.push(
-          'MySQL refuses LOAD DATA LOCAL INFILE, so rows go in as multi-row INSERTs (slower); enable it with SET GLOBAL local_infile = 1 (or --local-infile=1 on the server).',
+          'MySQL refuses LOAD DATA LOCAL INFILE, so rows go in as multi-row INSERTs (slower); enable it with SET ' +
+            'GLOBAL local_infile = 1 (or --local-infile=1 on the server).',
         );
       }
     });
@@ -69,7 +70,8 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   async state(table: TableName): Promise<ReplicaState | undefined> {
     return withMysql(this.db, async (c) => {
       const [rows] = await c.query<Rows>(
-        `SELECT mode, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, masked, rows_copied, target_rows FROM etl_replication_state WHERE table_name = ?`,
+        `SELECT mode, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, masked, rows_copied, ` +
+          `target_rows FROM etl_replication_state WHERE table_name = ?`,
         [table],
       );
       const row = rows[0];

@@ -31,7 +31,8 @@ export async function ensureMysqlDatabase(endpoint: DatabaseEndpoint): Promise<b
       if (rows.length > 0) return false;
       try {
         const [result] = await connection.query<mysql.ResultSetHeader>(
-          `CREATE DATABASE IF NOT EXISTS ${quoteMysqlIdent(endpoint.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+          `CREATE DATABASE IF NOT EXISTS ${quoteMysqlIdent(endpoint.database)} CHARACTER SET utf8mb4 COLLATE ` +
+            `utf8mb4_bin`,
         );
         return result.warningStatus === 0;
       } catch (error) {

@@ -51,7 +51,8 @@ describe('MySQL migrations', () => {
   it('uses utf8mb4 with binary comparison, like PostgreSQL', async () => {
     const [rows] = await withMysql(dbs.mysql, (c) =>
       c.query<mysql.RowDataPacket[]>(
-        `SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()`,
+        `SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA
+          WHERE SCHEMA_NAME = DATABASE()`,
       ),
     );
     expect(rows[0]).toMatchObject({ cs: 'utf8mb4', co: 'utf8mb4_bin' });

@@ -38,7 +38,8 @@ export class MysqlWarehouse implements Warehouse {
     return withMysql(this.db, async (c) => {
       await c.query(`DROP TABLE IF EXISTS ${q(stage)}`);
       await c.query(
-        `CREATE TABLE ${q(stage)} (\n  ${columns},\n  PRIMARY KEY (${mart.grain.map(q).join(', ')})\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+        `CREATE TABLE ${q(stage)} (\n  ${columns},\n  PRIMARY KEY (${mart.grain.map(q).join(', ')})\n)
+          ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
       );
       const [result] = await c.query<mysql.ResultSetHeader>(
         `INSERT INTO ${q(stage)} (${mart.columns.map((col) => q(col.name)).join(', ')})\n${mart.select}`,
@@ -92,7 +93,8 @@ export class MysqlWarehouse implements Warehouse {
   ): Promise<Record<string, unknown>[]> {
     return withMysql(this.db, async (c) => {
       const [rows] = await c.query<Rows>(
-        `SELECT ${mart.columns.map((col) => q(col.name)).join(', ')} FROM ${q(mart.name)} ORDER BY ${q(orderBy)} ${descending ? 'DESC' : 'ASC'}, ${mart.grain.map(q).join(', ')} LIMIT ?`,
+        `SELECT ${mart.columns.map((col) => q(col.name)).join(', ')} FROM ${q(mart.name)}
+          ORDER BY ${q(orderBy)} ${descending ? 'DESC' : 'ASC'}, ${mart.grain.map(q).join(', ')} LIMIT ?`,
         [limit],
       );
       return rows.map((r) => ({ ...r }));

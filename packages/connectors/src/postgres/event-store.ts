@@ -60,7 +60,8 @@ const eventCopyText = (rows: readonly EventRow[]): string => {
  */
 const INSERT_EVENTS = `INSERT INTO kafka_events (${EVENT_COLUMNS.map(quoteIdent).join(', ')})
   SELECT r.t, r.p, r.o, r.id, r.ty, r.u, r.at, r.url, r.ip, r.pr, r.pl
-    FROM json_to_recordset($1::json) AS r(t text, p int, o bigint, id uuid, ty text, u int, at timestamptz, url text, ip inet, pr int, pl jsonb)
+    FROM json_to_recordset($1::json) AS r(t text, p int, o bigint, id uuid, ty text, u int, at timestamptz,
+      url text, ip inet, pr int, pl jsonb)
   ON CONFLICT DO NOTHING`;
 
 const INSERT_DEAD = `INSERT INTO kafka_events_dlq (topic, partition, "offset", key, value, reason)
@@ -75,7 +76,9 @@ const eventColumns = (rows: readonly EventRow[]): unknown[] => {
   const q = JSON.stringify;
   const parts = rows.map(
     ({ topic, partition, offset, event: e }) =>
-      `{"t":${q(topic)},"p":${partition},"o":${offset},"id":${q(e.eventId)},"ty":${q(e.eventType)},"u":${e.userId},"at":${q(e.occurredAt)},"url":${q(e.pageUrl)},"ip":${q(e.ipAddress)},"pr":${e.productId ?? 'null'},"pl":${e.json}}`,
+      `{"t":${q(topic)},"p":${partition},"o":${offset},"id":${q(e.eventId)},"ty":${q(e.eventType)},"u":${e.userId},` +
+      `"at":${q(e.occurredAt)},"url":${q(e.pageUrl)},"ip":${q(e.ipAddress)},` +
+      `"pr":${e.productId ?? 'null'},"pl":${e.json}}`,
   );
   return [`[${parts.join(',')}]`];
 };

@@ -22,7 +22,8 @@ import { pgError } from './errors.js';
  * now, or the start of the oldest transaction still open in this database (updated_at is the
  * writing transaction's start time).
  */
-const WATERMARK_SQL = `SELECT to_char(least(clock_timestamp(), min(xact_start)) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS w
+const WATERMARK_SQL = `SELECT to_char(least(clock_timestamp(), min(xact_start)) AT TIME ZONE 'UTC',
+  'YYYY-MM-DD HH24:MI:SS.US') AS w
   FROM pg_stat_activity
  WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()`;
 

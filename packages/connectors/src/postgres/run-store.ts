@@ -87,7 +87,8 @@ export class PostgresRunStore implements RunRecorder {
         `INSERT INTO etl_run_tasks (run_id, task, status, attempts, started_at, finished_at, rows, message)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (run_id, task) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
-           started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, rows = EXCLUDED.rows, message = EXCLUDED.message`,
+           started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, rows = EXCLUDED.rows,
+             message = EXCLUDED.message`,
         [runId, t.task, t.status, t.attempts, t.startedAt, t.finishedAt, t.rows, t.message],
       ),
     );

@@ -30,7 +30,9 @@ export function streamUuid(r: RowRandom): string {
   const b = word();
   const c = word();
   const d = word();
-  return `${hex(a, 8)}-${hex(b >>> 16, 4)}-${hex(0x4000 | (b & 0x0fff), 4)}-${hex(0x8000 | ((c >>> 16) & 0x3fff), 4)}-${hex(c & 0xffff, 4)}${hex(d, 8)}`;
+  const version = hex(0x4000 | (b & 0x0fff), 4);
+  const variant = hex(0x8000 | ((c >>> 16) & 0x3fff), 4);
+  return `${hex(a, 8)}-${hex(b >>> 16, 4)}-${version}-${variant}-${hex(c & 0xffff, 4)}${hex(d, 8)}`;
 }
 
 function ip(r: RowRandom): string {

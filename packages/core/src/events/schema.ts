@@ -92,7 +92,9 @@ export function validateEvent(value: Uint8Array | null): Validation {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return {
       ok: false,
-      reason: `not a JSON object (got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})`,
+      reason: `not a JSON object (got ${
+        parsed === null ? 'null' : Array.isArray(parsed) ? 'an ' + 'array' : typeof parsed
+      })`,
     };
   }
   const e = parsed as Record<string, unknown>;

@@ -44,13 +44,17 @@ export interface MartDefinition {
 }
 
 const NOT_CANCELLED = `o.status <> 'Cancelled'`;
-const DIGITS = `(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)`;
+const DIGITS =
+  `(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ` +
+  `ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)`;
 /**
  * Facts of the replicas the marts must reconcile with. Each is computed once per `etl marts`
  * run, however many marts check against it.
  */
 export const FACTS = {
-  linesRevenue: `SELECT COALESCE(SUM(d.total_price), 0) FROM orderdetails d JOIN orders o ON o.order_id = d.order_id WHERE ${NOT_CANCELLED}`,
+  linesRevenue:
+    `SELECT COALESCE(SUM(d.total_price), 0) FROM orderdetails d JOIN orders o ON o.order_id = ` +
+    `d.order_id WHERE ${NOT_CANCELLED}`,
   ordersTotal: `SELECT COALESCE(SUM(o.total_amount), 0) FROM orders o WHERE ${NOT_CANCELLED}`,
   ordersCount: `SELECT COUNT(*) FROM orders o WHERE ${NOT_CANCELLED}`,
   ordersOfKnownUsers: `SELECT COUNT(*) FROM orders o JOIN users u ON u.user_id = o.user_id WHERE ${NOT_CANCELLED}`,
@@ -128,7 +132,8 @@ export const MARTS: readonly MartDefinition[] = [
   {
     name: 'product_sales_analytics',
     description:
-      'One row per product: orders containing it, units sold and revenue (Cancelled orders excluded); zeros for products never sold.',
+      'One row per product: orders containing it, units sold and revenue (Cancelled orders excluded); zeros for ' +
+      'products never sold.',
     grain: ['product_id'],
     reads: ['products', 'productcategories', 'orders', 'orderdetails'],
     columns: [
@@ -139,10 +144,12 @@ export const MARTS: readonly MartDefinition[] = [
       count('units_sold', 'Sum of quantity.'),
       money('revenue', 'Sum of total_price.'),
     ],
-    select: `SELECT p.product_id, p.name, c.name, COALESCE(s.orders_count, 0), COALESCE(s.units_sold, 0), COALESCE(s.revenue, 0)
+    select: `SELECT p.product_id, p.name, c.name, COALESCE(s.orders_count, 0), COALESCE(s.units_sold, 0),
+      COALESCE(s.revenue, 0)
   FROM products p
   LEFT JOIN productcategories c ON c.category_id = p.category_id
-  LEFT JOIN (SELECT d.product_id, COUNT(DISTINCT d.order_id) AS orders_count, SUM(d.quantity) AS units_sold, SUM(d.total_price) AS revenue
+  LEFT JOIN (SELECT d.product_id, COUNT(DISTINCT d.order_id) AS orders_count, SUM(d.quantity) AS units_sold,
+    SUM(d.total_price) AS revenue
                FROM orderdetails d JOIN orders o ON o.order_id = d.order_id
               WHERE ${NOT_CANCELLED} GROUP BY d.product_id) s ON s.product_id = p.product_id`,
     tests: [
@@ -164,7 +171,8 @@ export const MARTS: readonly MartDefinition[] = [
   {
     name: 'sales_daily',
     description:
-      'One row per calendar day (UTC) from the first order to the last, with zeros on days without sales (Cancelled orders excluded).',
+      'One row per calendar day (UTC) from the first order to the last, with zeros on days without sales ' +
+      '(Cancelled orders excluded).',
     grain: ['day'],
     reads: ['orders', 'orderdetails'],
     columns: [
@@ -175,14 +183,16 @@ export const MARTS: readonly MartDefinition[] = [
       count('customers', 'Distinct users who ordered that day.'),
     ],
     // A calendar from 0…99,999 days built from digits: no recursive CTE limits on either server.
-    select: `SELECT cal.day, COALESCE(o.orders_count, 0), COALESCE(l.units_sold, 0), COALESCE(l.revenue, 0), COALESCE(o.customers, 0)
+    select: `SELECT cal.day, COALESCE(o.orders_count, 0), COALESCE(l.units_sold, 0), COALESCE(l.revenue, 0),
+      COALESCE(o.customers, 0)
   FROM (SELECT DATE_ADD(b.first_day, INTERVAL n.n DAY) AS day
           FROM (SELECT DATE(MIN(o.order_date)) AS first_day, DATEDIFF(MAX(o.order_date), MIN(o.order_date)) AS span
                   FROM orders o WHERE ${NOT_CANCELLED}) b
           JOIN (SELECT d0.d + 10 * d1.d + 100 * d2.d + 1000 * d3.d + 10000 * d4.d AS n
                   FROM ${DIGITS} d0, ${DIGITS} d1, ${DIGITS} d2, ${DIGITS} d3, ${DIGITS} d4) n
             ON n.n <= b.span) cal
-  LEFT JOIN (SELECT DATE(o.order_date) AS day, COUNT(DISTINCT o.order_id) AS orders_count, COUNT(DISTINCT o.user_id) AS customers
+  LEFT JOIN (SELECT DATE(o.order_date) AS day, COUNT(DISTINCT o.order_id) AS orders_count,
+    COUNT(DISTINCT o.user_id) AS customers
                FROM orders o WHERE ${NOT_CANCELLED} GROUP BY DATE(o.order_date)) o ON o.day = cal.day
   LEFT JOIN (SELECT DATE(o.order_date) AS day, SUM(d.quantity) AS units_sold, SUM(d.total_price) AS revenue
                FROM orders o JOIN orderdetails d ON d.order_id = o.order_id
@@ -210,7 +220,8 @@ export const MARTS: readonly MartDefinition[] = [
   {
     name: 'category_sales',
     description:
-      'One row per category (its own products), with its parent’s name; zeros where nothing was sold (Cancelled orders excluded).',
+      'One row per category (its own products), with its parent’s name; zeros where nothing was sold (Cancelled ' +
+      'orders excluded).',
     grain: ['category_id'],
     reads: ['productcategories', 'products', 'orders', 'orderdetails'],
     columns: [
@@ -225,11 +236,14 @@ export const MARTS: readonly MartDefinition[] = [
       count('units_sold', 'Units of its products sold.'),
       money('revenue', 'Sum of total_price of those lines.'),
     ],
-    select: `SELECT c.category_id, c.name, parent.name, COALESCE(s.orders_count, 0), COALESCE(s.units_sold, 0), COALESCE(s.revenue, 0)
+    select: `SELECT c.category_id, c.name, parent.name, COALESCE(s.orders_count, 0), COALESCE(s.units_sold, 0),
+      COALESCE(s.revenue, 0)
   FROM productcategories c
   LEFT JOIN productcategories parent ON parent.category_id = c.parent_category_id
-  LEFT JOIN (SELECT p.category_id, COUNT(DISTINCT d.order_id) AS orders_count, SUM(d.quantity) AS units_sold, SUM(d.total_price) AS revenue
-               FROM orderdetails d JOIN orders o ON o.order_id = d.order_id JOIN products p ON p.product_id = d.product_id
+  LEFT JOIN (SELECT p.category_id, COUNT(DISTINCT d.order_id) AS orders_count, SUM(d.quantity) AS units_sold,
+    SUM(d.total_price) AS revenue
+               FROM orderdetails d JOIN orders o ON o.order_id = d.order_id
+                 JOIN products p ON p.product_id = d.product_id
               WHERE ${NOT_CANCELLED} GROUP BY p.category_id) s ON s.category_id = c.category_id`,
     tests: [
       ...grainTests(['category_id']),

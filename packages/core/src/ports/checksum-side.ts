@@ -1,4 +1,7 @@
-/** `etl verify`: one side of the comparison, checksums computed inside the database. Implemented by PostgresReplicaSource and MysqlReplicaTarget. */
+/**
+ * `etl verify`: one side of the comparison, checksums computed inside the database. Implemented by
+ * PostgresReplicaSource and MysqlReplicaTarget.
+ */
 
 import type { ReplicaSpec } from '../replicate/spec.js';
 import type { TableName } from '../schema/tables.js';

@@ -1,4 +1,7 @@
-/** `etl stream`: where events, dead letters and offsets land, in one transaction per batch. Implemented by PostgresEventStore. */
+/**
+ * `etl stream`: where events, dead letters and offsets land, in one transaction per batch. Implemented by
+ * PostgresEventStore.
+ */
 
 import type { AcceptedEvent } from '../events/schema.js';
 

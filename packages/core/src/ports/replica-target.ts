@@ -25,7 +25,10 @@ export interface ReplicaTarget {
   readonly endpoint: string;
   prepare(): Promise<void>;
   state(table: TableName): Promise<ReplicaState | undefined>;
-  /** Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. Returns the table's rows. */
+  /**
+   * Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. Returns the table's
+   * rows.
+   */
   replace(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;
   /** Upserts the rows and saves the state in one transaction. Returns the table's rows. */
   upsert(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;

@@ -1,4 +1,7 @@
-/** `etl pipeline`: where runs and their tasks are recorded, and the lock that keeps runs apart. Implemented by PostgresRunStore. */
+/**
+ * `etl pipeline`: where runs and their tasks are recorded, and the lock that keeps runs apart. Implemented by
+ * PostgresRunStore.
+ */
 
 export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 

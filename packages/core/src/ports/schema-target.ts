@@ -1,4 +1,7 @@
-/** `etl init`: a database whose etl schema can be brought up to date. Implemented by PostgresSchemaTarget, MysqlSchemaTarget. */
+/**
+ * `etl init`: a database whose etl schema can be brought up to date. Implemented by PostgresSchemaTarget,
+ * MysqlSchemaTarget.
+ */
 
 import type { ServiceName } from './service-probe.js';
 

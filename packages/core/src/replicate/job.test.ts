@@ -13,7 +13,10 @@ import { chooseMode, runReplicate, type ReplicateOptions } from './job.js';
 import { planMasks } from './masks.js';
 import { KEY_RANGE_SIZE, mask, type ReplicaSpec } from './spec.js';
 
-/** A users row as COPY text: user_id, first_name, last_name, email, phone, registration_date, loyalty_status, updated_at. */
+/**
+ * A users row as COPY text: user_id, first_name, last_name, email, phone, registration_date, loyalty_status,
+ * updated_at.
+ */
 const user = (id: number, updated = '2025-12-01 00:00:00.000000', phone: string | null = `555-${id}`) =>
   [
     String(id),

@@ -44,7 +44,8 @@ export function planMasks(
 /** The refusal when a run would unmask columns and nobody confirmed it. */
 export function unmaskRefusedError(columns: readonly string[]): UsageError {
   return new UsageError(
-    `this run would copy ${columns.join(', ')} to MySQL in clear; the replica keeps ${columns.length === 1 ? 'it' : 'them'} masked until you confirm`,
+    `this run would copy ${columns.join(', ')} to MySQL in clear; the replica keeps ` +
+      `${columns.length === 1 ? 'it' : 'them'} masked until you confirm`,
     {
       hint: 'Confirm on a terminal, or add --yes in a script; to keep the masks, leave out --mask and --unmask.',
     },

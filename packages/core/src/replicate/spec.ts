@@ -130,7 +130,9 @@ export function parseMasks(raw: string | undefined, flag = '--mask'): string[] {
         TABLES[table].columns.map((c) => c.name),
       );
       problems.push(
-        `${table} has no column "${column}"${suggestion === undefined ? '' : ` (did you mean ${table}.${suggestion}?)`}`,
+        `${table} has no column "${column}"${
+          suggestion === undefined ? '' : ` (did you mean ` + `${table}.${suggestion}?)`
+        }`,
       );
     } else if (
       (TABLES[table].primaryKey as readonly string[]).includes(column) ||

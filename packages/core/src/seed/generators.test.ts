@@ -80,19 +80,22 @@ describe('products', () => {
 describe('orders', () => {
   const gen = new ShopGenerator(42);
   const orders = Array.from({ length: 5000 }, (_, i) => gen.order(i + 1, sizes));
-  it('are placed after the user registered, and delivered only when shipped or completed, never before the order', () => {
-    for (const o of orders) {
-      expect(o.userId).toBeGreaterThanOrEqual(1);
-      expect(o.userId).toBeLessThanOrEqual(sizes.users);
-      expect(o.orderDate.getTime()).toBeGreaterThanOrEqual(gen.registrationDate(o.userId).getTime());
-      expect(o.orderDate.getTime()).toBeLessThanOrEqual(AS_OF);
-      if (o.status === 'Shipped' || o.status === 'Completed') {
-        expect(o.deliveryDate?.getTime()).toBeGreaterThan(o.orderDate.getTime());
-      } else {
-        expect(o.deliveryDate).toBeNull();
+  it(
+    'are placed after the user registered, and delivered only when shipped or completed, never before the ' + 'order',
+    () => {
+      for (const o of orders) {
+        expect(o.userId).toBeGreaterThanOrEqual(1);
+        expect(o.userId).toBeLessThanOrEqual(sizes.users);
+        expect(o.orderDate.getTime()).toBeGreaterThanOrEqual(gen.registrationDate(o.userId).getTime());
+        expect(o.orderDate.getTime()).toBeLessThanOrEqual(AS_OF);
+        if (o.status === 'Shipped' || o.status === 'Completed') {
+          expect(o.deliveryDate?.getTime()).toBeGreaterThan(o.orderDate.getTime());
+        } else {
+          expect(o.deliveryDate).toBeNull();
+        }
       }
-    }
-  });
+    },
+  );
   it('total the sum of their lines, each quantity × the product price', () => {
     for (const o of orders) {
       expect(o.lines.length).toBeGreaterThanOrEqual(1);

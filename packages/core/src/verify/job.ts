@@ -105,7 +105,10 @@ export function verifyFailedError(
       for (const d of t.differences)
         byProblem.set(d.problem, [...(byProblem.get(d.problem) ?? []), d.key.replaceAll('\t', '/')]);
       const keys = [...byProblem].map(([problem, list]) => `${list.join(', ')} (${problem})`).join('; ');
-      return `${t.table} differs: ${fmt(t.sourceRows)} rows in PostgreSQL, ${fmt(t.targetRows)} in MySQL${keys === '' ? '' : `; first differing keys: ${keys}`}`;
+      return (
+        `${t.table} differs: ${fmt(t.sourceRows)} rows in PostgreSQL, ${fmt(t.targetRows)} in ` +
+        `MySQL${keys === '' ? '' : `; first differing keys: ${keys}`}`
+      );
     });
   return new DataCheckError(lines.join('\n'), { hint });
 }

@@ -43,7 +43,8 @@ Reads only the MySQL replicas: run \`etl replicate\` first.`;
             else
               stages.done(
                 event.report.mart,
-                `${event.report.mart}: ${event.report.rows.toLocaleString('en-US')} rows, ${event.report.testsPassed} tests passed (${event.report.seconds.toFixed(1)} s)`,
+                `${event.report.mart}: ${event.report.rows.toLocaleString('en-US')} rows, ` +
+                  `${event.report.testsPassed} tests passed (${event.report.seconds.toFixed(1)} s)`,
               );
           },
         }),
@@ -64,7 +65,8 @@ Reads only the MySQL replicas: run \`etl replicate\` first.`;
     );
     writeLine(
       this.streams.stdout,
-      `Built ${report.marts.length} mart${report.marts.length === 1 ? '' : 's'} in ${report.target} in ${report.seconds.toFixed(1)} s.`,
+      `Built ${report.marts.length} mart${report.marts.length === 1 ? '' : 's'} in ${report.target} in ` +
+        `${report.seconds.toFixed(1)} s.`,
     );
   }
 }

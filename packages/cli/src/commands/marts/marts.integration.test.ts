@@ -21,7 +21,8 @@ beforeAll(async () => {
   expect((await etl(['init'])).code).toBe(0);
   expect((await etl(['marts'])).stderr).toContain('run `etl replicate` first'.replace('run', 'Run'));
   const statements = [
-    `INSERT INTO productcategories VALUES (1, 'Electronics', NULL, '${T}'), (2, 'Phones', 1, '${T}'), (3, 'Books', NULL, '${T}')`,
+    `INSERT INTO productcategories VALUES (1, 'Electronics', NULL, '${T}'), (2, 'Phones', 1, '${T}'), (3, ` +
+      `'Books', NULL, '${T}')`,
     `INSERT INTO users VALUES
        (1, 'Ann', 'Lee', 'ann@example.com', NULL, '2023-01-01', 'Gold', '${T}'),
        (2, 'Bob', 'Ray', 'bob@example.com', NULL, '2023-01-01', 'None', '${T}'),
@@ -67,7 +68,8 @@ describe('etl marts on a dataset with known answers', () => {
   it('user_sales_analytics: every user, Cancelled excluded, orders counted once', async () => {
     expect(
       await my(
-        `SELECT user_id, orders_count, total_spent, avg_order_value, first_order_date, last_order_date, loyalty_status FROM user_sales_analytics ORDER BY user_id`,
+        `SELECT user_id, orders_count, total_spent, avg_order_value, first_order_date, last_order_date, ` +
+          `loyalty_status FROM user_sales_analytics ORDER BY user_id`,
       ),
     ).toEqual([
       {
@@ -214,7 +216,8 @@ describe('etl marts on a dataset with known answers', () => {
       expect(await dump('product_sales_analytics', 'product_id')).toEqual(before);
       expect(
         await my(
-          `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '%etl\\_stage'`,
+          `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+            AND TABLE_NAME LIKE '%etl\\_stage'`,
         ),
       ).toEqual([]);
     } finally {

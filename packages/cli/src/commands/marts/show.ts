@@ -55,7 +55,8 @@ stdout is not a terminal. Marts: ${MARTS.map((m) => m.name).join(', ')}.`;
     if (!columns.includes(orderBy)) {
       const s = closest(orderBy, columns);
       throw new UsageError(
-        `--order-by: ${mart.name} has no column "${orderBy}"${s === undefined ? '' : ` (did you mean ${s}?)`}; columns are ${columns.join(', ')}`,
+        `--order-by: ${mart.name} has no column "${orderBy}"${s === undefined ? '' : ` (did you mean ${s}?)`}; ` +
+          `columns are ${columns.join(', ')}`,
       );
     }
     const warehouse = this.adapters().warehouse();

@@ -24,7 +24,9 @@ export default class RunsShow extends EtlCommand<typeof RunsShow, RunDetail> {
   protected render(run: RunDetail): void {
     writeLine(
       this.streams.stdout,
-      `Run ${run.runId}: ${run.status}, started ${run.startedAt}${run.seconds === null ? '' : `, ${run.seconds.toFixed(1)} s`}`,
+      `Run ${run.runId}: ${run.status}, started ${run.startedAt}${
+        run.seconds === null ? '' : `, ` + `${run.seconds.toFixed(1)} s`
+      }`,
     );
     writeLine(this.streams.stdout, `Command: ${run.command}`);
     if (run.error !== null) writeLine(this.streams.stdout, `Error: ${run.error}`);

@@ -23,7 +23,8 @@ export function renderPartitions(report: Pick<StreamReport, 'partitions'>, inter
 
 export default class Stream extends EtlCommand<typeof Stream, StreamReport> {
   static override summary = 'Load user-activity events from Kafka into PostgreSQL, exactly once.';
-  static override description = `Consumes the topic in consumer group --group. Each record is validated: valid events go to
+  static override description = `Consumes the topic in consumer group --group. Each record is validated: valid events
+go to
 kafka_events, anything else (not JSON, not an object, a missing or wrongly typed field, an unknown
 event_type, a bad UUID, timestamp or IP address, an empty value) goes to kafka_events_dlq with its
 Kafka coordinates, key, raw value and the reason. Bad records never stop the stream.
@@ -62,7 +63,9 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
       await runWithProgress(
         [
           {
-            title: `Streaming ${config.topic} (group ${this.flags.group}) into PostgreSQL${this.flags.follow ? ', following' : ''}`,
+            title:
+              `Streaming ${config.topic} (group ${this.flags.group}) into ` +
+              `PostgreSQL${this.flags.follow ? ', following' : ''}`,
             run: async (c, report) => {
               c.report = await runStream(
                 source,
@@ -72,11 +75,13 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
                   now: () => performance.now(),
                   onProgress: (p) =>
                     report(
-                      `${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`,
+                      `${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ` +
+                        `${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`,
                     ),
                   onRetry: (error, attempt, waitMs) =>
                     report(
-                      `storing a batch failed (${error.message.split('\n')[0]}); attempt ${attempt + 1} in ${waitMs} ms`,
+                      `storing a batch failed (${error.message.split('\n')[0]}); attempt ${attempt + 1} in ` +
+                        `${waitMs} ms`,
                     ),
                 },
               );

@@ -74,37 +74,42 @@ describe('etl produce and etl stream', () => {
     expect(meta.topics[0]?.partitions.length).toBe(3);
   });
 
-  it('stores every valid event once and every bad record in the DLQ with its reason, then drains to zero lag', async () => {
-    const producer = createKafka({ brokers: TEST_KAFKA_BROKERS }).producer({ idempotent: true });
-    await producer.connect();
-    await producer.send({ topic: dbs.topic, acks: -1, messages: BAD.map(([name, value]) => ({ key: name, value })) });
-    // Five good events, each sent twice (a producer retry from the application's point of view).
-    const resent = [100, 101, 102, 103, 104].map((n) => ({
-      key: '1',
-      value: JSON.stringify({ ...valid(n), extra_field: 'kept' }),
-    }));
-    await producer.send({ topic: dbs.topic, acks: -1, messages: resent });
-    await producer.send({ topic: dbs.topic, acks: -1, messages: resent });
-    await producer.disconnect();
+  it(
+    'stores every valid event once and every bad record in the DLQ with its reason, then drains to zero ' + 'lag',
+    async () => {
+      const producer = createKafka({ brokers: TEST_KAFKA_BROKERS }).producer({ idempotent: true });
+      await producer.connect();
+      await producer.send({ topic: dbs.topic, acks: -1, messages: BAD.map(([name, value]) => ({ key: name, value })) });
+      // Five good events, each sent twice (a producer retry from the application's point of view).
+      const resent = [100, 101, 102, 103, 104].map((n) => ({
+        key: '1',
+        value: JSON.stringify({ ...valid(n), extra_field: 'kept' }),
+      }));
+      await producer.send({ topic: dbs.topic, acks: -1, messages: resent });
+      await producer.send({ topic: dbs.topic, acks: -1, messages: resent });
+      await producer.disconnect();
 
-    const run = await etl(['stream', '--json']);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as StreamReport;
-    expect(report).toMatchObject({ mode: 'drain', inserted: 2005, deadLettered: BAD.length });
-    expect(report.partitions.every((p) => p.lag === '0')).toBe(true);
-    expect(await counts()).toEqual({ events: 2005, distinctIds: 2005, dead: BAD.length });
+      const run = await etl(['stream', '--json']);
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as StreamReport;
+      expect(report).toMatchObject({ mode: 'drain', inserted: 2005, deadLettered: BAD.length });
+      expect(report.partitions.every((p) => p.lag === '0')).toBe(true);
+      expect(await counts()).toEqual({ events: 2005, distinctIds: 2005, dead: BAD.length });
 
-    const dead = await withPostgres(dbs.pg, (c) =>
-      c.query<{ key: string; reason: string }>(`SELECT convert_from(key, 'UTF8') AS key, reason FROM kafka_events_dlq`),
-    );
-    for (const [name, , reason] of BAD) expect(dead.rows.find((r) => r.key === name)?.reason, name).toMatch(reason);
-    expect(await scalar(`SELECT count(*) AS n FROM kafka_events WHERE payload->>'extra_field' = 'kept'`)).toBe(5);
-    expect(
-      await scalar(
-        `SELECT count(*) AS n FROM kafka_events e LEFT JOIN users u USING (user_id) WHERE u.user_id IS NULL`,
-      ),
-    ).toBe(0);
-  });
+      const dead = await withPostgres(dbs.pg, (c) =>
+        c.query<{ key: string; reason: string }>(
+          `SELECT convert_from(key, 'UTF8') AS key, reason FROM kafka_events_dlq`,
+        ),
+      );
+      for (const [name, , reason] of BAD) expect(dead.rows.find((r) => r.key === name)?.reason, name).toMatch(reason);
+      expect(await scalar(`SELECT count(*) AS n FROM kafka_events WHERE payload->>'extra_field' = 'kept'`)).toBe(5);
+      expect(
+        await scalar(
+          `SELECT count(*) AS n FROM kafka_events e LEFT JOIN users u USING (user_id) WHERE u.user_id IS NULL`,
+        ),
+      ).toBe(0);
+    },
+  );
 
   it('changes nothing when drained again, and status shows no lag', async () => {
     const again = JSON.parse((await etl(['stream', '--json'])).stdout) as StreamReport;
@@ -163,7 +168,8 @@ describe('etl produce and etl stream', () => {
     }
     const terminated = await withPostgres(dbs.pg, async (c) => {
       const r = await c.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'etl'`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
+          AND pid <> pg_backend_pid() AND application_name = 'etl'`,
       );
       return r.rowCount ?? 0;
     });
