@@ -68,6 +68,57 @@ async function attempt(
 
 const firstLine = (message: string): string => message.split('\n')[0] ?? message;
 
+const pendingRecord = (task: string): TaskRecord => ({
+  task,
+  status: 'pending',
+  attempts: 0,
+  startedAt: null,
+  finishedAt: null,
+  seconds: null,
+  rows: null,
+  message: null,
+});
+
+/**
+ * One task, once its dependencies have settled: skipped when one did not succeed, otherwise
+ * attempted (with retries), each change recorded through `update`.
+ */
+async function settleTask(
+  task: string,
+  blockedBy: readonly string[],
+  fn: () => Promise<TaskResult>,
+  update: (record: TaskRecord) => Promise<void>,
+  options: PipelineOptions,
+  run: PipelineRun,
+): Promise<{ readonly status: TaskStatus; readonly error?: Error }> {
+  const pending = pendingRecord(task);
+  if (blockedBy.length > 0) {
+    await update({ ...pending, status: 'skipped', message: `skipped: ${blockedBy.join(', ')} did not succeed` });
+    return { status: 'skipped' };
+  }
+  const started = run.now();
+  const startedAt = run.clock().toISOString();
+  const outcome = await attempt(task, fn, options, run, (n) =>
+    update({ ...pending, status: 'running', attempts: n, startedAt }),
+  );
+  const status = outcome.ok ? 'succeeded' : 'failed';
+  await update({
+    task,
+    status,
+    attempts: outcome.attempts,
+    startedAt,
+    finishedAt: run.clock().toISOString(),
+    seconds: (run.now() - started) / 1000,
+    rows: outcome.ok ? (outcome.result.rows ?? null) : null,
+    message: outcome.ok ? (outcome.result.message ?? null) : firstLine(outcome.error.message),
+  });
+  return outcome.ok ? { status } : { status, error: outcome.error };
+}
+
+/**
+ * Runs the graph: every task as soon as its dependencies have settled, independent tasks at
+ * once. Records the run; throws PipelineFailedError (carrying the report) when a task failed.
+ */
 export async function runPipeline<Name extends string>(
   tasks: readonly TaskSpec<Name>[],
   work: PipelineWork<Name>,
@@ -81,67 +132,32 @@ export async function runPipeline<Name extends string>(
     options.command,
     tasks.map((t) => t.name),
   );
-  const records = new Map<string, TaskRecord>(
-    tasks.map((t) => [
-      t.name,
-      {
-        task: t.name,
-        status: 'pending',
-        attempts: 0,
-        startedAt: null,
-        finishedAt: null,
-        seconds: null,
-        rows: null,
-        message: null,
-      },
-    ]),
-  );
+  const records = new Map<string, TaskRecord>(tasks.map((t) => [t.name, pendingRecord(t.name)]));
   const update = async (record: TaskRecord): Promise<void> => {
     records.set(record.task, record);
     run.onTask?.(record);
     await recorder.task(runId, record);
   };
   const failures: Error[] = [];
-
-  /** Waits for the task's dependencies, then runs it, or skips it when one did not succeed. */
-  const finished = new Map<string, Promise<TaskStatus>>();
-  const execute = (task: TaskSpec<Name>): Promise<TaskStatus> => {
-    const existing = finished.get(task.name);
-    if (existing !== undefined) return existing;
-    const promise = (async (): Promise<TaskStatus> => {
-      const deps = await Promise.all(
-        task.dependsOn.map((d) => execute(tasks.find((t) => t.name === d) as TaskSpec<Name>)),
-      );
-      const blocked = task.dependsOn.filter((_, i) => deps[i] !== 'succeeded');
-      const pending = records.get(task.name) as TaskRecord;
-      if (blocked.length > 0) {
-        await update({ ...pending, status: 'skipped', message: `skipped: ${blocked.join(', ')} did not succeed` });
-        return 'skipped';
-      }
-      const taskStarted = run.now();
-      const taskStartedAt = run.clock().toISOString();
-      const outcome = await attempt(task.name, work[task.name], options, run, (n) =>
-        update({ ...pending, status: 'running', attempts: n, startedAt: taskStartedAt }),
-      );
-      const status = outcome.ok ? 'succeeded' : 'failed';
-      await update({
-        task: task.name,
-        status,
-        attempts: outcome.attempts,
-        startedAt: taskStartedAt,
-        finishedAt: run.clock().toISOString(),
-        seconds: (run.now() - taskStarted) / 1000,
-        rows: outcome.ok ? (outcome.result.rows ?? null) : null,
-        message: outcome.ok ? (outcome.result.message ?? null) : firstLine(outcome.error.message),
-      });
-      if (!outcome.ok) failures.push(outcome.error);
-      return status;
-    })();
-    finished.set(task.name, promise);
-    return promise;
+  const settled = new Map<Name, Promise<TaskStatus>>();
+  const settle = (task: TaskSpec<Name>): Promise<TaskStatus> => {
+    let status = settled.get(task.name);
+    if (status === undefined) {
+      status = (async () => {
+        // A dependency not in the graph was not selected: it counts as done.
+        const deps = task.dependsOn.flatMap((d) => tasks.filter((t) => t.name === d));
+        const statuses = await Promise.all(deps.map(settle));
+        const blockedBy = deps.filter((_, i) => statuses[i] !== 'succeeded').map((d) => d.name);
+        const outcome = await settleTask(task.name, blockedBy, work[task.name], update, options, run);
+        if (outcome.error !== undefined) failures.push(outcome.error);
+        return outcome.status;
+      })();
+      settled.set(task.name, status);
+    }
+    return status;
   };
+  await Promise.all(tasks.map(settle));
 
-  await Promise.all(tasks.map(execute));
   const status = failures.length === 0 ? 'succeeded' : 'failed';
   await recorder.finish(runId, status, failures[0] === undefined ? null : firstLine(failures[0].message));
   const report: RunReport = {
@@ -150,7 +166,7 @@ export async function runPipeline<Name extends string>(
     startedAt,
     finishedAt: run.clock().toISOString(),
     seconds: (run.now() - started) / 1000,
-    tasks: tasks.map((t) => records.get(t.name) as TaskRecord),
+    tasks: tasks.map((t) => records.get(t.name) ?? pendingRecord(t.name)),
   };
   if (failures[0] !== undefined) throw new PipelineFailedError(report, failures[0]);
   return report;

@@ -212,79 +212,79 @@ function pollStoredOffsets(
   return () => clearInterval(timer);
 }
 
+/** What the stream has stored so far, and how far behind it is. */
+class StreamTally {
+  batches = 0;
+  records = 0;
+  inserted = 0;
+  deadLettered = 0;
+
+  constructor(private readonly started: number) {}
+
+  add(records: number, written: Written): void {
+    this.batches++;
+    this.records += records;
+    this.inserted += written.inserted;
+    this.deadLettered += written.deadLettered;
+  }
+
+  private rate(now: number): { readonly seconds: number; readonly eventsPerSecond: number } {
+    const seconds = (now - this.started) / 1000;
+    return { seconds, eventsPerSecond: seconds > 0 ? this.records / seconds : 0 };
+  }
+
+  progress(now: number, ends: ReadonlyMap<number, string>, stored: ReadonlyMap<number, string>): StreamProgress {
+    const lag = partitionStatus(ends, stored).reduce((n, p) => n + BigInt(p.lag), 0n);
+    const { records, inserted, deadLettered } = this;
+    return { records, inserted, deadLettered, eventsPerSecond: this.rate(now).eventsPerSecond, lag: lag.toString() };
+  }
+
+  report(now: number, options: StreamOptions, partitions: PartitionStatus[]): StreamReport {
+    const { batches, records, inserted, deadLettered } = this;
+    const duplicates = records - inserted - deadLettered;
+    const { topic, group } = options;
+    const mode = options.follow ? 'follow' : 'drain';
+    return { topic, group, mode, batches, records, inserted, deadLettered, duplicates, ...this.rate(now), partitions };
+  }
+}
+
 export async function runStream(
   source: EventSource,
   store: EventStore,
   options: StreamOptions,
   run: StreamRun,
 ): Promise<StreamReport> {
-  const started = run.now();
+  const tally = new StreamTally(run.now());
   const storedOffsets = () => store.offsets(options.group, options.topic);
   await store.prepare();
   const startOffsets = await source.topicOffsets(options.topic);
   const startEnds = endOffsets(startOffsets);
   const stored = await storedOffsets();
-  const tally = { batches: 0, records: 0, inserted: 0, deadLettered: 0 };
+  const finish = async (): Promise<StreamReport> => {
+    const ends = endOffsets(await source.topicOffsets(options.topic));
+    return tally.report(run.now(), options, partitionStatus(ends, await storedOffsets()));
+  };
+  // Draining and nothing to do: stop at once.
+  if (!options.follow && drained(startEnds, stored)) return finish();
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= source.stop());
   const stopWhenDrained = (): void => {
     if (!options.follow && drained(startEnds, stored)) void stop();
   };
-  const progress = (): StreamProgress => {
-    const seconds = (run.now() - started) / 1000;
-    const lag = partitionStatus(startEnds, stored).reduce((n, p) => n + BigInt(p.lag), 0n);
-    const { records, inserted, deadLettered } = tally;
-    return {
-      records,
-      inserted,
-      deadLettered,
-      eventsPerSecond: seconds > 0 ? records / seconds : 0,
-      lag: lag.toString(),
-    };
-  };
-  const finish = async (): Promise<StreamReport> => {
-    const seconds = (run.now() - started) / 1000;
-    const [ends, latest] = [endOffsets(await source.topicOffsets(options.topic)), await storedOffsets()];
-    const { batches, records, inserted, deadLettered } = tally;
-    return {
-      topic: options.topic,
-      group: options.group,
-      mode: options.follow ? 'follow' : 'drain',
-      batches,
-      records,
-      inserted,
-      deadLettered,
-      duplicates: records - inserted - deadLettered,
-      seconds,
-      eventsPerSecond: seconds > 0 ? records / seconds : 0,
-      partitions: partitionStatus(ends, latest),
-    };
-  };
-
-  // Draining and nothing to do: stop at once.
-  if (!options.follow && drained(startEnds, stored)) return finish();
-
   // A partition's batch is stored while its next one is fetched and checked: Kafka, this
   // process and PostgreSQL work at once. Batches of one partition are stored one after the
   // other, in order. After a failed write nothing more is stored: the stream stops and fails,
   // and a rerun resumes from the offset stored with the last batch that was.
   const storing = new Map<number, Promise<void>>();
   let failure: { readonly error: unknown } | undefined;
-  const cursors = new PartitionCursors(storedOffsets, startOffsets);
   const storeBatch = async (batch: RecordBatch): Promise<void> => {
     const { events, deadLetters, nextOffset } = classifyBatch(batch);
+    const write = () => store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset);
     try {
-      const written = await writeWithRetries(
-        () => store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset),
-        run,
-        () => stopping !== undefined,
-      );
-      tally.batches++;
-      tally.records += batch.records.length;
-      tally.inserted += written.inserted;
-      tally.deadLettered += written.deadLettered;
+      tally.add(batch.records.length, await writeWithRetries(write, run, () => stopping !== undefined));
       if (BigInt(nextOffset) > BigInt(stored.get(batch.partition) ?? '0')) stored.set(batch.partition, nextOffset);
-      run.onProgress?.(progress());
+      run.onProgress?.(tally.progress(run.now(), startEnds, stored));
       stopWhenDrained();
     } catch (error) {
       failure ??= { error };
@@ -292,6 +292,7 @@ export async function runStream(
     }
   };
 
+  const cursors = new PartitionCursors(storedOffsets, startOffsets);
   const cancelPoll = options.follow
     ? () => {}
     : pollStoredOffsets(storedOffsets, stored, stopWhenDrained, run.pollMs ?? 1000);
@@ -310,8 +311,8 @@ export async function runStream(
         if (failure !== undefined) return undefined;
         const admission = await cursors.admit(batch);
         if ('seek' in admission) return admission.seek;
-        if (admission.records.length > 0)
-          storing.set(batch.partition, storeBatch({ ...batch, records: admission.records }));
+        const { records } = admission;
+        if (records.length > 0) storing.set(batch.partition, storeBatch({ ...batch, records }));
         return undefined;
       },
     });
