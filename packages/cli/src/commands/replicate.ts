@@ -1,5 +1,13 @@
 import { Flags } from '@oclif/core';
-import { parseMasks, parseTables, runReplicate, type ReplicateMode, type ReplicateReport } from '@etl/core';
+import {
+  parseMasks,
+  parseTables,
+  previewMasks,
+  runReplicate,
+  unmaskRefusedError,
+  type ReplicateMode,
+  type ReplicateReport,
+} from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { yesFlag } from '../flags.js';
 import { askYes } from '../ui/confirm.js';
@@ -80,18 +88,18 @@ new table, and the next run completes.`;
     };
     const mode = this.flags.mode as ReplicateMode | undefined;
     const adapters = this.adapters();
+    const target = adapters.replicaTarget();
+    await this.confirmUnmask((await previewMasks(target, tables, masks)).unmasked);
     const report = await withStages(
       tables,
       (stages) =>
         runReplicate(
           adapters.replicaSource(),
-          adapters.replicaTarget(),
+          target,
           { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes },
           {
             now: () => performance.now(),
-            confirmUnmask: async (columns) =>
-              this.flags.yes ||
-              (await askYes(this.streams, `This run copies ${columns.join(', ')} to MySQL in clear.`)) === 'yes',
+            confirmUnmask: async () => true, // asked above
             onProgress: (event) => {
               if (event.type === 'start') stages.update(event.table, `${event.mode}…`);
               else if (event.type === 'rows')
@@ -112,6 +120,13 @@ new table, and the next run completes.`;
     );
     for (const notice of report.notices) writeLine(this.streams.stderr, `Notice: ${notice}`);
     return report;
+  }
+
+  /** Asked before any progress is drawn: --yes, or a typed "yes" on a terminal; otherwise exit 2, nothing changed. */
+  private async confirmUnmask(columns: readonly string[]): Promise<void> {
+    if (columns.length === 0 || this.flags.yes) return;
+    const answer = await askYes(this.streams, `This run copies ${columns.join(', ')} to MySQL in clear.`);
+    if (answer !== 'yes') throw unmaskRefusedError(columns);
   }
 
   protected render(report: ReplicateReport): void {

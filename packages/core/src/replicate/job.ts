@@ -113,15 +113,40 @@ export function chooseMode(
 }
 
 /** Reads every table's state and settles the masks, asking before any mask is removed. */
+/** Each table's recorded state, as the replica holds it. */
+async function readStates(
+  target: Pick<ReplicaTarget, 'state'>,
+  tables: readonly TableName[],
+): Promise<Map<TableName, ReplicaState | undefined>> {
+  const states = new Map<TableName, ReplicaState | undefined>();
+  for (const table of tables) states.set(table, await target.state(table));
+  return states;
+}
+
+const recordedMasks = (states: ReadonlyMap<TableName, ReplicaState | undefined>) =>
+  new Map([...states].map(([table, state]) => [table, state?.masked ?? []]));
+
+/**
+ * What a replicate run would do with masks, read before it starts: a command asks its
+ * question here, before any progress is drawn.
+ */
+export async function previewMasks(
+  target: Pick<ReplicaTarget, 'prepare' | 'state'>,
+  tables: readonly TableName[],
+  request: MaskRequest,
+): Promise<MaskPlan> {
+  await target.prepare();
+  return planMasks(tables, recordedMasks(await readStates(target, tables)), request);
+}
+
+/** Reads every table's state and settles the masks, refusing to remove one unless confirmed. */
 async function settleMasks(
   target: ReplicaTarget,
   options: ReplicateOptions,
   run: ReplicateRun,
 ): Promise<{ readonly states: ReadonlyMap<TableName, ReplicaState | undefined>; readonly masks: MaskPlan }> {
-  const states = new Map<TableName, ReplicaState | undefined>();
-  for (const table of options.tables) states.set(table, await target.state(table));
-  const recorded = new Map([...states].map(([table, state]) => [table, state?.masked ?? []]));
-  const masks = planMasks(options.tables, recorded, options.masks ?? {});
+  const states = await readStates(target, options.tables);
+  const masks = planMasks(options.tables, recordedMasks(states), options.masks ?? {});
   if (masks.unmasked.length > 0 && !((await run.confirmUnmask?.(masks.unmasked)) ?? false)) {
     throw unmaskRefusedError(masks.unmasked);
   }
