@@ -20,8 +20,9 @@ import { EtlCommand } from '../base-command.js';
 import { groupFlag } from '../flags.js';
 import { pipelineWork } from '../pipeline-work.js';
 import { onStopSignal } from '../signals.js';
-import { isInteractive, renderTable, writeLine } from '../ui/output.js';
+import { isInteractive, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
+import { renderTaskTable } from '../ui/task-table.js';
 
 export default class Pipeline extends EtlCommand<typeof Pipeline, RunReport | RunReport[]> {
   static override summary = 'Run the whole flow as one task graph, with retries, history, a lock and schedules.';
@@ -209,22 +210,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
   protected render(result: RunReport | RunReport[]): void {
     const reports = Array.isArray(result) ? result : [result];
     for (const report of reports) {
-      const rows = report.tasks.map((t) => [
-        t.task,
-        t.status,
-        t.attempts,
-        t.seconds === null ? '-' : t.seconds.toFixed(2),
-        t.rows,
-        t.message,
-      ]);
-      writeLine(
-        this.streams.stdout,
-        renderTable(
-          ['task', 'status', 'attempts', 'seconds', 'rows', 'message'],
-          rows,
-          isInteractive(this.streams.stdout),
-        ),
-      );
+      writeLine(this.streams.stdout, renderTaskTable(report.tasks, isInteractive(this.streams.stdout)));
       writeLine(this.streams.stdout, `Run ${report.runId} ${report.status} in ${report.seconds.toFixed(1)} s.`);
     }
   }

@@ -2,8 +2,8 @@
  * MySQL/MariaDB driver errors mapped to the project's driver error kinds, keeping the driver
  * code. Only this file knows MySQL error names that matter outside the connector.
  */
-import { DriverError, EtlError, type DatabaseEndpoint, type DriverErrorKind } from '@etl/core';
-import { driverError, messageOf, networkReason, unreachable } from '../shared/unreachable.js';
+import { EtlError, type DatabaseEndpoint, type DriverErrorKind } from '@etl/core';
+import { databaseError, networkReason } from '../shared/unreachable.js';
 
 export function mysqlCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -43,34 +43,5 @@ export function mysqlErrorKind(error: unknown): DriverErrorKind | undefined {
 
 export function mysqlError(error: unknown, endpoint: DatabaseEndpoint): Error {
   if (error instanceof EtlError) return error;
-  const secrets = endpoint.password === undefined ? [] : [endpoint.password];
-  const kind = mysqlErrorKind(error);
-  const code = mysqlCode(error);
-  switch (kind) {
-    case undefined:
-      return error instanceof Error ? error : new Error(messageOf(error));
-    case 'unreachable':
-      return unreachable('mysql', endpoint.display, networkReason(error) ?? messageOf(error), {
-        cause: error,
-        secrets,
-        ...(code === undefined ? {} : { code }),
-      });
-    case 'authentication':
-      return new DriverError(
-        kind,
-        'mysql',
-        `MySQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`,
-        {
-          hint: 'Fix the user or password in --mysql-url / ETL_MYSQL_URL.',
-          cause: error,
-          ...(code === undefined ? {} : { code }),
-        },
-      );
-    default:
-      return driverError(kind, 'mysql', endpoint.display, messageOf(error), {
-        cause: error,
-        secrets,
-        ...(code === undefined ? {} : { code }),
-      });
-  }
+  return databaseError('mysql', endpoint, error, mysqlErrorKind(error), mysqlCode(error));
 }

@@ -2,8 +2,8 @@
  * PostgreSQL driver errors mapped to the project's driver error kinds, keeping the SQLSTATE.
  * Only this file knows SQLSTATEs that matter outside the connector.
  */
-import { DriverError, EtlError, type DatabaseEndpoint, type DriverErrorKind } from '@etl/core';
-import { driverError, messageOf, networkReason, unreachable } from '../shared/unreachable.js';
+import { EtlError, type DatabaseEndpoint, type DriverErrorKind } from '@etl/core';
+import { databaseError, networkReason } from '../shared/unreachable.js';
 
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -35,34 +35,5 @@ export function pgErrorKind(error: unknown): DriverErrorKind | undefined {
 
 export function pgError(error: unknown, endpoint: DatabaseEndpoint): Error {
   if (error instanceof EtlError) return error;
-  const secrets = endpoint.password === undefined ? [] : [endpoint.password];
-  const kind = pgErrorKind(error);
-  const code = sqlState(error);
-  switch (kind) {
-    case undefined:
-      return error instanceof Error ? error : new Error(messageOf(error));
-    case 'unreachable':
-      return unreachable('postgres', endpoint.display, networkReason(error) ?? messageOf(error), {
-        cause: error,
-        secrets,
-        ...(code === undefined ? {} : { code }),
-      });
-    case 'authentication':
-      return new DriverError(
-        kind,
-        'postgres',
-        `PostgreSQL at ${endpoint.display} refused user "${endpoint.user}": wrong password or no access`,
-        {
-          hint: 'Fix the user or password in --pg-url / ETL_PG_URL.',
-          cause: error,
-          ...(code === undefined ? {} : { code }),
-        },
-      );
-    default:
-      return driverError(kind, 'postgres', endpoint.display, messageOf(error), {
-        cause: error,
-        secrets,
-        ...(code === undefined ? {} : { code }),
-      });
-  }
+  return databaseError('postgres', endpoint, error, pgErrorKind(error), sqlState(error));
 }

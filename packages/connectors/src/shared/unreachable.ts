@@ -8,6 +8,7 @@ import {
   SETTINGS,
   ServiceUnreachableError,
   redact,
+  type DatabaseEndpoint,
   type DriverErrorKind,
   type ServiceName,
   type SettingKey,
@@ -91,4 +92,39 @@ export function networkReason(error: unknown): string | undefined {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A database driver's error, once its connector has named the kind (undefined: not one etl
+ * knows, passed on as it is, which ends as "a bug in etl").
+ */
+export function databaseError(
+  service: Extract<ServiceName, 'postgres' | 'mysql'>,
+  endpoint: DatabaseEndpoint,
+  error: unknown,
+  kind: DriverErrorKind | undefined,
+  code: string | undefined,
+): Error {
+  const options = {
+    cause: error,
+    secrets: endpoint.password === undefined ? [] : [endpoint.password],
+    ...(code === undefined ? {} : { code }),
+  };
+  switch (kind) {
+    case undefined:
+      return error instanceof Error ? error : new Error(messageOf(error));
+    case 'unreachable':
+      return unreachable(service, endpoint.display, networkReason(error) ?? messageOf(error), options);
+    case 'authentication': {
+      const setting = SETTINGS[SETTING_OF[service]];
+      const who = `${SERVICE_LABELS[service]} at ${endpoint.display} refused user "${endpoint.user}"`;
+      return new DriverError(kind, service, `${who}: wrong password or no access`, {
+        hint: `Fix the user or password in --${setting.flag} / ${setting.env}.`,
+        cause: error,
+        ...(code === undefined ? {} : { code }),
+      });
+    }
+    default:
+      return driverError(kind, service, endpoint.display, messageOf(error), options);
+  }
 }

@@ -2,7 +2,8 @@ import { Args } from '@oclif/core';
 import type { RunDetail } from '@etl/connectors';
 import { UsageError } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
-import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
+import { isInteractive, writeLine } from '../../ui/output.js';
+import { renderTaskTable } from '../../ui/task-table.js';
 
 export default class RunsShow extends EtlCommand<typeof RunsShow, RunDetail> {
   static override summary = 'Show one pipeline run with its tasks.';
@@ -24,27 +25,11 @@ export default class RunsShow extends EtlCommand<typeof RunsShow, RunDetail> {
   protected render(run: RunDetail): void {
     writeLine(
       this.streams.stdout,
-      `Run ${run.runId}: ${run.status}, started ${run.startedAt}${
-        run.seconds === null ? '' : `, ` + `${run.seconds.toFixed(1)} s`
-      }`,
+      `Run ${run.runId}: ${run.status}, started ${run.startedAt}` +
+        (run.seconds === null ? '' : `, ${run.seconds.toFixed(1)} s`),
     );
     writeLine(this.streams.stdout, `Command: ${run.command}`);
     if (run.error !== null) writeLine(this.streams.stdout, `Error: ${run.error}`);
-    const rows = run.taskRecords.map((t) => [
-      t.task,
-      t.status,
-      t.attempts,
-      t.seconds === null ? '-' : t.seconds.toFixed(2),
-      t.rows,
-      t.message,
-    ]);
-    writeLine(
-      this.streams.stdout,
-      renderTable(
-        ['task', 'status', 'attempts', 'seconds', 'rows', 'message'],
-        rows,
-        isInteractive(this.streams.stdout),
-      ),
-    );
+    writeLine(this.streams.stdout, renderTaskTable(run.taskRecords, isInteractive(this.streams.stdout)));
   }
 }
