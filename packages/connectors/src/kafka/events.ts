@@ -63,6 +63,8 @@ export class KafkaEventSource implements EventSource {
   readonly endpoint: string;
   private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
+  /** Set by stop(): a consume() that has not started yet, or is still connecting, ends at once. */
+  private stopped = false;
   private finished: (() => void) | undefined;
   /** Ends `consume` with an error not of Kafka's making (PostgreSQL unreachable on assignment). */
   private fail: ((error: unknown) => void) | undefined;
@@ -87,6 +89,7 @@ export class KafkaEventSource implements EventSource {
   }
 
   async consume(options: Parameters<EventSource['consume']>[0]): Promise<void> {
+    if (this.stopped) return;
     const consumer = this.kafka.consumer({
       groupId: options.group,
       // Offsets live in PostgreSQL; what Kafka keeps is only a hint for other tools.
@@ -128,6 +131,11 @@ export class KafkaEventSource implements EventSource {
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+      // Stopped while connecting (a SIGTERM during start-up): never start consuming.
+      if (this.stopped) {
+        await consumer.disconnect().catch(() => {});
+        return;
+      }
       await consumer.run({
         autoCommit: true,
         eachBatchAutoResolve: false,
@@ -158,6 +166,7 @@ export class KafkaEventSource implements EventSource {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     // disconnect() lets the batch in hand finish (and be stored) first.
     await this.consumer?.disconnect().catch(() => {});
     this.finished?.();
