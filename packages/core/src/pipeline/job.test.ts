@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DataCheckError, DriverError, ServiceUnreachableError, UsageError } from '../errors.js';
+import { BusyError, DataCheckError, DriverError, ServiceUnreachableError, UsageError } from '../errors.js';
 import { PIPELINE_TASKS, selectTasks } from './graph.js';
 import { isTransient } from '../errors.js';
 import type { RunRecorder, TaskRecord } from '../ports/index.js';
-import { PipelineFailedError, runPipeline } from './job.js';
-import { parseCron, parseEvery } from './schedule.js';
+import { PipelineFailedError, runPipeline, withPipelineLock } from './job.js';
+import { parseCron, parseEvery, runOnSchedule } from './schedule.js';
 
 describe('selectTasks', () => {
   const names = (o: Parameters<typeof selectTasks>[0]) => selectTasks(o).map((t) => t.name);
@@ -126,5 +126,69 @@ describe('schedules', () => {
     expect(() => parseCron('* * *')).toThrow(/5 fields/);
     expect(() => parseCron('61 * * * *')).toThrow(/out of range/);
     expect(() => parseCron('a * * * *')).toThrow(/not a valid minute/);
+  });
+});
+
+describe('withPipelineLock', () => {
+  const lock = (held: boolean) => {
+    const log: string[] = [];
+    return {
+      log,
+      lock: async (wait: boolean) => {
+        log.push(wait ? 'wait' : 'try');
+        if (held && !wait) return undefined;
+        return async () => void log.push('release');
+      },
+    };
+  };
+  it('refuses at once with BusyError (exit 75) when another run holds the lock', async () => {
+    const l = lock(true);
+    const error = await withPipelineLock(
+      l,
+      false,
+      () => {},
+      async () => 'ran',
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BusyError);
+    expect(l.log).toEqual(['try']);
+  });
+  it('waits for the lock when asked, and always releases it', async () => {
+    const l = lock(true);
+    let waited = false;
+    await expect(
+      withPipelineLock(
+        l,
+        true,
+        () => (waited = true),
+        async () => Promise.reject(new Error('x')),
+      ),
+    ).rejects.toThrow('x');
+    expect(waited).toBe(true);
+    expect(l.log).toEqual(['try', 'wait', 'release']);
+  });
+});
+
+describe('runOnSchedule', () => {
+  it('runs one at a time on the schedule until stopped, keeping the reports of failed runs', async () => {
+    let now = 0;
+    let runs = 0;
+    const waits: number[] = [];
+    const results = await runOnSchedule(
+      (started) => started + 60_000,
+      async () => {
+        runs++;
+        now += 5_000;
+        if (runs === 2) throw Object.assign(new Error('failed'), { report: 'report 2' });
+        return `report ${runs}`;
+      },
+      {
+        clock: () => now,
+        sleep: async (ms) => void (waits.push(ms), (now += ms)),
+        stopped: () => runs >= 3,
+        resultOf: (error) => (error as { report?: string }).report,
+      },
+    );
+    expect(results).toEqual(['report 1', 'report 2', 'report 3']);
+    expect(waits).toEqual([55_000, 55_000]);
   });
 });
