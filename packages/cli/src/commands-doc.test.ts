@@ -27,7 +27,7 @@ describe('docs/commands.md', () => {
     const run = spawnSync(
       process.execPath,
       [oclif, 'readme', '--readme-path', copy, '--no-aliases', '--no-source-links'],
-      { cwd: cli, env: { ...process.env, COLUMNS: '120', OCLIF_SKIP_UPDATE_CHECK: '1' }, encoding: 'utf8' },
+      { cwd: cli, env: { ...process.env, COLUMNS: '120', OCLIF_SKIP_NEW_VERSION_CHECK: 'true' }, encoding: 'utf8' },
     );
     expect(run.status, run.stderr).toBe(0);
     expect(readFileSync(copy, 'utf8'), 'docs/commands.md is stale: run `pnpm --filter @etl/cli readme`').toBe(
