@@ -1,10 +1,10 @@
-export { connectPostgres, withPostgres, quoteIdent } from './postgres/client.js';
+export { connectPostgres, withPostgres, quoteIdent, type PgConnectOptions } from './postgres/client.js';
 export { pgError, sqlState } from './postgres/errors.js';
 export { POSTGRES_MIGRATIONS } from './postgres/migrations.js';
 export { PostgresSchemaTarget, migratePostgres, ensurePostgresDatabase } from './postgres/schema-target.js';
 export { PostgresProbe } from './postgres/probe.js';
 
-export { connectMysql, withMysql, quoteMysqlIdent } from './mysql/client.js';
+export { connectMysql, withMysql, quoteMysqlIdent, type MysqlConnectOptions } from './mysql/client.js';
 export { mysqlError, mysqlCode } from './mysql/errors.js';
 export { MYSQL_MIGRATIONS } from './mysql/migrations.js';
 export { MysqlSchemaTarget, migrateMysql, ensureMysqlDatabase } from './mysql/schema-target.js';
@@ -16,8 +16,8 @@ export { KafkaProbe } from './kafka/probe.js';
 export { copyInto, type CopyChunks } from './postgres/copy.js';
 export { PostgresSeedStore } from './postgres/seed-store.js';
 export { PostgresReplicaSource } from './postgres/replica-source.js';
-export { MysqlReplicaTarget, type MysqlTargetOptions } from './mysql/replica-target.js';
+export { MysqlReplicaTarget, type MysqlTargetOptions, type ReplicationStateView } from './mysql/replica-target.js';
 export { MysqlWarehouse } from './mysql/warehouse.js';
 export { KafkaEventSink, KafkaEventSource } from './kafka/events.js';
-export { PostgresEventStore } from './postgres/event-store.js';
+export { PostgresEventStore, type DeadLetterView } from './postgres/event-store.js';
 export { PostgresRunStore, type RunSummary, type RunDetail } from './postgres/run-store.js';

@@ -9,6 +9,8 @@ export interface MysqlConnectOptions {
   /** Connect without selecting the endpoint's database (to create it). */
   readonly noDatabase?: boolean;
   readonly connectTimeoutMs?: number;
+  /** A session that can change nothing, and whose statements give up after this many ms (the web page's). */
+  readonly readOnly?: { readonly statementTimeoutMs: number };
 }
 
 export async function connectMysql(
@@ -32,6 +34,17 @@ export async function connectMysql(
     });
     connection.on('error', () => {});
     await connection.query("SET time_zone = '+00:00'");
+    if (options.readOnly !== undefined) {
+      await connection.query('SET SESSION TRANSACTION READ ONLY');
+      // MariaDB counts seconds (max_statement_time), MySQL milliseconds (max_execution_time).
+      const [v] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
+      const ms = options.readOnly.statementTimeoutMs;
+      await connection.query(
+        /MariaDB/i.test(String(v[0]?.['v']))
+          ? `SET SESSION max_statement_time = ${ms / 1000}`
+          : `SET SESSION max_execution_time = ${ms}`,
+      );
+    }
     return connection;
   } catch (error) {
     throw mysqlError(error, endpoint);

@@ -22,7 +22,7 @@ import {
   type TableName,
 } from '@etl/core';
 import type mysql from 'mysql2/promise';
-import { connectMysql, quoteMysqlIdent as q, withMysql } from './client.js';
+import { connectMysql, quoteMysqlIdent as q, withMysql, type MysqlConnectOptions } from './client.js';
 import { mysqlError } from './errors.js';
 import { migrateMysql } from './schema-target.js';
 
@@ -33,6 +33,31 @@ const LOAD_OPTIONS = `CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED B
 export interface MysqlTargetOptions {
   /** Use LOAD DATA LOCAL INFILE when the server allows it (default true). */
   readonly localInfile?: boolean;
+  /** How its reads of the state connect (read-only with a statement timeout for the web page). */
+  readonly session?: MysqlConnectOptions;
+}
+
+/** A replica's recorded state, with when it was last written. */
+export interface ReplicationStateView extends ReplicaState {
+  readonly replicatedAt: string;
+}
+
+const STATE_COLUMNS =
+  `table_name, mode, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, masked, rows_copied, ` +
+  `target_rows, DATE_FORMAT(replicated_at, '%Y-%m-%d %H:%i:%s.%f') AS replicated_at`;
+
+function stateOf(row: Record<string, unknown>): ReplicationStateView {
+  return {
+    table: String(row['table_name']) as TableName,
+    mode: row['mode'] === 'full' ? 'full' : 'incremental',
+    watermark: String(row['watermark']),
+    masked: String(row['masked'])
+      .split(',')
+      .filter((m) => m !== ''),
+    rows: Number(row['rows_copied']),
+    targetRows: Number(row['target_rows']),
+    replicatedAt: String(row['replicated_at']),
+  };
 }
 
 export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
@@ -68,25 +93,23 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   }
 
   async state(table: TableName): Promise<ReplicaState | undefined> {
-    return withMysql(this.db, async (c) => {
-      const [rows] = await c.query<Rows>(
-        `SELECT mode, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, masked, rows_copied, ` +
-          `target_rows FROM etl_replication_state WHERE table_name = ?`,
-        [table],
-      );
-      const row = rows[0];
-      if (row === undefined) return undefined;
-      return {
-        table,
-        mode: row['mode'] === 'full' ? 'full' : 'incremental',
-        watermark: String(row['watermark']),
-        masked: String(row['masked'])
-          .split(',')
-          .filter((m) => m !== ''),
-        rows: Number(row['rows_copied']),
-        targetRows: Number(row['target_rows']),
-      };
-    });
+    return (await this.states([table]))[0];
+  }
+
+  /** The recorded state of these tables (all replicated tables by default), those that have one. */
+  async states(tables?: readonly TableName[]): Promise<ReplicationStateView[]> {
+    return withMysql(
+      this.db,
+      async (c) => {
+        const [rows] = await c.query<Rows>(
+          `SELECT ${STATE_COLUMNS} FROM etl_replication_state` +
+            (tables === undefined ? ' ORDER BY table_name' : ' WHERE table_name IN (?) ORDER BY table_name'),
+          tables === undefined ? [] : [tables],
+        );
+        return rows.map((row) => stateOf(row));
+      },
+      this.options.session,
+    );
   }
 
   private async saveState(c: mysql.Connection, state: ReplicaState): Promise<void> {

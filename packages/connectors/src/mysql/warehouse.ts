@@ -3,7 +3,7 @@
  */
 import type { DatabaseEndpoint, MartDefinition, Warehouse } from '@etl/core';
 import type mysql from 'mysql2/promise';
-import { quoteMysqlIdent as q, withMysql } from './client.js';
+import { quoteMysqlIdent as q, withMysql, type MysqlConnectOptions } from './client.js';
 import { migrateMysql } from './schema-target.js';
 
 type Rows = mysql.RowDataPacket[];
@@ -13,7 +13,11 @@ const fill = (sql: string, stage: string): string => sql.replaceAll('{{stage}}',
 export class MysqlWarehouse implements Warehouse {
   readonly endpoint: string;
 
-  constructor(private readonly db: DatabaseEndpoint) {
+  /** `session`: how `rows` and `show` connect (read-only with a statement timeout for the web page). */
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly session: MysqlConnectOptions = {},
+  ) {
     this.endpoint = db.display;
   }
 
@@ -22,15 +26,19 @@ export class MysqlWarehouse implements Warehouse {
   }
 
   async rows(table: string): Promise<number | null> {
-    return withMysql(this.db, async (c) => {
-      const [exists] = await c.query<Rows>(
-        `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
-        [table],
-      );
-      if (exists.length === 0) return null;
-      const [rows] = await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(table)}`);
-      return Number(rows[0]?.['n'] ?? 0);
-    });
+    return withMysql(
+      this.db,
+      async (c) => {
+        const [exists] = await c.query<Rows>(
+          `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+          [table],
+        );
+        if (exists.length === 0) return null;
+        const [rows] = await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(table)}`);
+        return Number(rows[0]?.['n'] ?? 0);
+      },
+      this.session,
+    );
   }
 
   async build(mart: MartDefinition, stage: string): Promise<number> {
@@ -91,13 +99,17 @@ export class MysqlWarehouse implements Warehouse {
     descending: boolean,
     limit: number,
   ): Promise<Record<string, unknown>[]> {
-    return withMysql(this.db, async (c) => {
-      const [rows] = await c.query<Rows>(
-        `SELECT ${mart.columns.map((col) => q(col.name)).join(', ')} FROM ${q(mart.name)}
+    return withMysql(
+      this.db,
+      async (c) => {
+        const [rows] = await c.query<Rows>(
+          `SELECT ${mart.columns.map((col) => q(col.name)).join(', ')} FROM ${q(mart.name)}
           ORDER BY ${q(orderBy)} ${descending ? 'DESC' : 'ASC'}, ${mart.grain.map(q).join(', ')} LIMIT ?`,
-        [limit],
-      );
-      return rows.map((r) => ({ ...r }));
-    });
+          [limit],
+        );
+        return rows.map((r) => ({ ...r }));
+      },
+      this.session,
+    );
   }
 }

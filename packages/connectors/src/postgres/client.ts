@@ -9,6 +9,8 @@ export interface PgConnectOptions {
   /** Connect to this database instead of the endpoint's (for CREATE DATABASE). */
   readonly database?: string;
   readonly connectTimeoutMs?: number;
+  /** A session that can change nothing, and whose statements give up after this many ms (the web page's). */
+  readonly readOnly?: { readonly statementTimeoutMs: number };
 }
 
 export async function connectPostgres(endpoint: DatabaseEndpoint, options: PgConnectOptions = {}): Promise<pg.Client> {
@@ -20,7 +22,11 @@ export async function connectPostgres(endpoint: DatabaseEndpoint, options: PgCon
     database: options.database ?? endpoint.database,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     application_name: 'etl',
-    options: '-c TimeZone=UTC',
+    options:
+      options.readOnly === undefined
+        ? '-c TimeZone=UTC'
+        : '-c TimeZone=UTC -c default_transaction_read_only=on ' +
+          `-c statement_timeout=${options.readOnly.statementTimeoutMs}`,
   });
   // An idle connection that dies must not crash the process; the next query reports it.
   client.on('error', () => {});

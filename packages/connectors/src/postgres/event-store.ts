@@ -13,7 +13,19 @@ import {
   type EventStore,
 } from '@etl/core';
 import type pg from 'pg';
-import { ClientPool, quoteIdent, withPostgres } from './client.js';
+import { ClientPool, quoteIdent, withPostgres, type PgConnectOptions } from './client.js';
+
+/** A dead letter as the web page shows it: bytes as stored, cut to a maximum length. */
+export interface DeadLetterView {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** The stored value's full length. */
+  readonly valueBytes: number;
+  readonly reason: string;
+  readonly failedAt: string;
+}
 import { copyInto } from './copy.js';
 import { sqlState } from './errors.js';
 import { migratePostgres } from './schema-target.js';
@@ -97,7 +109,11 @@ export class PostgresEventStore implements EventStore, CatalogSource {
   /** One connection per batch in flight (partitions are consumed concurrently). */
   private readonly pool: ClientPool;
 
-  constructor(private readonly db: DatabaseEndpoint) {
+  /** `session`: how its reads connect (read-only with a statement timeout for the web page). */
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly session: PgConnectOptions = {},
+  ) {
     this.endpoint = db.display;
     this.pool = new ClientPool(db);
   }
@@ -107,13 +123,42 @@ export class PostgresEventStore implements EventStore, CatalogSource {
   }
 
   async offsets(group: string, topic: string): Promise<Map<number, string>> {
-    return withPostgres(this.db, async (c) => {
-      const r = await c.query<{ partition: number; next_offset: string }>(
-        'SELECT partition, next_offset FROM etl_stream_offsets WHERE group_id = $1 AND topic = $2',
-        [group, topic],
-      );
-      return new Map(r.rows.map((row) => [row.partition, row.next_offset]));
-    });
+    return withPostgres(
+      this.db,
+      async (c) => {
+        const r = await c.query<{ partition: number; next_offset: string }>(
+          'SELECT partition, next_offset FROM etl_stream_offsets WHERE group_id = $1 AND topic = $2',
+          [group, topic],
+        );
+        return new Map(r.rows.map((row) => [row.partition, row.next_offset]));
+      },
+      this.session,
+    );
+  }
+
+  /** The newest dead letters of a topic, their values cut to `maxBytes`. */
+  async deadLetters(topic: string, limit: number, maxBytes: number): Promise<DeadLetterView[]> {
+    return withPostgres(
+      this.db,
+      async (c) => {
+        const r = await c.query<Record<string, unknown>>(
+          `SELECT partition, "offset"::text AS "offset", substring(key FROM 1 FOR $3) AS key,
+                  substring(value FROM 1 FOR $3) AS value, octet_length(value) AS bytes, reason, failed_at
+             FROM kafka_events_dlq WHERE topic = $1 ORDER BY failed_at DESC, partition, "offset" DESC LIMIT $2`,
+          [topic, limit, maxBytes],
+        );
+        return r.rows.map((row) => ({
+          partition: Number(row['partition']),
+          offset: String(row['offset']),
+          key: (row['key'] as Buffer | null) ?? null,
+          value: (row['value'] as Buffer | null) ?? null,
+          valueBytes: row['bytes'] === null ? 0 : Number(row['bytes']),
+          reason: String(row['reason']),
+          failedAt: (row['failed_at'] as Date).toISOString(),
+        }));
+      },
+      this.session,
+    );
   }
 
   async write(

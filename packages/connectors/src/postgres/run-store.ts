@@ -5,7 +5,7 @@
  */
 import type { DatabaseEndpoint, RunRecorder, TaskRecord } from '@etl/core';
 import type pg from 'pg';
-import { connectPostgres, withPostgres } from './client.js';
+import { connectPostgres, withPostgres, type PgConnectOptions } from './client.js';
 import { pgError } from './errors.js';
 import { migratePostgres } from './schema-target.js';
 
@@ -29,10 +29,29 @@ export interface RunDetail extends RunSummary {
 
 const iso = (v: Date | null): string | null => (v === null ? null : v.toISOString());
 
+function taskRecord(x: Record<string, unknown>): TaskRecord {
+  const s = (x['started_at'] as Date | null) ?? null;
+  const f = (x['finished_at'] as Date | null) ?? null;
+  return {
+    task: String(x['task']),
+    status: x['status'] as TaskRecord['status'],
+    attempts: Number(x['attempts']),
+    startedAt: iso(s),
+    finishedAt: iso(f),
+    seconds: s !== null && f !== null ? (f.getTime() - s.getTime()) / 1000 : null,
+    rows: x['rows'] === null ? null : Number(x['rows']),
+    message: (x['message'] as string | null) ?? null,
+  };
+}
+
 export class PostgresRunStore implements RunRecorder {
   readonly endpoint: string;
 
-  constructor(private readonly db: DatabaseEndpoint) {
+  /** `session`: how its reads connect (read-only with a statement timeout for the web page). */
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly session: PgConnectOptions = {},
+  ) {
     this.endpoint = db.display;
   }
 
@@ -42,7 +61,7 @@ export class PostgresRunStore implements RunRecorder {
   }
 
   private run<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-    return withPostgres(this.db, work);
+    return withPostgres(this.db, work, this.session);
   }
 
   /**
@@ -120,15 +139,58 @@ export class PostgresRunStore implements RunRecorder {
     };
   }
 
-  async list(limit: number): Promise<RunSummary[]> {
+  /** The newest runs (before run `before`, when given): keyset paging, whatever the history's length. */
+  async list(limit: number, before?: number): Promise<RunSummary[]> {
     return this.run(async (c) => {
       const r = await c.query<Record<string, unknown>>(
-        `SELECT r.*, count(t.task) AS tasks, count(t.task) FILTER (WHERE t.status = 'failed') AS failed
-           FROM etl_runs r LEFT JOIN etl_run_tasks t USING (run_id)
-          GROUP BY r.run_id ORDER BY r.run_id DESC LIMIT $1`,
-        [limit],
+        `SELECT r.*,
+                (SELECT count(*) FROM etl_run_tasks t WHERE t.run_id = r.run_id) AS tasks,
+                (SELECT count(*) FROM etl_run_tasks t WHERE t.run_id = r.run_id AND t.status = 'failed') AS failed
+           FROM (SELECT * FROM etl_runs WHERE $2::bigint IS NULL OR run_id < $2 ORDER BY run_id DESC LIMIT $1) r
+          ORDER BY r.run_id DESC`,
+        [limit, before ?? null],
       );
       return r.rows.map((row) => PostgresRunStore.summary(row));
+    });
+  }
+
+  /** The newest runs with their tasks, for the runs grid: two index scans, whatever the history's length. */
+  async page(limit: number, before?: number): Promise<RunDetail[]> {
+    return this.run(async (c) => {
+      const runs = await c.query<Record<string, unknown>>(
+        `SELECT * FROM etl_runs WHERE $2::bigint IS NULL OR run_id < $2 ORDER BY run_id DESC LIMIT $1`,
+        [limit, before ?? null],
+      );
+      const ids = runs.rows.map((row) => Number(row['run_id']));
+      const tasks = await c.query<Record<string, unknown>>(
+        `SELECT * FROM etl_run_tasks WHERE run_id = ANY($1::bigint[]) ORDER BY started_at NULLS LAST, task`,
+        [ids],
+      );
+      return runs.rows.map((row) => {
+        const records = tasks.rows.filter((t) => Number(t['run_id']) === Number(row['run_id'])).map(taskRecord);
+        const summary = PostgresRunStore.summary({
+          ...row,
+          tasks: records.length,
+          failed: records.filter((t) => t.status === 'failed').length,
+        });
+        return { ...summary, taskRecords: records };
+      });
+    });
+  }
+
+  /**
+   * Changes whenever a run starts or ends or a task of a recent run changes: the web page's one
+   * cheap check for live updates.
+   */
+  async changeToken(): Promise<string> {
+    return this.run(async (c) => {
+      const r = await c.query<{ token: string | null }>(
+        `SELECT md5(string_agg(r.run_id || r.status || coalesce(t.s, ''), ',' ORDER BY r.run_id)) AS token
+           FROM (SELECT run_id, status FROM etl_runs ORDER BY run_id DESC LIMIT 3) r
+           LEFT JOIN LATERAL (SELECT string_agg(task || status || attempts, ',' ORDER BY task) AS s
+                                FROM etl_run_tasks WHERE run_id = r.run_id) t ON true`,
+      );
+      return r.rows[0]?.token ?? 'empty';
     });
   }
 
@@ -148,20 +210,7 @@ export class PostgresRunStore implements RunRecorder {
       );
       return {
         ...PostgresRunStore.summary(row),
-        taskRecords: t.rows.map((x) => {
-          const s = (x['started_at'] as Date | null) ?? null;
-          const f = (x['finished_at'] as Date | null) ?? null;
-          return {
-            task: String(x['task']),
-            status: x['status'] as TaskRecord['status'],
-            attempts: Number(x['attempts']),
-            startedAt: iso(s),
-            finishedAt: iso(f),
-            seconds: s !== null && f !== null ? (f.getTime() - s.getTime()) / 1000 : null,
-            rows: x['rows'] === null ? null : Number(x['rows']),
-            message: (x['message'] as string | null) ?? null,
-          };
-        }),
+        taskRecords: t.rows.map(taskRecord),
       };
     });
   }

@@ -106,6 +106,25 @@ export function partitionStatus(
     });
 }
 
+/** `etl stream status --json`, and the web page's stream view: where each partition stands. */
+export interface StreamStatus {
+  readonly topic: string;
+  readonly group: string;
+  readonly lag: string;
+  readonly partitions: readonly PartitionStatus[];
+}
+
+export async function streamStatus(
+  source: Pick<EventSource, 'topicOffsets'>,
+  store: Pick<EventStore, 'offsets'>,
+  topic: string,
+  group: string,
+): Promise<StreamStatus> {
+  const [ends, stored] = await Promise.all([source.topicOffsets(topic).then(endOffsets), store.offsets(group, topic)]);
+  const partitions = partitionStatus(ends, stored);
+  return { topic, group, lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(), partitions };
+}
+
 /** True when every partition's stored offset has reached the given end offset. */
 export function drained(ends: ReadonlyMap<number, string>, stored: ReadonlyMap<number, string>): boolean {
   return [...ends].every(([partition, end]) => BigInt(stored.get(partition) ?? '0') >= BigInt(end));

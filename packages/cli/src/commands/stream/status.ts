@@ -1,15 +1,8 @@
-import { endOffsets, partitionStatus, type PartitionStatus } from '@etl/core';
+import { streamStatus, type StreamStatus } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { groupFlag } from '../../flags.js';
 import { isInteractive, writeLine } from '../../ui/output.js';
 import { renderPartitions } from './index.js';
-
-export interface StreamStatus {
-  readonly topic: string;
-  readonly group: string;
-  readonly lag: string;
-  readonly partitions: readonly PartitionStatus[];
-}
 
 export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusCommand, StreamStatus> {
   static override summary = 'Per partition: the end offset, the offset stored in PostgreSQL, and the lag.';
@@ -28,17 +21,7 @@ export default class StreamStatusCommand extends EtlCommand<typeof StreamStatusC
     const source = adapters.eventSource(2);
     try {
       await store.prepare();
-      const [ends, stored] = await Promise.all([
-        source.topicOffsets(config.topic).then(endOffsets),
-        store.offsets(this.flags.group, config.topic),
-      ]);
-      const partitions = partitionStatus(ends, stored);
-      return {
-        topic: config.topic,
-        group: this.flags.group,
-        lag: partitions.reduce((n, p) => n + BigInt(p.lag), 0n).toString(),
-        partitions,
-      };
+      return await streamStatus(source, store, config.topic, this.flags.group);
     } finally {
       await source.stop();
       await store.close();

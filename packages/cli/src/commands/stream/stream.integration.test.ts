@@ -4,7 +4,7 @@ import type { ProduceReport, StreamReport } from '@etl/core';
 import { createKafka, withPostgres } from '@etl/connectors';
 import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
 import { ETL_BIN, runEtl } from '../../testing/run-etl.js';
-import type { StreamStatus } from './status.js';
+import type { StreamStatus } from '@etl/core';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
