@@ -1,0 +1,77 @@
+import { Flags } from '@oclif/core';
+import { isLoopback, LivePageData, startUiServer } from '@etl/web';
+import { spawn } from 'node:child_process';
+import { EtlCommand } from '../base-command.js';
+import { groupFlag } from '../flags.js';
+import { writeLine } from '../ui/output.js';
+
+export interface UiResult {
+  readonly url: string;
+  readonly stopped: string;
+}
+
+export default class Ui extends EtlCommand<typeof Ui, UiResult> {
+  static override summary = 'Serve a local web page to watch the platform: runs, stream, replication, marts.';
+  static override description = `Starts an HTTP server in this process and prints its address. The page is read-only and
+server-rendered: the runs grid (the last 25 pipeline runs × their tasks, ?before=<run> for older
+ones), one run with a Gantt chart of its tasks, the stream (lag per partition, the latest dead
+letters, the replication state of each table) and the marts as charts. It updates itself while
+its tab is visible. /api/runs, /api/runs/<id>, /api/doctor and /api/stream serve the same JSON as
+\`etl runs\`, \`etl runs show\`, \`etl doctor\` and \`etl stream status\` with --json.
+
+A service that is down does not stop the page: its panels say so, and the page recovers by itself.
+The page binds 127.0.0.1 by default, answers only GET and HEAD, only requests addressed to its own
+host, and reads through read-only database sessions. Ctrl-C or SIGTERM stops it (exit 0); a port
+in use exits 2.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --port 9000 --open',
+  ];
+
+  static override flags = {
+    port: Flags.integer({ description: 'Port to listen on (0: any free port).', default: 8080, min: 0, max: 65535 }),
+    host: Flags.string({
+      description: 'Address to bind; anything but loopback shares the page on your network.',
+      default: '127.0.0.1',
+    }),
+    open: Flags.boolean({ description: 'Open the page in the default browser.' }),
+    group: groupFlag('Consumer group whose lag the page shows.'),
+  };
+
+  protected async execute(): Promise<UiResult> {
+    const config = this.loadConfig();
+    const { host, port } = this.flags;
+    if (!isLoopback(host)) {
+      writeLine(
+        this.streams.stderr,
+        `Warning: --host ${host} makes the page reachable from other machines; it has no login.`,
+      );
+    }
+    const server = await startUiServer(new LivePageData(config, this.flags.group), {
+      host,
+      port,
+      secrets: this.secrets,
+    });
+    writeLine(this.streams.stderr, `etl ui: serving ${server.url} (Ctrl-C to stop)`);
+    if (this.jsonMode) writeLine(this.streams.stdout, JSON.stringify({ url: server.url }));
+    if (this.flags.open) openBrowser(server.url);
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    await server.close();
+    return { url: server.url, stopped: signal };
+  }
+
+  protected render(result: UiResult): void {
+    writeLine(this.streams.stderr, `etl ui: stopped (${result.stopped}).`);
+  }
+}
+
+function openBrowser(url: string): void {
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  spawn(command, [url], { stdio: 'ignore', detached: true })
+    .on('error', () => {})
+    .unref();
+}

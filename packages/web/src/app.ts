@@ -1,0 +1,141 @@
+/**
+ * The `etl ui` web app: read-only routes, each a function from a request to a response. HTML
+ * views and the /api JSON come from the same PageData, the JSON in the shapes of the CLI's
+ * --json. Only GET and HEAD; only requests addressed to the bound host; a strict CSP.
+ */
+import { Hono, type Context } from 'hono';
+import { MARTS, redact } from '@etl/core';
+import { asset } from './assets.js';
+import type { PageData } from './data.js';
+import { layout, martsView, runView, runsView, streamView, strip, type MartsData, type Panel } from './views.js';
+
+export interface AppOptions {
+  /** Host names (with or without port) a request may be addressed to: the bound host and localhost. */
+  readonly hosts: readonly string[];
+  /** Passwords scrubbed from any error text shown. */
+  readonly secrets: readonly string[];
+  readonly now?: () => number;
+}
+
+const PAGE_SIZE = 25;
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** `?before=123` or a path id: a whole number ≥ 1, else undefined. */
+function id(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[1-9][0-9]{0,17}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+export function createApp(data: PageData, options: AppOptions): Hono {
+  const app = new Hono();
+  const now = options.now ?? (() => Date.now());
+  const allowed = new Set(options.hosts.map((h) => h.toLowerCase()));
+  const panel = async <T>(work: Promise<T>): Promise<Panel<T>> => {
+    try {
+      return { ok: true, value: await work };
+    } catch (error) {
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      return { ok: false, error: redact(message, options.secrets) };
+    }
+  };
+  const header = async () => strip(await panel(data.health()), await panel(data.stream()));
+
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      return c.text('Only GET and HEAD: this page changes nothing.\n', 405, { Allow: 'GET, HEAD' });
+    }
+    const host = (c.req.header('host') ?? '').toLowerCase();
+    const name = host.replace(/:\d+$/, '');
+    if (!allowed.has(host) && !allowed.has(name)) {
+      return c.text('This page answers only requests addressed to its own host.\n', 403);
+    }
+    await next();
+    c.header('Content-Security-Policy', CSP);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Cache-Control', 'no-store');
+  });
+
+  app.get('/assets/:name', (c) => {
+    const found = asset(c.req.param('name'));
+    if (found === undefined) return c.text('Not found\n', 404);
+    return c.body(new Uint8Array(found.body), 200, { 'Content-Type': found.type });
+  });
+
+  app.get('/', async (c) => {
+    const before = id(c.req.query('before'));
+    const [top, page] = await Promise.all([header(), panel(data.runPage(PAGE_SIZE, before))]);
+    return c.html(layout('Runs', '/', top, runsView(page, PAGE_SIZE)));
+  });
+
+  app.get('/runs/:id', async (c) => {
+    const runId = id(c.req.param('id'));
+    if (runId === undefined) return c.text('A run id is a whole number.\n', 404);
+    const [top, run] = await Promise.all([header(), panel(data.run(runId))]);
+    return c.html(layout(`Run ${runId}`, '/', top, runView(run, runId, now())));
+  });
+
+  app.get('/stream', async (c) => {
+    const [top, status, dead, replication] = await Promise.all([
+      header(),
+      panel(data.stream()),
+      panel(data.deadLetters(20)),
+      panel(data.replication()),
+    ]);
+    return c.html(layout('Stream', '/stream', top, streamView(status, dead, replication)));
+  });
+
+  app.get('/marts', async (c) => {
+    const marts = panel<MartsData>(
+      Promise.all([
+        data.mart('sales_daily', 'day', false, 100_000),
+        data.mart('product_sales_analytics', 'revenue', true, 10),
+        data.mart('category_sales', 'revenue', true, 100),
+      ]).then(([daily, products, categories]) => ({ daily, products, categories })),
+    );
+    const [top, view] = await Promise.all([header(), marts]);
+    return c.html(layout('Marts', '/marts', top, martsView(view)));
+  });
+
+  // JSON in the shapes of `etl runs`, `etl runs show`, `etl doctor` and `etl stream status` --json.
+  const json = async <T>(c: Context, work: Promise<T>) => {
+    const result = await panel(work);
+    return result.ok ? c.json(result.value as object) : c.json({ error: result.error }, 503);
+  };
+  app.get('/api/runs', (c) => json(c, data.runs(PAGE_SIZE, id(c.req.query('before')))));
+  app.get('/api/runs/:id', async (c) => {
+    const runId = id(c.req.param('id'));
+    const run = runId === undefined ? undefined : await panel(data.run(runId));
+    if (run?.ok === false) return c.json({ error: run.error }, 503);
+    return run?.value === undefined ? c.json({ error: 'no such run' }, 404) : c.json(run.value);
+  });
+  app.get('/api/doctor', (c) => json(c, data.health()));
+  app.get('/api/stream', (c) => json(c, data.stream()));
+  app.get('/api/dead-letters', (c) => json(c, data.deadLetters(20)));
+  app.get('/api/replication', (c) => json(c, data.replication()));
+  app.get('/api/marts/:name', (c) => {
+    const mart = MARTS.find((m) => m.name === c.req.param('name'));
+    if (mart === undefined) return c.json({ error: 'no such mart' }, 404);
+    return json(c, data.mart(mart.name, mart.grain[0] ?? '', false, 1000));
+  });
+  app.get('/api/changes', (c) =>
+    json(
+      c,
+      data.changes().then((token) => ({ token })),
+    ),
+  );
+
+  app.notFound((c) => c.text('Not found\n', 404));
+  app.onError((error, c) => c.text(`Error: ${redact(error.message, options.secrets)}\n`, 500));
+  return app;
+}

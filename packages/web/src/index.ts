@@ -1,0 +1,4 @@
+export { createApp, type AppOptions } from './app.js';
+export { LivePageData, type PageData } from './data.js';
+export { startUiServer, isLoopback, type UiServer, type UiServerOptions } from './server.js';
+export { ASSET_NAMES } from './assets.js';

@@ -1,0 +1,328 @@
+/**
+ * The pages, rendered on the server. Each view runs one query (or a fixed few) whose cost
+ * depends on the page size, not on the length of the history; a panel whose service is down
+ * says so and the rest of the page still renders.
+ */
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { DeadLetterView, ReplicationStateView, RunDetail } from '@etl/connectors';
+import { PIPELINE_TASKS, SERVICE_LABELS, type DoctorReport, type StreamStatus, type TaskRecord } from '@etl/core';
+import { bars, gantt } from './svg.js';
+import { cut, duration, scriptJson, visibleBytes } from './safe.js';
+
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+export type Panel<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+
+const fmt = (n: number | string) => Number(n).toLocaleString('en-US');
+
+export function layout(title: string, active: string, strip: Html, body: Html): Html {
+  const nav = [
+    ['/', 'Runs'],
+    ['/stream', 'Stream'],
+    ['/marts', 'Marts'],
+  ] as const;
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · etl</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="/assets/style.css" />
+        <link rel="stylesheet" href="/assets/uplot.css" />
+        <script src="/assets/uplot.js" defer></script>
+        <script src="/assets/app.js" defer></script>
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/">etl</a>
+          <nav>
+            ${nav.map(
+              ([href, label]) => html`<a href="${href}" class="${href === active ? 'active' : ''}">${label}</a>`,
+            )}
+          </nav>
+          <span id="live" class="live" title="Updates itself while this tab is visible">live</span>
+        </header>
+        <div id="strip">${strip}</div>
+        <main id="main">${body}</main>
+      </body>
+    </html>`;
+}
+
+function down(what: string, error: string): Html {
+  return html`<p class="down" role="alert">${what} is not available: ${error}</p>`;
+}
+
+/** Each service's health (cached doctor probe, row counts from estimates) and the total stream lag. */
+export function strip(health: Panel<DoctorReport>, stream: Panel<StreamStatus>): Html {
+  const services = health.ok
+    ? health.value.services.map(
+        (s) =>
+          html`<span class="service ${s.status}" title="${s.endpoint}${s.error === null ? '' : `: ${s.error}`}"
+            >${SERVICE_LABELS[s.service]} ${s.status === 'up' ? html`${s.latencyMs} ms` : 'down'}</span
+          >`,
+      )
+    : [down('Health', health.error)];
+  const lag = stream.ok
+    ? html`<span class="service up">stream lag ${fmt(stream.value.lag)}</span>`
+    : html`<span class="service down" title="${stream.error}">stream lag unknown</span>`;
+  return html`<div class="strip">${services} ${lag}</div>`;
+}
+
+const cellTitle = (t: TaskRecord | undefined) =>
+  t === undefined ? 'not run' : `${t.task}: ${t.status}, ${duration(t.seconds)}, ${t.attempts} attempt(s)`;
+
+/** The runs grid: the newest runs as columns (oldest left), the pipeline's tasks as rows. */
+export function runsView(page: Panel<RunDetail[]>, pageSize: number): Html {
+  if (!page.ok) return down('The run history (PostgreSQL)', page.error);
+  const runs = [...page.value].reverse();
+  if (runs.length === 0)
+    return html`<h1>Runs</h1>
+      <p>No pipeline run yet: run <code>etl pipeline</code>.</p>`;
+  const oldest = runs[0]?.runId;
+  return html`<h1>Runs</h1>
+    <table class="grid" data-runs="${runs.length}">
+      <thead>
+        <tr>
+          <th>task</th>
+          ${runs.map(
+            (r) =>
+              html`<th><a href="/runs/${r.runId}" class="run ${r.status}" title="${r.startedAt}">${r.runId}</a></th>`,
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        ${PIPELINE_TASKS.map(
+          (spec) =>
+            html`<tr data-task="${spec.name}">
+              <th title="${spec.description}">${spec.name}</th>
+              ${runs.map((r) => {
+                const t = r.taskRecords.find((x) => x.task === spec.name);
+                return html`<td>
+                  <a
+                    href="/runs/${r.runId}"
+                    class="cell ${t?.status ?? 'none'}"
+                    data-status="${t?.status ?? 'none'}"
+                    title="${cellTitle(t)}"
+                    ><span class="sr">${t?.status ?? 'not run'}</span></a
+                  >
+                </td>`;
+              })}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p class="legend">
+      <span class="cell succeeded"></span> succeeded <span class="cell failed"></span> failed
+      <span class="cell running"></span> running <span class="cell skipped"></span> skipped
+      <span class="cell none"></span> not run
+    </p>
+    ${
+      page.value.length === pageSize && oldest !== undefined
+        ? html`<p><a class="older" href="/?before=${oldest}">Older runs →</a></p>`
+        : ''
+    }`;
+}
+
+/** One run: a Gantt chart of its tasks and a table of them. */
+export function runView(run: Panel<RunDetail | undefined>, id: number, now: number): Html {
+  if (!run.ok) return down('The run history (PostgreSQL)', run.error);
+  const r = run.value;
+  if (r === undefined)
+    return html`<h1>Run ${id}</h1>
+      <p>There is no run ${id}. <a href="/">All runs</a></p>`;
+  return html`<h1>Run ${r.runId} <span class="status ${r.status}">${r.status}</span></h1>
+    <p class="meta">
+      Started ${r.startedAt}${r.seconds === null ? '' : `, ${duration(r.seconds)}`} · <code>${r.command}</code>
+    </p>
+    ${r.error === null ? '' : html`<p class="error">Error: ${r.error}</p>`}
+    ${r.taskRecords.some((t) => t.startedAt !== null) ? gantt(r.taskRecords, now) : ''}
+    <table class="tasks">
+      <thead>
+        <tr>
+          <th>task</th>
+          <th>status</th>
+          <th>attempts</th>
+          <th>seconds</th>
+          <th>rows</th>
+          <th>message</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${r.taskRecords.map((t) => {
+          const message = cut(t.message ?? '');
+          return html`<tr class="${t.status}">
+            <td>${t.task}</td>
+            <td>${t.status}</td>
+            <td>${t.attempts}</td>
+            <td>${t.seconds === null ? '-' : t.seconds.toFixed(2)}</td>
+            <td>${t.rows === null ? '-' : fmt(t.rows)}</td>
+            <td>
+              ${
+                message.long
+                  ? html`<details>
+                      <summary>${message.short}</summary>
+                      <pre>${t.message}</pre>
+                    </details>`
+                  : message.short
+              }
+            </td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>`;
+}
+
+export function streamView(
+  status: Panel<StreamStatus>,
+  dead: Panel<DeadLetterView[]>,
+  replication: Panel<ReplicationStateView[]>,
+): Html {
+  return html`<h1>Stream</h1>
+    ${
+      status.ok
+        ? html`<p>
+              Topic <code>${status.value.topic}</code>, group <code>${status.value.group}</code>: total lag
+              ${fmt(status.value.lag)}.
+            </p>
+            <table class="partitions">
+              <thead>
+                <tr>
+                  <th>partition</th>
+                  <th>end offset</th>
+                  <th>stored offset</th>
+                  <th>lag</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${status.value.partitions.map(
+                  (p) =>
+                    html`<tr>
+                      <td>${p.partition}</td>
+                      <td>${fmt(p.endOffset)}</td>
+                      <td>${p.storedOffset === null ? '-' : fmt(p.storedOffset)}</td>
+                      <td>${fmt(p.lag)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+        : down('The stream status (Kafka or PostgreSQL)', status.error)
+    }
+    <h2>Latest dead letters</h2>
+    ${
+      dead.ok
+        ? dead.value.length === 0
+          ? html`<p>None.</p>`
+          : html`<table class="dead">
+              <thead>
+                <tr>
+                  <th>when</th>
+                  <th>partition</th>
+                  <th>offset</th>
+                  <th>reason</th>
+                  <th>key</th>
+                  <th>value</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${dead.value.map(
+                  (d) =>
+                    html`<tr>
+                      <td>${d.failedAt}</td>
+                      <td>${d.partition}</td>
+                      <td>${d.offset}</td>
+                      <td>${d.reason}</td>
+                      <td><code>${visibleBytes(d.key, 80)}</code></td>
+                      <td>
+                        <code>${visibleBytes(d.value)}</code
+                        >${d.valueBytes > 300 ? html` <small>(${fmt(d.valueBytes)} bytes)</small>` : ''}
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+        : down('The dead letters (PostgreSQL)', dead.error)
+    }
+    <h2>Replication</h2>
+    ${
+      replication.ok
+        ? replication.value.length === 0
+          ? html`<p>Nothing replicated yet: run <code>etl replicate</code>.</p>`
+          : html`<table class="replication">
+              <thead>
+                <tr>
+                  <th>table</th>
+                  <th>mode</th>
+                  <th>watermark (UTC)</th>
+                  <th>rows copied</th>
+                  <th>rows in MySQL</th>
+                  <th>masked</th>
+                  <th>when (UTC)</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${replication.value.map(
+                  (s) =>
+                    html`<tr>
+                      <td>${s.table}</td>
+                      <td>${s.mode}</td>
+                      <td>${s.watermark}</td>
+                      <td>${fmt(s.rows)}</td>
+                      <td>${fmt(s.targetRows)}</td>
+                      <td>${s.masked.join(', ') || '-'}</td>
+                      <td>${s.replicatedAt}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+        : down('The replication state (MySQL)', replication.error)
+    }`;
+}
+
+export interface MartsData {
+  readonly daily: readonly Record<string, unknown>[];
+  readonly products: readonly Record<string, unknown>[];
+  readonly categories: readonly Record<string, unknown>[];
+}
+
+export function martsView(marts: Panel<MartsData>): Html {
+  if (!marts.ok)
+    return html`<h1>Marts</h1>
+      ${down('The marts (MySQL)', marts.error)}`;
+  const { daily, products, categories } = marts.value;
+  if (daily.length === 0 && products.length === 0) {
+    return html`<h1>Marts</h1>
+      <p>No marts yet: run <code>etl marts</code>.</p>`;
+  }
+  const series = {
+    days: daily.map((r) => (r['day'] instanceof Date ? r['day'].getTime() : Date.parse(`${String(r['day'])}Z`)) / 1000),
+    revenue: daily.map((r) => Number(r['revenue'])),
+  };
+  const label = (r: Record<string, unknown>, key: string) => {
+    const value = r[key];
+    return typeof value === 'string' ? value : '';
+  };
+  return html`<h1>Marts</h1>
+    <h2>Daily revenue</h2>
+    <div id="daily-chart" class="chart" data-points="${series.days.length}"></div>
+    <script type="application/json" id="daily-data">
+      ${scriptJsonRaw(series)}
+    </script>
+    <h2>Top 10 products by revenue</h2>
+    ${bars(
+      products.map((r) => ({ label: label(r, 'product_name'), value: Number(r['revenue']) })),
+      'Top 10 products by revenue',
+    )}
+    <h2>Revenue by category</h2>
+    ${bars(
+      categories.map((r) => ({ label: label(r, 'category_name'), value: Number(r['revenue']) })),
+      'Revenue by category',
+    )}`;
+}
+
+/** JSON for a data script tag: already safe (scriptJson), so not escaped again. */
+function scriptJsonRaw(value: unknown): HtmlEscapedString {
+  const text = new String(scriptJson(value)) as HtmlEscapedString;
+  text.isEscaped = true;
+  return text;
+}
