@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { DeadLetterView, ReplicationStateView, RunDetail } from '@etl/connectors';
+import { PIPELINE_TASKS, type DoctorReport, type StreamStatus } from '@etl/core';
+import { ASSET_NAMES } from './assets.js';
+import { createApp } from './app.js';
+import type { PageData } from './data.js';
+
+const PASSWORD = 's3cret-pw';
+const HOSTILE_NAME = '<img src=x onerror=window.__x=1>';
+const HOSTILE_VALUE = '</script><script>window.__x=2</script>\u0000\u001b';
+
+const run = (id: number, status: 'succeeded' | 'failed'): RunDetail => ({
+  runId: id,
+  command: 'etl pipeline',
+  status,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:00:10.000Z',
+  seconds: 10,
+  error: status === 'failed' ? 'seed failed' : null,
+  tasks: PIPELINE_TASKS.length,
+  failed: status === 'failed' ? 1 : 0,
+  taskRecords: PIPELINE_TASKS.map((t, i) => ({
+    task: t.name,
+    status: status === 'failed' && t.name === 'seed' ? 'failed' : 'succeeded',
+    attempts: 1,
+    startedAt: `2026-01-01T00:00:0${i}.000Z`,
+    finishedAt: `2026-01-01T00:00:0${i + 1}.000Z`,
+    seconds: 1,
+    rows: 10,
+    message: t.name === 'verify' ? `${HOSTILE_NAME} ${'long '.repeat(100)}` : 'ok',
+  })),
+});
+
+/** The page's data in memory: these tests are about HTTP and HTML, not the databases. */
+function memoryData(overrides: Partial<PageData> = {}): PageData {
+  const stream: StreamStatus = { topic: 't', group: 'g', lag: '5', partitions: [] };
+  const dead: DeadLetterView = {
+    partition: 0,
+    offset: '7',
+    key: Buffer.from('k'),
+    value: Buffer.from(HOSTILE_VALUE),
+    valueBytes: HOSTILE_VALUE.length,
+    reason: 'not JSON',
+    failedAt: '2026-01-01T00:00:00.000Z',
+  };
+  const health: DoctorReport = { ok: true, services: [] };
+  return {
+    runPage: async () => [run(2, 'failed'), run(1, 'succeeded')],
+    runs: async () => [],
+    run: async (id) => (id === 1 ? run(1, 'succeeded') : undefined),
+    health: async () => health,
+    stream: async () => stream,
+    deadLetters: async () => [dead],
+    replication: async () => [] as ReplicationStateView[],
+    mart: async (name) =>
+      name === 'product_sales_analytics' ? [{ product_name: HOSTILE_NAME, revenue: '12.50' }] : [],
+    changes: async () => 'token',
+    ...overrides,
+  };
+}
+
+const app = (data = memoryData()) => createApp(data, { hosts: ['127.0.0.1', 'localhost'], secrets: [PASSWORD] });
+const get = (path: string, data?: PageData, host = '127.0.0.1:8080') =>
+  app(data).request(path, { headers: { Host: host } });
+
+describe('etl ui, in process', () => {
+  it('serves every view with a strict CSP and nosniff', async () => {
+    for (const path of ['/', '/runs/1', '/stream', '/marts']) {
+      const r = await get(path);
+      expect(r.status, path).toBe(200);
+      expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('refuses requests addressed to another host (DNS rebinding) and any method but GET and HEAD', async () => {
+    expect((await get('/', undefined, 'evil.example')).status).toBe(403);
+    expect((await get('/', undefined, 'evil.example:8080')).status).toBe(403);
+    expect((await get('/', undefined, 'localhost:9999')).status).toBe(200);
+    const post = await app().request('/', { method: 'POST', headers: { Host: '127.0.0.1' } });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect((await app().request('/', { method: 'HEAD', headers: { Host: '127.0.0.1' } })).status).toBe(200);
+  });
+
+  it('serves assets from a fixed list only', async () => {
+    for (const name of ASSET_NAMES) expect((await get(`/assets/${name}`)).status).toBe(200);
+    for (const path of ['/assets/..%2Fpackage.json', '/assets/index.js', '/assets/%2e%2e/%2e%2e/etc/passwd']) {
+      expect((await get(path)).status, path).toBe(404);
+    }
+  });
+
+  it('shows hostile names, messages and dead-letter bytes as text', async () => {
+    const marts = await (await get('/marts')).text();
+    expect(marts).not.toContain(HOSTILE_NAME);
+    expect(marts).toContain('&lt;img src=x onerror=window.__x=1&gt;');
+    const stream = await (await get('/stream')).text();
+    expect(stream).not.toContain('</script><script>');
+    expect(stream).toContain('&lt;/script&gt;&lt;script&gt;window.__x=2&lt;/script&gt;\\x00\\x1b');
+    const runPage = await (await get('/runs/1')).text();
+    expect(runPage).not.toContain(HOSTILE_NAME);
+    expect(runPage).toContain('<details>');
+  });
+
+  it('keeps chart data inside its script tag', async () => {
+    const data = memoryData({
+      mart: async (name) => (name === 'sales_daily' ? [{ day: '2026-01-01', revenue: '</script><b>1' }] : []),
+    });
+    const html = await (await get('/marts', data)).text();
+    const script = /<script type="application\/json" id="daily-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+    expect(script).not.toContain('<');
+    expect(html).not.toContain('</script><b>');
+  });
+
+  it('marks a failed task in the grid, one cell per run and task, and pages by keyset', async () => {
+    const html = await (await get('/')).text();
+    expect(html.match(/data-status="/g)?.length).toBe(2 * PIPELINE_TASKS.length);
+    expect(html).toMatch(/data-task="seed">[\s\S]*?data-status="failed"/);
+    const seen: (number | undefined)[] = [];
+    await get('/?before=2', memoryData({ runPage: async (_, before) => (seen.push(before), []) }));
+    await get('/?before=1;DROP', memoryData({ runPage: async (_, before) => (seen.push(before), []) }));
+    expect(seen).toEqual([2, undefined]);
+  });
+
+  it('says which service is down, renders the rest, and never shows the password', async () => {
+    const down = memoryData({
+      runPage: () => Promise.reject(new Error(`connect ECONNREFUSED postgres://etl:${PASSWORD}@127.0.0.1:1/etl`)),
+      stream: () => Promise.reject(new Error('Kafka at 127.0.0.1:1 could not be reached')),
+    });
+    const r = await get('/', down);
+    const html = await r.text();
+    expect(r.status).toBe(200);
+    expect(html).toContain('The run history (PostgreSQL) is not available');
+    expect(html).toContain('stream lag unknown');
+    expect(html).not.toContain(PASSWORD);
+    const api = await get('/api/runs', memoryData({ runs: () => Promise.reject(new Error(`pw ${PASSWORD}`)) }));
+    expect(api.status).toBe(503);
+    expect(await api.text()).not.toContain(PASSWORD);
+  });
+
+  it('serves the CLI --json shapes under /api', async () => {
+    expect(await (await get('/api/runs/1')).json()).toMatchObject({ runId: 1, taskRecords: expect.any(Array) });
+    expect((await get('/api/runs/9')).status).toBe(404);
+    expect(await (await get('/api/stream')).json()).toEqual({ topic: 't', group: 'g', lag: '5', partitions: [] });
+    expect(await (await get('/api/changes')).json()).toEqual({ token: 'token' });
+  });
+});
