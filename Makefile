@@ -8,7 +8,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify marts produce stream pipeline runs clean
+.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify marts produce stream pipeline runs ui clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -88,6 +88,9 @@ pipeline: build ## etl pipeline (ARGS="--every 15m --wait")
 
 runs: build ## etl runs
 	$(ETL) runs $(ARGS)
+
+ui: build ## etl ui: the local web page on http://127.0.0.1:8080 (ARGS="--port 9000 --open")
+	$(ETL) ui $(ARGS)
 
 clean: ## Remove build output (not the databases)
 	rm -rf packages/*/dist .turbo packages/*/.turbo
