@@ -13,9 +13,10 @@ import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
 import { seed } from './cases/seed.js';
 import { stream } from './cases/stream.js';
+import { ui } from './cases/ui.js';
 
 /** Every case, in the order they run. Later issues add theirs here. */
-export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, pgCopy];
+export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, pgCopy, ui];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

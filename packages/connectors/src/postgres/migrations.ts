@@ -152,4 +152,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       (table) => `CREATE INDEX ${table}_updated_at_idx ON ${table} (updated_at)`,
     ),
   },
+  {
+    version: 3,
+    name: 'the web page reads the latest dead letters of a topic by an index, not a sort',
+    steps: ['CREATE INDEX kafka_events_dlq_topic_failed_at_idx ON kafka_events_dlq (topic, failed_at DESC)'],
+  },
 ];
