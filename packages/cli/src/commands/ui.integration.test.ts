@@ -224,6 +224,47 @@ describe.skipIf(!HAVE_BROWSER)('etl ui in a real browser', () => {
     expect(await http('GET', '/', new URL(base).host)).toBe(200);
   });
 
+  it('keeps serving when MySQL is down: the marts panel says so, the runs still show', async () => {
+    const other = spawn(process.execPath, [ETL_BIN, 'ui', '--port', '0', '--json', '--host', 'localhost'], {
+      env: { ...process.env, ...env, ETL_MYSQL_URL: 'mysql://etl:etl@127.0.0.1:1/etl' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve) => {
+        let out = '';
+        other.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0] ?? '') as { url: string }).url);
+        });
+      });
+      const page = await (browser as Browser).newPage();
+      await page.goto(`${url}marts`);
+      expect(await page.locator('main').textContent()).toContain('The marts (MySQL) is not available');
+      expect(await page.locator('#strip').textContent()).toContain('MySQL down');
+      await page.goto(url);
+      expect(await page.locator('table.grid').getAttribute('data-runs')).toBe('4');
+      await page.close();
+    } finally {
+      other.kill('SIGTERM');
+    }
+  });
+
+  it('warns when --host shares the page beyond this machine', async () => {
+    const wide = spawn(process.execPath, [ETL_BIN, 'ui', '--port', '0', '--host', '0.0.0.0'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stderr = await new Promise<string>((resolve) => {
+      let err = '';
+      wide.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('serving')) resolve(err);
+      });
+    });
+    wide.kill('SIGTERM');
+    expect(stderr).toContain('Warning: --host 0.0.0.0 makes the page reachable from other machines');
+  });
+
   it('exits 2 naming the port when it is in use, and 0 on SIGTERM', async () => {
     const busy = await etl(['ui', '--port', new URL(base).port]);
     expect(busy.code).toBe(2);
