@@ -13,10 +13,11 @@ import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
 import { seed } from './cases/seed.js';
 import { stream } from './cases/stream.js';
+import { start } from './cases/start.js';
 import { ui } from './cases/ui.js';
 
 /** Every case, in the order they run. Later issues add theirs here. */
-export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, pgCopy, ui];
+export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, pgCopy, ui, start];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
