@@ -8,6 +8,55 @@ import { ClientPool, quoteIdent } from './client.js';
 import { copyInto } from './copy.js';
 import { migratePostgres } from './schema-target.js';
 
+/**
+ * Inside the caller's transaction: drops what an empty table's load does not need — secondary
+ * indexes, unique and foreign-key constraints — and disables its per-row triggers (updated_at
+ * comes from the column's default, the same now()). Returns the statements that put all of it
+ * back, in order: indexes, unique constraints, foreign keys (validated), triggers. DDL is
+ * transactional in PostgreSQL: a rollback restores the schema as it was.
+ */
+async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<string[]> {
+  const names = [...tables];
+  const constraints = await c.query<{ tbl: string; name: string; def: string; type: string }>(
+    `SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def, contype AS type
+       FROM pg_constraint
+      WHERE conrelid = ANY(SELECT oid FROM pg_class WHERE relname = ANY($1)
+        AND relnamespace = current_schema()::regnamespace)
+        AND contype IN ('u', 'f')
+      ORDER BY contype = 'u', conname`,
+    [names],
+  );
+  const indexes = await c.query<{ name: string; def: string }>(
+    `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS def
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+      WHERE t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace
+        AND NOT x.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = x.indexrelid)
+      ORDER BY i.relname`,
+    [names],
+  );
+  const triggers = await c.query<{ tbl: string; name: string }>(
+    `SELECT t.relname AS tbl, g.tgname AS name FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+      WHERE t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal
+        AND g.tgenabled <> 'D'
+      ORDER BY g.tgname`,
+    [names],
+  );
+  // Foreign keys first (a unique constraint may back one), then unique constraints, then indexes.
+  for (const k of constraints.rows) await c.query(`ALTER TABLE ${k.tbl} DROP CONSTRAINT ${quoteIdent(k.name)}`);
+  for (const i of indexes.rows) await c.query(`DROP INDEX ${quoteIdent(i.name)}`);
+  for (const t of triggers.rows) {
+    await c.query(`ALTER TABLE ${quoteIdent(t.tbl)} DISABLE TRIGGER ${quoteIdent(t.name)}`);
+  }
+  const unique = constraints.rows.filter((k) => k.type === 'u');
+  const foreign = constraints.rows.filter((k) => k.type === 'f');
+  return [
+    ...indexes.rows.map((i) => i.def),
+    ...unique.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
+    ...foreign.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
+    ...triggers.rows.map((t) => `ALTER TABLE ${quoteIdent(t.tbl)} ENABLE TRIGGER ${quoteIdent(t.name)}`),
+  ];
+}
+
 /** Children first, so TRUNCATE needs no CASCADE (which would reach further than seed's tables). */
 const SEEDED_TABLES: readonly SeedTable[] = ['orderdetails', 'orders', 'products', 'users', 'productcategories'];
 
@@ -71,6 +120,31 @@ export class PostgresSeedStore implements SeedStore {
       try {
         for (const part of parts) await copyInto(c, part.table, part.columns, part.chunks);
         await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  async loadIntoEmpty(tables: readonly SeedTable[], parts: readonly LoadPart[]): Promise<boolean> {
+    return this.run(async (c) => {
+      await c.query('BEGIN');
+      try {
+        // No one else writes these tables until this transaction ends; readers wait too.
+        await c.query(`LOCK TABLE ${tables.map(quoteIdent).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+        for (const table of tables) {
+          const rows = await c.query(`SELECT 1 FROM ${quoteIdent(table)} LIMIT 1`);
+          if (rows.rowCount !== 0) {
+            await c.query('ROLLBACK');
+            return false;
+          }
+        }
+        const restore = await deferSchema(c, tables);
+        for (const part of parts) await copyInto(c, part.table, part.columns, part.chunks);
+        for (const sql of restore) await c.query(sql);
+        await c.query('COMMIT');
+        return true;
       } catch (error) {
         await c.query('ROLLBACK').catch(() => {});
         throw error;

@@ -29,4 +29,11 @@ export interface SeedStore {
   count(table: SeedTable): Promise<number>;
   /** Loads every part in one transaction: all of it is stored, or none. May be called concurrently. */
   load(parts: readonly LoadPart[]): Promise<void>;
+  /**
+   * Loads every part into tables that are empty, in one transaction, deferring what the rows do
+   * not need while they arrive (secondary indexes, unique and foreign-key constraints, per-row
+   * triggers) and building it once they are in, as pg_restore does. A kill leaves the tables
+   * empty. Returns false, changing nothing, when one of the tables is not empty any more.
+   */
+  loadIntoEmpty(tables: readonly SeedTable[], parts: readonly LoadPart[]): Promise<boolean>;
 }

@@ -55,6 +55,20 @@ class MemorySeedStore implements SeedStore {
     }
     this.loads++;
   }
+  /** Like PostgreSQL's: all or nothing, only into empty tables. */
+  async loadIntoEmpty(tables: readonly SeedTable[], parts: readonly LoadPart[]): Promise<boolean> {
+    if (tables.some((t) => this.table(t).size > 0)) return false;
+    this.bulkLoads++;
+    try {
+      await this.load(parts);
+    } catch (error) {
+      for (const t of tables) this.table(t).clear();
+      throw error;
+    }
+    return true;
+  }
+  bulkLoads = 0;
+
   snapshot(): Record<string, string[]> {
     return Object.fromEntries([...this.tables].map(([name, rows]) => [name, [...rows.values()].sort()]));
   }
@@ -95,6 +109,16 @@ describe('runSeed', () => {
     expect(orderIds.size).toBe(200);
   });
 
+  it('fills empty tables in one load each, then adds to them in batches', async () => {
+    const store = new MemorySeedStore();
+    await runSeed(store, small({ batchSize: 10 }), run);
+    expect(store.bulkLoads).toBe(4);
+    const loads = store.loads;
+    await runSeed(store, small({ orders: 230, batchSize: 10 }), run);
+    expect(store.bulkLoads).toBe(4);
+    expect(store.loads - loads).toBe(3);
+  });
+
   it('adds nothing when rerun, and only the missing ids for larger counts', async () => {
     const store = new MemorySeedStore();
     await runSeed(store, small(), run);
@@ -118,8 +142,11 @@ describe('runSeed', () => {
     const clean = new MemorySeedStore();
     await runSeed(clean, small(), run);
     const store = new MemorySeedStore();
-    store.failAfter = 4;
+    store.failAfter = 3; // the fourth load, orders with their lines, is killed
     await expect(runSeed(store, small({ batchSize: 20 }), run)).rejects.toThrow('killed');
+    expect(store.tables.get('orders')?.size ?? 0).toBe(0);
+    expect(store.tables.get('orderdetails')?.size ?? 0).toBe(0);
+    expect(store.tables.get('users')?.size).toBe(30);
     store.failAfter = Infinity;
     await runSeed(store, small({ batchSize: 20 }), run);
     expect(store.snapshot()).toEqual(clean.snapshot());

@@ -139,7 +139,35 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
   ];
 }
 
-/** Loads the missing ids of one table (and its companion's rows) in concurrent batches; reports each table. */
+/** Every id of the plan is missing: the table (and its companion) is empty. */
+const isEmpty = (plan: TablePlan, missing: readonly IdRange[]): boolean =>
+  plan.upTo > 0 && missing.length === 1 && missing[0]?.from === 1 && missing[0].to === plan.upTo;
+
+/**
+ * The parts of the whole plan as one stream per table, built batch by batch while the database
+ * reads them; `onBatch` hears when the first table has taken a batch.
+ */
+function streamedParts(plan: TablePlan, ranges: readonly IdRange[], onBatch: (range: IdRange) => void): LoadPart[] {
+  const first = ranges[0];
+  if (first === undefined) return [];
+  return plan.partsFor(first).map((shape, index) => ({
+    table: shape.table,
+    columns: shape.columns,
+    chunks: (function* () {
+      for (const range of ranges) {
+        const part = index === 0 && range === first ? shape : plan.partsFor(range)[index];
+        if (part !== undefined) yield* part.chunks;
+        if (index === 0) onBatch(range);
+      }
+    })(),
+  }));
+}
+
+/**
+ * Loads the missing ids of one table (and its companion's rows), and reports each table. An
+ * empty table is filled in one transaction with its indexes and constraints built after; a
+ * table that has rows gets the missing ones in concurrent batches, a transaction each.
+ */
 async function seedTable(
   store: SeedStore,
   plan: TablePlan,
@@ -153,12 +181,20 @@ async function seedTable(
   const toAdd = countIds(missing);
   progress({ type: 'start', table, toAdd });
   let added = 0;
-  await forEachConcurrently(batches(missing, options.batchSize), options.concurrency, async (batch) => {
-    await store.load(plan.partsFor(batch));
-    added += batch.to - batch.from + 1;
+  const tick = (range: IdRange): void => {
+    added += range.to - range.from + 1;
     const seconds = (run.now() - started) / 1000;
     progress({ type: 'batch', table, added, toAdd, rowsPerSecond: seconds > 0 ? added / seconds : 0 });
-  });
+  };
+  const ranges = batches(missing, options.batchSize);
+  const tables = plan.companion === undefined ? [table] : [table, plan.companion.table];
+  const bulk = isEmpty(plan, missing) && (await store.loadIntoEmpty(tables, streamedParts(plan, ranges, tick)));
+  if (!bulk) {
+    await forEachConcurrently(ranges, options.concurrency, async (range) => {
+      await store.load(plan.partsFor(range));
+      tick(range);
+    });
+  }
   const reports: SeedTableReport[] = [];
   const finish = async (name: SeedTable, count: number): Promise<void> => {
     const seconds = (run.now() - started) / 1000;

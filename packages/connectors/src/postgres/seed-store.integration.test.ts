@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_DEFAULTS, runSeed, seedColumns } from '@etl/core';
+import { throwawayDatabases } from '../testing/index.js';
+import { withPostgres } from './client.js';
+import { migratePostgres } from './schema-target.js';
+import { PostgresSeedStore } from './seed-store.js';
+
+const dbs = throwawayDatabases();
+beforeAll(() => migratePostgres(dbs.pg));
+afterAll(() => dbs.drop());
+
+/** Every index, constraint and trigger of the source tables, as PostgreSQL describes them. */
+async function catalog(): Promise<string[]> {
+  return withPostgres(dbs.pg, async (c) => {
+    const r = await c.query<{ item: string }>(
+      `SELECT 'index ' || indexrelid::regclass::text || ': ' || pg_get_indexdef(indexrelid) AS item FROM pg_index
+        WHERE indrelid::regclass::text IN ('productcategories', 'users', 'products', 'orders', 'orderdetails')
+       UNION ALL
+       SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) || ' valid=' || convalidated
+         FROM pg_constraint
+        WHERE conrelid::regclass::text IN ('productcategories', 'users', 'products', 'orders', 'orderdetails')
+       UNION ALL
+       SELECT 'trigger ' || tgname || ' ' || tgenabled::text FROM pg_trigger
+        WHERE NOT tgisinternal AND tgrelid::regclass::text
+          IN ('productcategories', 'users', 'products', 'orders', 'orderdetails')
+       ORDER BY 1`,
+    );
+    return r.rows.map((row) => row.item);
+  });
+}
+
+const count = (table: string) =>
+  withPostgres(dbs.pg, async (c) =>
+    Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n),
+  );
+
+describe('seeding empty tables with indexes and constraints built after the load', () => {
+  let before: string[] = [];
+  beforeAll(async () => {
+    before = await catalog();
+  });
+
+  it('leaves a table empty, and its schema as it was, when the load dies midway', async () => {
+    const store = new PostgresSeedStore(dbs.pg);
+    try {
+      function* dying() {
+        yield '1\tAnn\tLee\tann@example.com\t\\N\t2024-01-01 00:00:00+00\tNone\n';
+        throw new Error('killed midway');
+      }
+      const parts = [{ table: 'users' as const, columns: seedColumns('users'), chunks: dying() }];
+      await expect(store.loadIntoEmpty(['users'], parts)).rejects.toThrow('killed midway');
+      expect(await count('users')).toBe(0);
+      expect(await catalog()).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('builds every index, constraint and trigger back, validated, and rows keep their updated_at', async () => {
+    const store = new PostgresSeedStore(dbs.pg);
+    try {
+      const options = { ...SEED_DEFAULTS, users: 300, products: 50, orders: 2000, reset: false };
+      await runSeed(store, options, { now: () => performance.now() });
+      expect(await catalog()).toEqual(before);
+      expect(await count('orders')).toBe(2000);
+      const orphans = await withPostgres(dbs.pg, async (c) =>
+        Number(
+          (
+            await c.query<{ n: string }>(
+              `SELECT count(*) AS n FROM orders o WHERE NOT EXISTS (SELECT 1 FROM orderdetails d
+                WHERE d.order_id = o.order_id)
+                 OR o.updated_at IS NULL`,
+            )
+          ).rows[0]?.n,
+        ),
+      );
+      expect(orphans).toBe(0);
+      // A table with rows takes the batch path: nothing is dropped.
+      expect(await store.loadIntoEmpty(['users'], [])).toBe(false);
+      await runSeed(store, { ...options, orders: 2100 }, { now: () => performance.now() });
+      expect(await count('orders')).toBe(2100);
+      expect(await catalog()).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+});
