@@ -43,7 +43,23 @@ function memoryData(overrides: Partial<PageData> = {}): PageData {
     reason: 'not JSON',
     failedAt: '2026-01-01T00:00:00.000Z',
   };
-  const health: DoctorReport = { ok: true, services: [] };
+  const health: DoctorReport = {
+    ok: true,
+    services: [
+      {
+        service: 'postgres',
+        endpoint: 'postgres://etl:****@db/etl',
+        status: 'up',
+        latencyMs: 4,
+        version: '15',
+        schemaVersion: 3,
+        tables: { users: 1000, orders: 500 },
+        detail: null,
+        error: null,
+        hint: null,
+      },
+    ],
+  };
   return {
     runPage: async () => [run(2, 'failed'), run(1, 'succeeded')],
     runs: async () => [],
@@ -64,6 +80,13 @@ const get = (path: string, data?: PageData, host = '127.0.0.1:8080') =>
   app(data).request(path, { headers: { Host: host } });
 
 describe('etl ui, in process', () => {
+  it('shows each service in the header strip with its latency and estimated rows', async () => {
+    const html = await (await get('/')).text();
+    expect(html).toContain('PostgreSQL 4 ms · ~1,500 rows');
+    expect(html).toContain('users: ~1,000, orders: ~500');
+    expect(html).toContain('stream lag 5');
+  });
+
   it('serves every view with a strict CSP and nosniff', async () => {
     for (const path of ['/', '/runs/1', '/stream', '/marts']) {
       const r = await get(path);

@@ -56,12 +56,15 @@ function down(what: string, error: string): Html {
 /** Each service's health (cached doctor probe, row counts from estimates) and the total stream lag. */
 export function strip(health: Panel<DoctorReport>, stream: Panel<StreamStatus>): Html {
   const services = health.ok
-    ? health.value.services.map(
-        (s) =>
-          html`<span class="service ${s.status}" title="${s.endpoint}${s.error === null ? '' : `: ${s.error}`}"
-            >${SERVICE_LABELS[s.service]} ${s.status === 'up' ? html`${s.latencyMs} ms` : 'down'}</span
-          >`,
-      )
+    ? health.value.services.map((s) => {
+        const tables = Object.entries(s.tables);
+        const rows = tables.reduce((n, [, count]) => n + count, 0);
+        const detail = tables.map(([name, count]) => `${name}: ~${fmt(count)}`).join(', ');
+        const title = `${s.endpoint}${s.error === null ? '' : `: ${s.error}`}${detail === '' ? '' : ` — ${detail}`}`;
+        const size = tables.length > 0 ? ` · ~${fmt(rows)} rows` : '';
+        const state = s.status === 'up' ? `${s.latencyMs} ms${size}` : 'down';
+        return html`<span class="service ${s.status}" title="${title}">${SERVICE_LABELS[s.service]} ${state}</span>`;
+      })
     : [down('Health', health.error)];
   const lag = stream.ok
     ? html`<span class="service up">stream lag ${fmt(stream.value.lag)}</span>`
