@@ -140,7 +140,7 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
       const typed = String(unknown[0]).replace(/=.*$/, '');
       const suggestion = closest(typed, known);
       message = `unknown flag ${typed} for \`etl ${this.id ?? ''}\`.${
-        suggestion === undefined ? '' : ` Did you ` + `mean ${suggestion}?`
+        suggestion === undefined ? '' : ` Did you mean ${suggestion}?`
       }`;
     }
     const secrets = this.argvPasswords();

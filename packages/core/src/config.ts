@@ -203,7 +203,7 @@ export function resolveConfig(input: ResolveInput): ResolveResult {
       sources[key] === 'default'
         ? ''
         : ` (from ${
-            sources[key] === 'flag' ? 'the flag' : sources[key] === 'env' ? 'the environment' : 'the ' + '.env file'
+            sources[key] === 'flag' ? 'the flag' : sources[key] === 'env' ? 'the environment' : 'the .env file'
           })`;
     problems.push({ flag: `--${spec.flag}`, env: spec.env, message: message + from });
   };

@@ -71,7 +71,7 @@ export const replicate: BenchCase = {
         limit: { label: 'psql COPY TO | mysql LOAD DATA LOCAL, same rows', count: details.rows, seconds: limitSeconds },
         notes: [
           `full run of all tables: ${fullSeconds.toFixed(1)} s (${full.tables
-            .map((t) => `${t.table} ` + `${t.rows.toLocaleString('en-US')}`)
+            .map((t) => `${t.table} ${t.rows.toLocaleString('en-US')}`)
             .join(', ')})`,
           `incremental run after ${changed.toLocaleString('en-US')} orders changed: ${incSeconds.toFixed(2)} s = ` +
             `${((100 * incSeconds) / fullSeconds).toFixed(1)}% of the full run (goal < 5%)`,

@@ -34,9 +34,10 @@ On the way: timestamps become DATETIME(6) in UTC, emails are trimmed and lower-c
 --mask replaces the named columns with a deterministic hash (joins still work, people are not
 exposed). Masks are sticky: the replica records them, and every later replicate and pipeline run
 keeps them. A new --mask set replaces them; --unmask removes some. A run that would copy a masked
-column in clear asks first on a terminal, and needs --yes in a script. Rerunning leaves the target unchanged; a run
-killed at any point leaves the old or the
-new table, and the next run completes.`;
+column in clear asks first on a terminal, and needs --yes in a script.
+
+Rerunning leaves the target unchanged; a run killed at any point leaves the old or the new table,
+and the next run completes.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -109,7 +110,7 @@ new table, and the next run completes.`;
                 stages.done(
                   r.table,
                   `${r.table}: ${r.mode}, ${fmt(r.rows)} rows${
-                    r.deleted > 0 ? `, ${fmt(r.deleted)} ` + `deleted` : ''
+                    r.deleted > 0 ? `, ${fmt(r.deleted)} deleted` : ''
                   } (${r.seconds.toFixed(1)} s)`,
                 );
               }

@@ -93,7 +93,7 @@ export function validateEvent(value: Uint8Array | null): Validation {
     return {
       ok: false,
       reason: `not a JSON object (got ${
-        parsed === null ? 'null' : Array.isArray(parsed) ? 'an ' + 'array' : typeof parsed
+        parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed
       })`,
     };
   }

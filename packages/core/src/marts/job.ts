@@ -111,7 +111,7 @@ async function testStage(
 function martTestsFailedError(mart: string, failed: MartReport['tests']): DataCheckError {
   return new DataCheckError(
     `mart ${mart} failed its data test${failed.length > 1 ? 's' : ''} ${failed
-      .map((t) => `"${t.name}" ` + `(${t.failures})`)
+      .map((t) => `"${t.name}" (${t.failures})`)
       .join(', ')}; the previous ${mart} is left in place`,
     { hint: 'Check the replicas with `etl verify`, then rebuild with `etl marts`.' },
   );

@@ -112,7 +112,6 @@ export function chooseMode(
   return { mode: 'incremental', note: null };
 }
 
-/** Reads every table's state and settles the masks, asking before any mask is removed. */
 /** Each table's recorded state, as the replica holds it. */
 async function readStates(
   target: Pick<ReplicaTarget, 'state'>,

@@ -131,7 +131,7 @@ export function parseMasks(raw: string | undefined, flag = '--mask'): string[] {
       );
       problems.push(
         `${table} has no column "${column}"${
-          suggestion === undefined ? '' : ` (did you mean ` + `${table}.${suggestion}?)`
+          suggestion === undefined ? '' : ` (did you mean ${table}.${suggestion}?)`
         }`,
       );
     } else if (
