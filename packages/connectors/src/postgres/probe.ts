@@ -58,8 +58,9 @@ export class PostgresProbe implements ServiceProbe {
     const tables: Record<string, number> = {};
     if (names.length > 0 && this.estimates) {
       const estimated = await client.query<{ name: string; n: string }>(
-        `SELECT relname AS name, greatest(reltuples, 0)::bigint AS n FROM pg_class
-          WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace`,
+        // reltuples is -1 until the table is first vacuumed or analyzed: unknown, so left out.
+        `SELECT relname AS name, reltuples::bigint AS n FROM pg_class
+          WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace AND reltuples >= 0`,
         [names],
       );
       for (const row of estimated.rows) tables[row.name] = Number(row.n);
