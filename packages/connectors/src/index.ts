@@ -16,7 +16,13 @@ export { KafkaProbe } from './kafka/probe.js';
 export { copyInto, type CopyChunks } from './postgres/copy.js';
 export { PostgresSeedStore } from './postgres/seed-store.js';
 export { PostgresReplicaSource } from './postgres/replica-source.js';
-export { MysqlReplicaTarget, type MysqlTargetOptions, type ReplicationStateView } from './mysql/replica-target.js';
+export {
+  MysqlReplicaTarget,
+  secondaryIndexes,
+  type MysqlTargetOptions,
+  type ReplicationStateView,
+  type SecondaryIndex,
+} from './mysql/replica-target.js';
 export { MysqlWarehouse } from './mysql/warehouse.js';
 export { KafkaEventSink, KafkaEventSource } from './kafka/events.js';
 export { PostgresEventStore, type DeadLetterView } from './postgres/event-store.js';

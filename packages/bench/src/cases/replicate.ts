@@ -4,7 +4,7 @@
  * time of an incremental run after 1% of the orders changed against the full run.
  */
 import { REPLICATED_TABLES, replicaSpec, runReplicate } from '@etl/core';
-import { MysqlReplicaTarget, PostgresReplicaSource, withMysql, withPostgres } from '@etl/connectors';
+import { MysqlReplicaTarget, PostgresReplicaSource, secondaryIndexes, withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { seedShop, shopOfSize, type BenchCase } from '../case.js';
 import { sh } from '../shell.js';
@@ -12,8 +12,8 @@ import { sh } from '../shell.js';
 export const replicate: BenchCase = {
   name: 'replicate',
   description:
-    'etl replicate: full copy of orderdetails vs psql COPY TO | mysql LOAD DATA LOCAL; incremental after 1% of ' +
-    'orders changed',
+    'etl replicate: full copy of orderdetails vs psql COPY TO | mysql LOAD DATA LOCAL into a table with only its ' +
+    'primary key; incremental after 1% of orders changed',
   async run({ servers, size, log }) {
     const orders = size ?? 1_000_000;
     const dbs = throwawayDatabases(servers, 'etl_bench');
@@ -35,7 +35,12 @@ export const replicate: BenchCase = {
 
       log('replicate: psql COPY TO | mysql LOAD DATA LOCAL of the same rows');
       const spec = replicaSpec('orderdetails');
-      await withMysql(dbs.mysql, (c) => c.query('CREATE TABLE od_limit LIKE orderdetails'));
+      // The bare database: a table with only its primary key (no secondary indexes to maintain).
+      await withMysql(dbs.mysql, async (c) => {
+        await c.query('CREATE TABLE od_limit LIKE orderdetails');
+        const indexes = await secondaryIndexes(c, 'od_limit');
+        await c.query(`ALTER TABLE od_limit ${indexes.map((i) => `DROP INDEX \`${i.name}\``).join(', ')}`);
+      });
       const select = `COPY (SELECT ${spec.columns.map((c) => c.pgExpression).join(', ')} FROM orderdetails
         ORDER BY order_detail_id) TO STDOUT`;
       const mysqlClient = 'command -v mariadb >/dev/null && echo mariadb || echo mysql';
@@ -62,13 +67,17 @@ export const replicate: BenchCase = {
 
       return {
         unit: 'rows',
-        goal: 0.8,
+        goal: 0.5,
         ours: {
           label: 'etl replicate --mode full, orderdetails (COPY TO → transform → LOAD DATA LOCAL, stage + RENAME)',
           count: details.rows,
           seconds: details.seconds,
         },
-        limit: { label: 'psql COPY TO | mysql LOAD DATA LOCAL, same rows', count: details.rows, seconds: limitSeconds },
+        limit: {
+          label: 'psql COPY TO | mysql LOAD DATA LOCAL, same rows, primary key only',
+          count: details.rows,
+          seconds: limitSeconds,
+        },
         notes: [
           `full run of all tables: ${fullSeconds.toFixed(1)} s (${full.tables
             .map((t) => `${t.table} ${t.rows.toLocaleString('en-US')}`)

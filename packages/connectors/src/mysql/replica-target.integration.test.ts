@@ -3,7 +3,11 @@ import { runReplicate, runSeed, runVerify, SEED_DEFAULTS } from '@etl/core';
 import { throwawayDatabases } from '../testing/index.js';
 import { PostgresReplicaSource } from '../postgres/replica-source.js';
 import { PostgresSeedStore } from '../postgres/seed-store.js';
+import { withPostgres } from '../postgres/client.js';
+import { withMysql } from './client.js';
 import { MysqlReplicaTarget } from './replica-target.js';
+import { migrateMysql } from './schema-target.js';
+import type mysql from 'mysql2/promise';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
@@ -27,5 +31,75 @@ describe('replication without LOAD DATA LOCAL INFILE', () => {
     expect(report.tables.find((t) => t.table === 'orders')?.targetRows).toBe(3000);
     const verify = await runVerify(source, target, [...options.tables], { now });
     expect(verify.equal).toBe(true);
+  });
+});
+
+describe('full copies load a stage with only its primary key, then build its indexes', () => {
+  const tables = ['productcategories', 'users', 'products', 'orders', 'orderdetails'] as const;
+  const options = { tables: [...tables], mode: 'full' as const, concurrency: 2, deletes: true };
+  const source = new PostgresReplicaSource(dbs.pg);
+
+  /** Every table of the replica database with its full definition, as MySQL prints it. */
+  const catalog = () =>
+    withMysql(dbs.mysql, async (c) => {
+      const [names] = await c.query<mysql.RowDataPacket[]>(
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1`,
+      );
+      const described: string[] = [];
+      for (const { t } of names) {
+        const [rows] = await c.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE \`${String(t)}\``);
+        described.push(String(rows[0]?.['Create Table']).replace(/ AUTO_INCREMENT=\d+/, ''));
+      }
+      return described;
+    });
+  const count = (table: string) =>
+    withMysql(dbs.mysql, async (c) =>
+      Number((await c.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table}\``))[0][0]?.['n']),
+    );
+
+  it('keeps every index after a full and an incremental run, as the migrations define them', async () => {
+    await migrateMysql(dbs.mysql);
+    const defined = await catalog();
+    expect(defined.find((t) => t.includes('CREATE TABLE `orderdetails`'))).toContain(
+      'KEY `orderdetails_product_id_idx`',
+    );
+    const target = new MysqlReplicaTarget(dbs.mysql);
+    await runReplicate(source, target, options, { now });
+    expect(await catalog()).toEqual(defined);
+    await withPostgres(dbs.pg, (c) => c.query(`UPDATE orders SET status = 'Cancelled' WHERE order_id % 10 = 3`));
+    await runReplicate(source, target, { ...options, mode: 'incremental' }, { now });
+    expect(await catalog()).toEqual(defined);
+    expect((await runVerify(source, target, [...tables], { now })).equal).toBe(true);
+  });
+
+  it('leaves the live replica intact when killed between loading the stage and building its indexes', async () => {
+    const defined = await catalog();
+    const before = await count('orderdetails');
+    await withPostgres(dbs.pg, (c) =>
+      c.query(`INSERT INTO orderdetails (order_detail_id, order_id, product_id, quantity, price_per_unit, total_price)
+               SELECT order_detail_id + 1000000000, order_id, product_id, 1, price_per_unit, price_per_unit
+                 FROM orderdetails ORDER BY order_detail_id LIMIT 100`),
+    );
+    let stageRows = 0;
+    const killed = new MysqlReplicaTarget(dbs.mysql, {
+      beforeIndexes: async (table) => {
+        if (table !== 'orderdetails') return;
+        stageRows = await count('orderdetails__etl_stage');
+        throw new Error('killed before the indexes');
+      },
+    });
+    await expect(runReplicate(source, killed, options, { now })).rejects.toThrow(/killed before the indexes/);
+    expect(stageRows).toBe(before + 100);
+    // Readers still see the old replica, whole and indexed; the stage is a leftover without its keys.
+    expect(await count('orderdetails')).toBe(before);
+    const after = await catalog();
+    expect(after.filter((t) => !t.includes('__etl_stage'))).toEqual(defined);
+    expect(after.find((t) => t.includes('orderdetails__etl_stage'))).not.toContain('orderdetails_product_id_idx');
+
+    const target = new MysqlReplicaTarget(dbs.mysql);
+    await runReplicate(source, target, options, { now });
+    expect(await count('orderdetails')).toBe(before + 100);
+    expect(await catalog()).toEqual(defined);
+    expect((await runVerify(source, target, [...tables], { now })).equal).toBe(true);
   });
 });

@@ -35,6 +35,8 @@ export interface MysqlTargetOptions {
   readonly localInfile?: boolean;
   /** How its reads of the state connect (read-only with a statement timeout for the web page). */
   readonly session?: MysqlConnectOptions;
+  /** Test seam: runs after a full copy's stage is loaded and before its indexes are built. */
+  readonly beforeIndexes?: (table: TableName) => Promise<void>;
 }
 
 /** A replica's recorded state, with when it was last written. */
@@ -135,7 +137,18 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
       await c.query(`DROP TABLE IF EXISTS ${stage}`);
       await c.query(`DROP TABLE IF EXISTS ${old}`);
       await c.query(`CREATE TABLE ${stage} LIKE ${table}`);
+      // As MySQL Shell's loader does: load into a stage that has only its primary key, then
+      // build the secondary indexes in one ALTER (a sorted build, not row-by-row inserts).
+      // A kill in between leaves the live table untouched and a stage the next run drops.
+      const secondary = await secondaryIndexes(c, `${spec.table}__etl_stage`);
+      if (secondary.length > 0) {
+        await c.query(`ALTER TABLE ${stage} ${secondary.map((i) => `DROP INDEX ${q(i.name)}`).join(', ')}`);
+      }
       const loaded = await this.load(c, `${spec.table}__etl_stage`, spec, rows);
+      await this.options.beforeIndexes?.(spec.table);
+      if (secondary.length > 0) {
+        await c.query(`ALTER TABLE ${stage} ${secondary.map((i) => `ADD ${i.definition}`).join(', ')}`);
+      }
       // One atomic statement: readers see the old table or the new one, never neither.
       await c.query(`RENAME TABLE ${table} TO ${old}, ${stage} TO ${table}`);
       await c.query(`DROP TABLE ${old}`);
@@ -308,6 +321,41 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
       await c.end().catch(() => {});
     }
   }
+}
+
+/** A secondary index of a table and the clause that re-creates it in ALTER TABLE … ADD. */
+export interface SecondaryIndex {
+  readonly name: string;
+  readonly definition: string;
+}
+
+/** The secondary (non-primary) indexes of a table in the current database, as the catalog has them. */
+export async function secondaryIndexes(c: mysql.Connection, table: string): Promise<SecondaryIndex[]> {
+  const [rows] = await c.query<Rows>(
+    `SELECT INDEX_NAME AS name, NON_UNIQUE AS nonUnique, COLUMN_NAME AS col, SUB_PART AS part, INDEX_TYPE AS type
+       FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME <> 'PRIMARY'
+      ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [table],
+  );
+  const byName = new Map<string, { unique: boolean; type: string; columns: string[] }>();
+  for (const row of rows) {
+    const name = String(row['name']);
+    const index = byName.get(name) ?? {
+      unique: Number(row['nonUnique']) === 0,
+      type: String(row['type']),
+      columns: [],
+    };
+    const part = row['part'] === null ? '' : `(${Number(row['part'])})`;
+    index.columns.push(`${q(String(row['col']))}${part}`);
+    byName.set(name, index);
+  }
+  return [...byName].map(([name, index]) => {
+    if (index.type !== 'BTREE') {
+      throw new Error(`index ${name} of ${table} is ${index.type}; etl rebuilds only BTREE indexes`);
+    }
+    return { name, definition: `${index.unique ? 'UNIQUE ' : ''}KEY ${q(name)} (${index.columns.join(', ')})` };
+  });
 }
 
 async function* asBuffers(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
