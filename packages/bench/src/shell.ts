@@ -21,11 +21,15 @@ export function sh(script: string, env: Record<string, string> = {}): Promise<vo
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** The shell words of `psql -c command` against the endpoint (the password goes in PGPASSWORD). */
+export function psqlCommand(db: DatabaseEndpoint, command: string): string {
+  return (
+    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ` +
+    `${quote(db.database)} -c ${quote(command)}`
+  );
+}
+
 /** `psql -c command` against the endpoint. */
 export function psql(db: DatabaseEndpoint, command: string): Promise<void> {
-  return sh(
-    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ` +
-      `${quote(db.database)} -c ${quote(command)}`,
-    { PGPASSWORD: db.password ?? '' },
-  );
+  return sh(psqlCommand(db, command), { PGPASSWORD: db.password ?? '' });
 }

@@ -147,7 +147,8 @@ export class KafkaEventSource implements EventSource {
           const records: RecordBatch = {
             topic: batch.topic,
             partition: batch.partition,
-            records: batch.messages.map((m) => ({ offset: m.offset, key: m.key ?? null, value: m.value ?? null })),
+            // kafkajs's messages already are { offset, key, value } (null when absent).
+            records: batch.messages,
           };
           const resumeAt = await options.onBatch(records);
           if (resumeAt !== undefined) {

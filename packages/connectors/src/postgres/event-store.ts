@@ -4,7 +4,7 @@
  * keys ((topic, partition, offset) and event_id).
  */
 import {
-  encodeCopyRow,
+  encodeCopyValue,
   storableReason,
   type CatalogSource,
   type DatabaseEndpoint,
@@ -44,26 +44,42 @@ const EVENT_COLUMNS = [
   'payload',
 ];
 
-/** A batch of events as COPY text: the payload goes in as received, PostgreSQL parses it once. */
-const eventCopyText = (rows: readonly EventRow[]): string => {
-  let text = '';
+/**
+ * A batch of events as COPY text, in bytes: each payload goes in as received (PostgreSQL parses
+ * it once), copied byte for byte unless it holds a character COPY must escape. Validation already
+ * pinned every other field but the page URL to characters that need no escape (a UUID, a known
+ * type, integers, ISO text, an IP address); Kafka topic names are [a-zA-Z0-9._-] only.
+ */
+export function eventCopyBytes(rows: readonly EventRow[]): Buffer {
+  let out = Buffer.allocUnsafe(64 * 1024);
+  let at = 0;
+  const room = (bytes: number): void => {
+    if (at + bytes <= out.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + bytes));
+    out.copy(bigger, 0, 0, at);
+    out = bigger;
+  };
   for (const { topic, partition, offset, event: e } of rows) {
-    text += encodeCopyRow([
-      topic,
-      partition,
-      offset,
-      e.eventId,
-      e.eventType,
-      e.userId,
-      e.occurredAt,
-      e.pageUrl,
-      e.ipAddress,
-      e.productId,
-      e.json,
-    ]);
+    const head =
+      `${topic}\t${partition}\t${offset}\t${e.eventId}\t${e.eventType}\t${e.userId}\t${e.occurredAt}\t` +
+      `${encodeCopyValue(e.pageUrl)}\t${e.ipAddress}\t${e.productId ?? '\\N'}\t`;
+    const value = Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength);
+    room(head.length * 3 + value.length * 2 + 1);
+    at += out.write(head, at, 'utf8');
+    if (needsCopyEscape(value)) at += out.write(encodeCopyValue(value.toString('utf8')), at, 'utf8');
+    else at += value.copy(out, at);
+    out[at++] = NEWLINE;
   }
-  return text;
-};
+  return out.subarray(0, at);
+}
+
+const NEWLINE = 0x0a;
+/** True when the bytes hold a backslash, tab, newline or carriage return. */
+const needsCopyEscape = (bytes: Buffer): boolean =>
+  bytes.includes(0x5c) || bytes.includes(0x09) || bytes.includes(NEWLINE) || bytes.includes(0x0d);
+
+/** The event's payload as text (for the slow paths). */
+const payloadText = (e: EventRow['event']): string => Buffer.from(e.value).toString('utf8');
 
 /**
  * The slow path, for a batch COPY refused: the whole batch travels as one JSON document, each
@@ -90,7 +106,7 @@ const eventColumns = (rows: readonly EventRow[]): unknown[] => {
     ({ topic, partition, offset, event: e }) =>
       `{"t":${q(topic)},"p":${partition},"o":${offset},"id":${q(e.eventId)},"ty":${q(e.eventType)},"u":${e.userId},` +
       `"at":${q(e.occurredAt)},"url":${q(e.pageUrl)},"ip":${q(e.ipAddress)},` +
-      `"pr":${e.productId ?? 'null'},"pl":${e.json}}`,
+      `"pr":${e.productId ?? 'null'},"pl":${payloadText(e)}}`,
   );
   return [`[${parts.join(',')}]`];
 };
@@ -178,7 +194,7 @@ export class PostgresEventStore implements EventStore, CatalogSource {
         await c.query('SAVEPOINT batch');
         try {
           // New events, the usual case: one COPY, no conflict checks.
-          inserted = await copyInto(c, 'kafka_events', EVENT_COLUMNS, [eventCopyText(events)]);
+          inserted = await copyInto(c, 'kafka_events', EVENT_COLUMNS, [eventCopyBytes(events)]);
         } catch (error) {
           const state = sqlState(error);
           // A replay or a re-sent event_id: the batch again, skipping what is stored.
@@ -218,7 +234,7 @@ export class PostgresEventStore implements EventStore, CatalogSource {
           partition: row.partition,
           offset: row.offset,
           key: null,
-          value: Buffer.from(row.event.json),
+          value: Buffer.from(row.event.value),
           reason: storableReason(`refused by PostgreSQL: ${(rowError as Error).message}`),
         });
       }

@@ -157,4 +157,26 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     name: 'the web page reads the latest dead letters of a topic by an index, not a sort',
     steps: ['CREATE INDEX kafka_events_dlq_topic_failed_at_idx ON kafka_events_dlq (topic, failed_at DESC)'],
   },
+  {
+    version: 4,
+    name: 'append-only event tables: no trigger on insert, a BRIN index on updated_at, topics compared bytewise',
+    // Events are only ever appended, so updated_at's default (the inserting transaction's
+    // start) is what the trigger would have set; it still stamps updates. A timestamp that only
+    // grows in insertion order needs a BRIN index (a few pages), not a B-tree updated per row.
+    steps: [
+      ...['kafka_events', 'kafka_events_dlq'].flatMap((table) => [
+        `DROP TRIGGER ${table}_touch_updated_at ON ${table}`,
+        `CREATE TRIGGER ${table}_touch_updated_at BEFORE UPDATE ON ${table}
+           FOR EACH ROW EXECUTE FUNCTION etl_touch_updated_at()`,
+      ]),
+      // Every stored event walks the primary key's B-tree, comparing topics: under the database's
+      // collation (C.UTF-8 is not "C" to PostgreSQL 15) that is a strcoll() per step. Topic
+      // names are ASCII identifiers; bytewise order is MySQL's utf8mb4_bin order too.
+      'ALTER TABLE kafka_events ALTER COLUMN topic TYPE varchar(249) COLLATE "C"',
+      'ALTER TABLE kafka_events_dlq ALTER COLUMN topic TYPE varchar(249) COLLATE "C"',
+      'ALTER TABLE etl_stream_offsets ALTER COLUMN topic TYPE text COLLATE "C"',
+      'DROP INDEX kafka_events_updated_at_idx',
+      'CREATE INDEX kafka_events_updated_at_brin ON kafka_events USING brin (updated_at)',
+    ],
+  },
 ];

@@ -76,6 +76,47 @@ describe('PostgreSQL migrations', () => {
     });
   });
 
+  it('keeps the event tables append-only: no trigger per insert, a BRIN index, topics compared bytewise', async () => {
+    await withPostgres(dbs.pg, async (c) => {
+      const catalog = await c.query<{ item: string }>(
+        `SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(oid) AS item FROM pg_trigger
+          WHERE tgrelid = 'kafka_events'::regclass AND NOT tgisinternal
+         UNION ALL
+         SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'kafka_events'::regclass
+         UNION ALL
+         SELECT 'collation ' || attrelid::regclass::text || ' ' || collname FROM pg_attribute
+           JOIN pg_collation ON pg_collation.oid = attcollation
+          WHERE attname = 'topic'
+            AND attrelid IN ('kafka_events'::regclass, 'kafka_events_dlq'::regclass, 'etl_stream_offsets'::regclass)
+         ORDER BY 1`,
+      );
+      expect(catalog.rows.map((r) => r.item.replace(/ ON public\./g, ' ON '))).toEqual([
+        'collation etl_stream_offsets C',
+        'collation kafka_events C',
+        'collation kafka_events_dlq C',
+        'index CREATE INDEX kafka_events_updated_at_brin ON kafka_events USING brin (updated_at)',
+        'index CREATE UNIQUE INDEX kafka_events_event_id_key ON kafka_events USING btree (event_id)',
+        'index CREATE UNIQUE INDEX kafka_events_pkey ON kafka_events USING btree (topic, partition, "offset")',
+        'trigger kafka_events_touch_updated_at CREATE TRIGGER kafka_events_touch_updated_at BEFORE UPDATE ON ' +
+          'kafka_events FOR EACH ROW EXECUTE FUNCTION etl_touch_updated_at()',
+      ]);
+      // An insert takes updated_at's default (its transaction's start); an update is still stamped.
+      await c.query(
+        `INSERT INTO kafka_events (topic, partition, "offset", event_id, event_type, user_id, occurred_at, page_url,
+           ip_address, payload) VALUES ('t', 0, 0, gen_random_uuid(), 'login', 1, now(), '/', '10.0.0.1', '{}')`,
+      );
+      const stamp = () =>
+        c.query<{ ok: boolean; at: Date }>(
+          `SELECT updated_at = ingested_at AND updated_at <= now() AS ok, updated_at AS at FROM kafka_events`,
+        );
+      const inserted = (await stamp()).rows[0];
+      expect(inserted?.ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 20));
+      await c.query(`UPDATE kafka_events SET page_url = '/home'`);
+      expect((await stamp()).rows[0]?.at.getTime()).toBeGreaterThan(inserted?.at.getTime() ?? Infinity);
+    });
+  });
+
   it('enforces the checks of the data model', async () => {
     await withPostgres(dbs.pg, async (c) => {
       await expect(

@@ -24,7 +24,7 @@ describe('validateEvent', () => {
       productId: 7,
       occurredAt: '2025-03-01T10:34:56.789Z',
     });
-    expect(JSON.parse(v.event.json)).toEqual({ ...good, campaign: 'spring' });
+    expect(JSON.parse(Buffer.from(v.event.value).toString('utf8'))).toEqual({ ...good, campaign: 'spring' });
   });
   it('accepts events without a product when none is needed, and IPv6 addresses', () => {
     const v = validateEvent(enc({ ...good, event_type: 'login', product_id: undefined, ip_address: '2001:db8::1' }));

@@ -31,8 +31,11 @@ export interface AcceptedEvent {
   readonly pageUrl: string;
   readonly ipAddress: string;
   readonly productId: number | null;
-  /** The record's JSON as text, exactly as received, extra fields included. */
-  readonly json: string;
+  /**
+   * The record's value, exactly as received (valid UTF-8 JSON), extra fields included. Kept as
+   * bytes, not text: it goes on to PostgreSQL as it came, and bytes live outside the JS heap.
+   */
+  readonly value: Uint8Array;
 }
 
 export type Validation =
@@ -140,7 +143,7 @@ export function validateEvent(value: Uint8Array | null): Validation {
       pageUrl: url,
       ipAddress: ip,
       productId: isPositiveInt(product) ? product : null,
-      json,
+      value,
     },
   };
 }
