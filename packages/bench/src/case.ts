@@ -27,6 +27,8 @@ export interface BenchContext {
   readonly servers: Servers;
   /** Rows/events to use; each case has its own default. */
   readonly size: number | undefined;
+  /** `--scale N`: the case also runs at N times its size, to show how its time grows. */
+  readonly scale: number | undefined;
   readonly log: (line: string) => void;
 }
 

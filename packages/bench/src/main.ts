@@ -23,7 +23,12 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { size: { type: 'string' }, json: { type: 'boolean' }, list: { type: 'boolean' } },
+    options: {
+      size: { type: 'string' },
+      scale: { type: 'string' },
+      json: { type: 'boolean' },
+      list: { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   if (values.list === true) {
@@ -43,6 +48,11 @@ async function main(): Promise<number> {
     writeLine(process.stderr, `Error: --size must be a positive whole number, got ${values.size}`);
     return 2;
   }
+  const scale = values.scale === undefined ? undefined : Number(values.scale);
+  if (scale !== undefined && (!Number.isSafeInteger(scale) || scale < 2 || scale > 100)) {
+    writeLine(process.stderr, `Error: --scale must be a whole number from 2 to 100, got ${values.scale}`);
+    return 2;
+  }
   const { config, problems } = resolveConfig({ flags: {}, env: process.env, dotenv: readDotenv(process.cwd()) });
   if (config === undefined) {
     for (const p of problems) writeLine(process.stderr, `Error: ${p.env}: ${p.message}`);
@@ -55,6 +65,7 @@ async function main(): Promise<number> {
     const result = await c.run({
       servers: { pgUrl: config.pg.url, mysqlUrl: config.mysql.url, kafkaBrokers: config.kafka.brokers },
       size,
+      scale,
       log: (line) => writeLine(process.stderr, `  ${line}`),
     });
     results.push({ name: c.name, result });

@@ -8,7 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
-import { pgType, runSeed, seedColumns, SEED_DEFAULTS, TABLES as SCHEMA, type SeedTable } from '@etl/core';
+import {
+  pgType,
+  runSeed,
+  seedColumns,
+  SEED_DEFAULTS,
+  TABLES as SCHEMA,
+  type DatabaseEndpoint,
+  type SeedOptions,
+  type SeedReport,
+  type SeedTable,
+} from '@etl/core';
 import { PostgresSeedStore, ensurePostgresDatabase, migratePostgres, quoteIdent, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { shopOfSize, type BenchCase } from '../case.js';
@@ -16,11 +26,23 @@ import { psql } from '../shell.js';
 
 const TABLES: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
 
+/** Runs etl's seed job into the database and times it. */
+async function timedSeed(db: DatabaseEndpoint, options: SeedOptions): Promise<{ report: SeedReport; seconds: number }> {
+  const store = new PostgresSeedStore(db);
+  try {
+    const started = performance.now();
+    const report = await runSeed(store, options, { now: () => performance.now() });
+    return { report, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await store.close();
+  }
+}
+
 export const seed: BenchCase = {
   name: 'seed',
   description:
     'etl seed (100k users, 10k products, 1M orders ≈ 3M lines) vs psql \\copy of the same rows into bare tables',
-  async run({ servers, size, log }) {
+  async run({ servers, size, scale, log }) {
     const orders = size ?? 1_000_000;
     const options = {
       ...shopOfSize(orders),
@@ -44,12 +66,8 @@ export const seed: BenchCase = {
       });
 
       log(`seed: etl seed --users ${options.users} --products ${options.products} --orders ${options.orders}`);
-      const store = new PostgresSeedStore(ours.pg);
       const rssBefore = process.resourceUsage().maxRSS;
-      const started = performance.now();
-      const report = await runSeed(store, options, { now: () => performance.now() });
-      const seconds = (performance.now() - started) / 1000;
-      await store.close();
+      const { report, seconds } = await timedSeed(ours.pg, options);
       const peakRssMb = process.resourceUsage().maxRSS / 1024;
       const rows = report.tables.reduce((n, t) => n + t.added, 0);
 
@@ -72,6 +90,27 @@ export const seed: BenchCase = {
       }
       const limitSeconds = (performance.now() - limitStarted) / 1000;
       const bytes = TABLES.reduce((n, t) => n + statSync(join(dir, `${t}.tsv`)).size, 0);
+
+      // Growth: the same seed at `scale` times the size, into a database of its own.
+      const growth: string[] = [];
+      if (scale !== undefined) {
+        const bigger = throwawayDatabases(servers, 'etl_bench');
+        try {
+          await migratePostgres(bigger.pg);
+          const big = { ...options, ...shopOfSize(orders * scale) };
+          log(`seed: etl seed at ${scale}× (--orders ${big.orders})`);
+          const scaled = await timedSeed(bigger.pg, big);
+          const bigRows = scaled.report.tables.reduce((n, t) => n + t.added, 0);
+          growth.push(
+            `at ${scale}× (${big.orders.toLocaleString('en-US')} orders, ${bigRows.toLocaleString('en-US')} rows): ` +
+              `${scaled.seconds.toFixed(2)} s = ${(scaled.seconds / seconds).toFixed(2)}× the time at 1× ` +
+              `(goal ≤ ${(1.1 * scale).toFixed(1)}×); ` +
+              `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+          );
+        } finally {
+          await bigger.drop();
+        }
+      }
 
       return {
         unit: 'rows',
@@ -96,6 +135,7 @@ export const seed: BenchCase = {
           ),
           `files: ${(bytes / 1e6).toFixed(0)} MB; peak RSS of the bench process ${peakRssMb.toFixed(0)} MB ` +
             `(before seeding ${(rssBefore / 1024).toFixed(0)} MB)`,
+          ...growth,
         ],
       };
     } finally {

@@ -10,9 +10,10 @@ import { migratePostgres } from './schema-target.js';
 
 /**
  * Inside the caller's transaction: drops what an empty table's load does not need — secondary
- * indexes, unique and foreign-key constraints — and disables its per-row triggers (updated_at
- * comes from the column's default, the same now()). Returns the statements that put all of it
- * back, in order: indexes, unique constraints, foreign keys (validated), triggers. DDL is
+ * indexes, primary keys, unique and foreign-key constraints — and disables its per-row triggers
+ * (updated_at comes from the column's default, the same now()). Returns the statements that put
+ * all of it back, in order: indexes, primary keys and unique constraints, foreign keys
+ * (validated), triggers. CHECK and NOT NULL constraints stay in force during the load. DDL is
  * transactional in PostgreSQL: a rollback restores the schema as it was.
  */
 async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<string[]> {
@@ -22,8 +23,12 @@ async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<
        FROM pg_constraint
       WHERE conrelid = ANY(SELECT oid FROM pg_class WHERE relname = ANY($1)
         AND relnamespace = current_schema()::regnamespace)
-        AND contype IN ('u', 'f')
-      ORDER BY contype = 'u', conname`,
+        AND (contype IN ('u', 'f') OR contype = 'p' AND NOT EXISTS (
+          -- A primary key another table's foreign key relies on stays.
+          SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.confrelid = pg_constraint.conrelid
+             AND r.conrelid <> ALL(SELECT oid FROM pg_class WHERE relname = ANY($1)
+               AND relnamespace = current_schema()::regnamespace)))
+      ORDER BY contype <> 'f', conname`,
     [names],
   );
   const indexes = await c.query<{ name: string; def: string }>(
@@ -41,13 +46,15 @@ async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<
       ORDER BY g.tgname`,
     [names],
   );
-  // Foreign keys first (a unique constraint may back one), then unique constraints, then indexes.
+  // Foreign keys first (a key may back one), then primary keys and unique constraints (the
+  // B-tree kept up row by row doubled COPY's time), then indexes. pg_restore adds them in
+  // the reverse order after the data, and so does the caller.
   for (const k of constraints.rows) await c.query(`ALTER TABLE ${k.tbl} DROP CONSTRAINT ${quoteIdent(k.name)}`);
   for (const i of indexes.rows) await c.query(`DROP INDEX ${quoteIdent(i.name)}`);
   for (const t of triggers.rows) {
     await c.query(`ALTER TABLE ${quoteIdent(t.tbl)} DISABLE TRIGGER ${quoteIdent(t.name)}`);
   }
-  const unique = constraints.rows.filter((k) => k.type === 'u');
+  const unique = constraints.rows.filter((k) => k.type === 'u' || k.type === 'p');
   const foreign = constraints.rows.filter((k) => k.type === 'f');
   return [
     ...indexes.rows.map((i) => i.def),
@@ -141,6 +148,9 @@ export class PostgresSeedStore implements SeedStore {
           }
         }
         const restore = await deferSchema(c, tables);
+        // Index builds sort in memory rather than in temporary files; foreign-key checks hash.
+        await c.query(`SET LOCAL maintenance_work_mem = '512MB'`);
+        await c.query(`SET LOCAL work_mem = '256MB'`);
         for (const part of parts) await copyInto(c, part.table, part.columns, part.chunks);
         for (const sql of restore) await c.query(sql);
         await c.query('COMMIT');

@@ -2,7 +2,7 @@
  * Generated rows as COPY text, in the column order of core's table definitions. updated_at is
  * left out: the database stamps it.
  */
-import { encodeCopyRow } from '../copy-text.js';
+import { encodeCopyRow, isoInstant } from '../copy-text.js';
 import { TABLES, type TableName } from '../schema/tables.js';
 import { centsToDecimal, type OrderLine, type OrderRow, type ProductRow, type UserRow } from './generators.js';
 import type { CategoryRow } from './categories.js';
@@ -30,15 +30,12 @@ export const productCopy = (p: ProductRow): string =>
     p.creationDate,
   ]);
 
+// Orders and their lines are most of a seed and hold only numbers, instants and fixed words,
+// none of which COPY must escape: they are written directly, without the general encoder.
 export const orderCopy = (o: OrderRow): string =>
-  encodeCopyRow([o.orderId, o.userId, o.orderDate, centsToDecimal(o.totalAmountCents), o.status, o.deliveryDate]);
+  `${o.orderId}\t${o.userId}\t${isoInstant(o.orderDate.getTime())}\t${centsToDecimal(o.totalAmountCents)}\t` +
+  `${o.status}\t${o.deliveryDate === null ? '\\N' : isoInstant(o.deliveryDate.getTime())}\n`;
 
 export const orderLineCopy = (l: OrderLine): string =>
-  encodeCopyRow([
-    l.orderDetailId,
-    l.orderId,
-    l.productId,
-    l.quantity,
-    centsToDecimal(l.pricePerUnitCents),
-    centsToDecimal(l.totalPriceCents),
-  ]);
+  `${l.orderDetailId}\t${l.orderId}\t${l.productId}\t${l.quantity}\t${centsToDecimal(l.pricePerUnitCents)}\t` +
+  `${centsToDecimal(l.totalPriceCents)}\n`;
