@@ -134,18 +134,20 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
   private usageError(error: Error): never {
     const ctor = this.ctor as typeof EtlCommand;
     const known = Object.keys({ ...ctor.baseFlags, ...ctor.flags }).map((name) => `--${name}`);
-    let message = error.message.split('\n')[0] ?? error.message;
+    // A flag's own parse function failed: oclif wraps its message as "Parsing --flag \n\t<why>…".
+    const parsing = /^Parsing (--[a-z-]+) \n\t([^\n]*)/.exec(error.message);
+    let message = parsing === null ? (error.message.split('\n')[0] ?? error.message) : `${parsing[1]}: ${parsing[2]}`;
     const unknown = (error as { flags?: unknown }).flags;
     if (Array.isArray(unknown) && unknown.length > 0) {
       const typed = String(unknown[0]).replace(/=.*$/, '');
       const suggestion = closest(typed, known);
-      message = `unknown flag ${typed} for \`etl ${this.id ?? ''}\`.${
+      message = `unknown flag ${typed} for \`etl ${(this.id ?? '').replaceAll(':', ' ')}\`.${
         suggestion === undefined ? '' : ` Did you mean ${suggestion}?`
       }`;
     }
     const secrets = this.argvPasswords();
     writeLine(this.streams.stderr, `Error: ${redact(message, secrets)}`);
-    writeLine(this.streams.stderr, `Hint: See \`etl ${this.id ?? ''} --help\`.`);
+    writeLine(this.streams.stderr, `Hint: See \`etl ${(this.id ?? '').replaceAll(':', ' ')} --help\`.`);
     return this.exit(2);
   }
 

@@ -2,8 +2,8 @@
  * Flag definitions more than one command shares, in one place: the connection settings
  * (from core's SETTINGS table), --json and --debug, the consumer group, and --yes.
  */
-import { Flags } from '@oclif/core';
-import { SETTINGS } from '@etl/core';
+import { Errors, Flags } from '@oclif/core';
+import { SETTINGS, checkGroup } from '@etl/core';
 
 const settingFlag = (spec: (typeof SETTINGS)[keyof typeof SETTINGS]) =>
   Flags.string({
@@ -27,7 +27,18 @@ export const globalFlags = {
 
 /** The Kafka consumer group of `etl stream`, `etl stream status` and the pipeline's stream task. */
 export const groupFlag = (description = 'Consumer group.') =>
-  Flags.string({ description, default: 'etl-stream', env: 'ETL_STREAM_GROUP', helpValue: '<name>' });
+  Flags.string({
+    description,
+    default: 'etl-stream',
+    env: 'ETL_STREAM_GROUP',
+    helpValue: '<name>',
+    // oclif reports a parse error as a usage error: one line naming the flag, exit 2.
+    parse: async (input) => {
+      const problem = checkGroup(input);
+      if (problem !== undefined) throw new Errors.CLIError(problem, { exit: 2 });
+      return input;
+    },
+  });
 
 /** Confirms a destructive choice in a script (on a terminal, the command asks). */
 export const yesFlag = (what: string) =>

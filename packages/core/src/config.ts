@@ -185,6 +185,20 @@ export function checkTopic(raw: string): string | undefined {
 }
 
 /**
+ * A Kafka consumer group name etl accepts: what Kafka allows (any non-empty string) narrowed to
+ * names that read the same in a log, a table and a shell — printable ASCII without spaces or
+ * quotes, at most 255 characters.
+ */
+export function checkGroup(raw: string): string | undefined {
+  if (raw === '') return 'must not be empty';
+  if (raw.length > 255) return `is ${raw.length} characters long; at most 255`;
+  if (!/^[A-Za-z0-9._:@+=-]+$/.test(raw)) {
+    return `"${raw.slice(0, 40)}" is not a group name: use letters, digits and . _ - : @ + =`;
+  }
+  return undefined;
+}
+
+/**
  * Applies flag > environment > .env > default to every setting and validates each one,
  * collecting every problem instead of stopping at the first.
  */

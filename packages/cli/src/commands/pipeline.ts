@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import type { PostgresRunStore } from '@etl/connectors';
 import {
   PipelineFailedError,
+  UsageError,
   flagProblemsError,
   parseCron,
   parseEvery,
@@ -88,6 +90,8 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
       seed: this.flags.seed,
     });
     if (seed === undefined) throw flagProblemsError(problems);
+    // Refused before any work starts and before a run is recorded.
+    if (this.flags.report !== undefined) checkReportPath(this.flags.report);
     const every = this.flags.every === undefined ? undefined : parseEvery(this.flags.every);
     const cron = this.flags.cron === undefined ? undefined : parseCron(this.flags.cron);
     const schedule = scheduleOf(every, cron, () => new Date());
@@ -204,7 +208,10 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
         message: t.message,
       })),
     };
-    writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);
+    // Written beside the target, then renamed over it: a reader never sees half a report.
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(body, null, 2)}\n`);
+    renameSync(temporary, path);
   }
 
   protected render(result: RunReport | RunReport[]): void {
@@ -212,6 +219,44 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
     for (const report of reports) {
       writeLine(this.streams.stdout, renderTaskTable(report.tasks, isInteractive(this.streams.stdout)));
       writeLine(this.streams.stdout, `Run ${report.runId} ${report.status} in ${report.seconds.toFixed(1)} s.`);
+    }
+  }
+}
+
+/** A --report path the pipeline can write: its directory exists and is writable, and it is not a directory. */
+function checkReportPath(path: string): void {
+  const target = resolve(path);
+  const refuse = (why: string): never => {
+    throw new UsageError(`--report: cannot write ${path}: ${why}`, {
+      hint: 'Name a file in an existing, writable directory.',
+    });
+  };
+  const directory = dirname(target);
+  const stats = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const dir = stats(directory);
+  if (dir === undefined) refuse(`directory ${directory} does not exist`);
+  if (dir?.isDirectory() !== true) refuse(`${directory} is not a directory`);
+  const file = stats(target);
+  if (file?.isDirectory() === true) refuse('it is a directory');
+  // The report is written as a file beside the target and renamed over it: try exactly that.
+  const probe = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+    unlinkSync(probe);
+  } catch (error) {
+    refuse(`directory ${directory} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (file !== undefined) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch {
+      refuse('the file is not writable');
     }
   }
 }
