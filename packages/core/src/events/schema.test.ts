@@ -85,6 +85,24 @@ describe('instant', () => {
     ])
       expect(instant(bad), bad).toBeUndefined();
   });
+  it('answers for UTC millisecond text exactly as the ISO pattern, the calendar and Date.parse do', () => {
+    // The reference: what instant did before it had a fast path for this form.
+    const reference = (ts: string): string | undefined => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.exec(ts);
+      if (m === null) return undefined;
+      const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      if (month < 1 || month > 12 || day < 1 || day > days) return undefined;
+      return Number.isNaN(Date.parse(ts)) ? undefined : ts;
+    };
+    const cases = ['0000-01-01T00:00:00.000Z', '2025-1a-01T00:00:00.000Z', '2025-01-01T00:00:00,000Z', '2025-01-01 '];
+    for (const year of ['1900', '2000', '2024', '2025'])
+      for (const month of ['00', '01', '02', '12', '13'])
+        for (const day of ['00', '28', '29', '30', '31', '32'])
+          for (const time of ['00:00:00.000', '23:59:59.999', '24:00:00.000', '12:60:00.000', '12:00:60.000'])
+            cases.push(`${year}-${month}-${day}T${time}Z`);
+    for (const ts of cases) expect(instant(ts), ts).toBe(reference(ts));
+  });
 });
 
 describe('isIPv4', () => {

@@ -157,6 +157,9 @@ const digit = (text: string, i: number): number => text.charCodeAt(i) - 48;
  * calendar lacks (2025-02-30) is refused: JavaScript would roll it over to March.
  */
 export function instant(ts: string): string | undefined {
+  // What producers usually send, UTC with milliseconds, is checked here without the regex and
+  // Date.parse; anything else (or an edge such as 24:00) takes the general path below.
+  if (isPlainUtcMillis(ts)) return ts;
   if (!ISO_WITH_ZONE.test(ts)) return undefined;
   const year = digit(ts, 0) * 1000 + digit(ts, 1) * 100 + digit(ts, 2) * 10 + digit(ts, 3);
   const month = digit(ts, 5) * 10 + digit(ts, 6);
@@ -167,6 +170,27 @@ export function instant(ts: string): string | undefined {
   if (Number.isNaN(ms)) return undefined;
   // Already UTC with milliseconds (what producers usually send): nothing to normalise.
   return ts.length === 24 && ts.endsWith('Z') ? ts : new Date(ms).toISOString();
+}
+
+const two = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1);
+const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ` naming a real day and a time from 00:00:00.000 to 23:59:59.999. */
+function isPlainUtcMillis(ts: string): boolean {
+  if (ts.length !== 24 || ts[4] !== '-' || ts[7] !== '-' || ts[10] !== 'T' || ts[13] !== ':' || ts[16] !== ':') {
+    return false;
+  }
+  if (ts[19] !== '.' || ts[23] !== 'Z') return false;
+  for (const i of DIGIT_AT) {
+    const d = digit(ts, i);
+    if (d < 0 || d > 9) return false;
+  }
+  const year = two(ts, 0) * 100 + two(ts, 2);
+  const month = two(ts, 5);
+  const day = two(ts, 8);
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > (DAYS_IN_MONTH[month - 1] ?? 0) + (leap ? 1 : 0)) return false;
+  return two(ts, 11) <= 23 && two(ts, 14) <= 59 && two(ts, 17) <= 59;
 }
 
 // NUL is refused by text and jsonb alike; so are surrogates without their partner.
