@@ -65,6 +65,30 @@ describe('validateEvent', () => {
   }
 });
 
+describe('validateEvent on hostile records', () => {
+  const withExtra = (extra: string): Buffer => Buffer.from(`${JSON.stringify(good).slice(0, -1)},"extra":${extra}}`);
+  const nested = (depth: number, inner: string) => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
+
+  it('checks a value nested 10,000 levels deep without overflowing the stack', () => {
+    expect(validateEvent(withExtra(nested(10_000, '"\\u0041"'))).ok).toBe(true);
+    expect(validateEvent(withExtra(nested(10_000, '"a\\u0000b"')))).toEqual({
+      ok: false,
+      reason: 'contains a NUL character or a lone surrogate, which PostgreSQL cannot store',
+    });
+  });
+
+  it('gives a reason, never an exception, for a value too deep for the parser', () => {
+    const v = validateEvent(withExtra(nested(2_000_000, '1')));
+    if (!v.ok) expect(v.reason).toBe('JSON nested too deeply to parse');
+  });
+
+  it('rejects empty and invalid UTF-8 values, and accepts a 1 MB one', () => {
+    expect(validateEvent(Buffer.alloc(0))).toEqual({ ok: false, reason: 'empty value' });
+    expect(validateEvent(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).toEqual({ ok: false, reason: 'not UTF-8 text' });
+    expect(validateEvent(withExtra(JSON.stringify('x'.repeat(1 << 20)))).ok).toBe(true);
+  });
+});
+
 describe('instant', () => {
   it('keeps UTC millisecond text as sent and normalises every other form to it', () => {
     expect(instant('2025-03-01T10:34:56.789Z')).toBe('2025-03-01T10:34:56.789Z');

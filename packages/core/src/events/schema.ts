@@ -90,6 +90,7 @@ export function validateEvent(value: Uint8Array | null): Validation {
     json = UTF8.decode(value);
     parsed = JSON.parse(json);
   } catch (error) {
+    if (error instanceof RangeError) return { ok: false, reason: 'JSON nested too deeply to parse' };
     return { ok: false, reason: error instanceof SyntaxError ? `not JSON: ${error.message}` : 'not UTF-8 text' };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -197,12 +198,25 @@ function isPlainUtcMillis(ts: string): boolean {
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** True when some key or string holds what PostgreSQL's text and jsonb refuse. */
+/**
+ * True when some key or string holds what PostgreSQL's text and jsonb refuse. Walks the value
+ * with its own stack, not recursion: a record nested 100,000 levels deep is data to reject or
+ * store, never a crash that would stop the stream at the same record on every run.
+ */
 export function hasUnstorableText(value: unknown): boolean {
-  if (typeof value === 'string') return UNSTORABLE.test(value);
-  if (Array.isArray(value)) return value.some(hasUnstorableText);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || hasUnstorableText(v));
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (UNSTORABLE.test(next)) return true;
+    } else if (Array.isArray(next)) {
+      for (const item of next) pending.push(item);
+    } else if (next !== null && typeof next === 'object') {
+      for (const [k, v] of Object.entries(next)) {
+        if (UNSTORABLE.test(k)) return true;
+        pending.push(v);
+      }
+    }
   }
   return false;
 }
