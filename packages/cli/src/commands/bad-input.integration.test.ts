@@ -54,4 +54,13 @@ describe('bad input', () => {
     expect(lines.filter((l) => l.startsWith('Error: '))).toHaveLength(1);
     expect(run.stderr).not.toMatch(/bug in etl|unexpected failure/);
   });
+
+  it('refuses a .env with a broken line, naming the file and line but not its content', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'etl-bad-env-'));
+    writeFileSync(join(cwd, '.env'), 'ETL_TOPIC=events\nETL_PG_URL postgres://etl:hunter2@127.0.0.1:1/etl\n');
+    const run = await runEtl(['doctor'], { cwd, env: nowhere });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`Error: ${join(cwd, '.env')} line 2 is not KEY=value`);
+    expect(run.stderr + run.stdout).not.toContain('hunter2');
+  });
 });
