@@ -9,6 +9,7 @@ export * from './doctor/job.js';
 export * from './init/job.js';
 export * from './suggest.js';
 export * from './copy-text.js';
+export * from './copy-binary.js';
 export * from './concurrency.js';
 export * from './seed/random.js';
 export * from './seed/categories.js';

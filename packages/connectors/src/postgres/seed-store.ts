@@ -125,7 +125,7 @@ export class PostgresSeedStore implements SeedStore {
     await this.run(async (c) => {
       await c.query('BEGIN');
       try {
-        for (const part of parts) await copyInto(c, part.table, part.columns, part.chunks);
+        for (const part of parts) await copyInto(c, part.table, part.columns, part.chunks, part.format);
         await c.query('COMMIT');
       } catch (error) {
         await c.query('ROLLBACK').catch(() => {});
@@ -151,7 +151,7 @@ export class PostgresSeedStore implements SeedStore {
         // Index builds sort in memory rather than in temporary files; foreign-key checks hash.
         await c.query(`SET LOCAL maintenance_work_mem = '512MB'`);
         await c.query(`SET LOCAL work_mem = '256MB'`);
-        for (const part of parts) await copyInto(c, part.table, part.columns, part.chunks);
+        for (const part of parts) await copyInto(c, part.table, part.columns, part.chunks, part.format);
         for (const sql of restore) await c.query(sql);
         await c.query('COMMIT');
         return true;

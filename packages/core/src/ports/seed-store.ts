@@ -2,7 +2,7 @@
 
 import type { TableName } from '../schema/tables.js';
 import type { SeedTable } from '../seed/rows.js';
-import type { PgCopyText } from './wire-formats.js';
+import type { PgCopyBinary, PgCopyText } from './wire-formats.js';
 
 /** An inclusive range of ids. */
 export interface IdRange {
@@ -13,8 +13,10 @@ export interface IdRange {
 export interface LoadPart {
   readonly table: TableName;
   readonly columns: readonly string[];
-  /** COPY text, produced lazily while the database consumes it. */
-  readonly chunks: Iterable<PgCopyText>;
+  /** COPY text (or binary tuples when `format` is 'binary'), produced while the database consumes it. */
+  readonly chunks: Iterable<PgCopyText | PgCopyBinary>;
+  /** 'text' unless said otherwise. */
+  readonly format?: 'text' | 'binary';
 }
 
 /** Where seeded rows go. connectors implements it for PostgreSQL. */

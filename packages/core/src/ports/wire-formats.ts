@@ -9,6 +9,12 @@
  */
 export type PgCopyText = string;
 
+/**
+ * PostgreSQL's binary COPY tuples (each a field count, then each field's length and bytes),
+ * without the file header and trailer: whoever runs the COPY adds those once.
+ */
+export type PgCopyBinary = Buffer;
+
 /** PostgreSQL COPY text as it arrives from COPY … TO STDOUT, in byte chunks. */
 export type PgCopyBytes = Buffer;
 

@@ -4,6 +4,31 @@ import { runSeed } from './job.js';
 import { SEED_DEFAULTS, type SeedOptions } from './options.js';
 import type { SeedTable } from './rows.js';
 
+/** Binary COPY tuples as lines: the first field as its integer (the id), the others in hex. */
+function binaryLines(bytes: Buffer): string[] {
+  const lines: string[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const fields = bytes.readInt16BE(at);
+    at += 2;
+    const values: string[] = [];
+    for (let f = 0; f < fields; f++) {
+      const length = bytes.readInt32BE(at);
+      at += 4;
+      if (length === -1) {
+        values.push('\\N');
+        continue;
+      }
+      const field = bytes.subarray(at, at + length);
+      at += length;
+      if (f > 0) values.push(field.toString('hex'));
+      else values.push(String(length === 4 ? field.readInt32BE(0) : Number(field.readBigInt64BE(0))));
+    }
+    lines.push(values.join('\t'));
+  }
+  return lines;
+}
+
 /** PostgreSQL in memory: each table's rows (COPY text lines) by their first column, the id. */
 class MemorySeedStore implements SeedStore {
   readonly endpoint = 'memory-pg';
@@ -40,10 +65,13 @@ class MemorySeedStore implements SeedStore {
     if (this.loads >= this.failAfter) throw new Error('killed');
     const staged = parts.map((p) => ({
       table: p.table,
-      lines: [...p.chunks]
-        .join('')
-        .split('\n')
-        .filter((l) => l !== ''),
+      lines:
+        p.format === 'binary'
+          ? binaryLines(Buffer.concat([...p.chunks].map((c) => (typeof c === 'string' ? Buffer.from(c) : c))))
+          : [...p.chunks]
+              .join('')
+              .split('\n')
+              .filter((l) => l !== ''),
     }));
     for (const { table, lines } of staged) {
       const t = this.table(table);

@@ -9,7 +9,16 @@ import { forEachConcurrently } from '../concurrency.js';
 import { CATEGORIES } from './categories.js';
 import { ShopGenerator, type SeedSizes } from './generators.js';
 import type { SeedOptions } from './options.js';
-import { categoryCopy, orderCopy, orderLineCopy, productCopy, seedColumns, userCopy, type SeedTable } from './rows.js';
+import { CopyBinaryWriter } from '../copy-binary.js';
+import {
+  categoryCopy,
+  orderBinary,
+  orderLineBinary,
+  productCopy,
+  seedColumns,
+  userCopy,
+  type SeedTable,
+} from './rows.js';
 
 export interface SeedTableReport {
   readonly table: SeedTable;
@@ -58,6 +67,16 @@ export function* chunked(lines: Iterable<string>): Generator<string> {
     }
   }
   if (buffer !== '') yield buffer;
+}
+
+/** Writes each item's binary COPY tuples, handing over chunks of about CHUNK_CHARS bytes. */
+export function* binaryChunks<T>(items: Iterable<T>, write: (w: CopyBinaryWriter, item: T) => void): Generator<Buffer> {
+  const writer = new CopyBinaryWriter();
+  for (const item of items) {
+    write(writer, item);
+    if (writer.size >= CHUNK_CHARS) yield writer.take();
+  }
+  if (writer.size > 0) yield writer.take();
 }
 
 /** Splits ranges into batches of at most `size` ids. */
@@ -116,22 +135,25 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
     {
       table: 'orders',
       upTo: options.orders,
+      // Orders and their lines go in binary: PostgreSQL then parses no numbers, instants or numerics.
       partsFor: (range) => [
-        part('orders', range, (id) => generator.order(id, sizes), orderCopy),
+        {
+          table: 'orders',
+          columns: seedColumns('orders'),
+          format: 'binary',
+          chunks: binaryChunks(ids(range), (w, id) => orderBinary(w, generator.order(id, sizes))),
+        },
         {
           table: 'orderdetails',
           columns: seedColumns('orderdetails'),
+          format: 'binary',
           // A second pass over the same orders: recomputing is cheaper than holding them.
-          chunks: chunked(
-            (function* () {
-              for (const id of ids(range)) {
-                for (const line of generator.order(id, sizes).lines) {
-                  linesAdded++;
-                  yield orderLineCopy(line);
-                }
-              }
-            })(),
-          ),
+          chunks: binaryChunks(ids(range), (w, id) => {
+            for (const line of generator.order(id, sizes).lines) {
+              linesAdded++;
+              orderLineBinary(w, line);
+            }
+          }),
         },
       ],
       companion: { table: 'orderdetails', added: () => linesAdded },
@@ -153,6 +175,7 @@ function streamedParts(plan: TablePlan, ranges: readonly IdRange[], onBatch: (ra
   return plan.partsFor(first).map((shape, index) => ({
     table: shape.table,
     columns: shape.columns,
+    ...(shape.format === undefined ? {} : { format: shape.format }),
     chunks: (function* () {
       for (const range of ranges) {
         const part = index === 0 && range === first ? shape : plan.partsFor(range)[index];

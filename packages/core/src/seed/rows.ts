@@ -2,6 +2,7 @@
  * Generated rows as COPY text, in the column order of core's table definitions. updated_at is
  * left out: the database stamps it.
  */
+import type { CopyBinaryWriter } from '../copy-binary.js';
 import { encodeCopyRow, isoInstant } from '../copy-text.js';
 import { TABLES, type TableName } from '../schema/tables.js';
 import { centsToDecimal, type OrderLine, type OrderRow, type ProductRow, type UserRow } from './generators.js';
@@ -39,3 +40,17 @@ export const orderCopy = (o: OrderRow): string =>
 export const orderLineCopy = (l: OrderLine): string =>
   `${l.orderDetailId}\t${l.orderId}\t${l.productId}\t${l.quantity}\t${centsToDecimal(l.pricePerUnitCents)}\t` +
   `${centsToDecimal(l.totalPriceCents)}\n`;
+
+/** An order as a binary COPY tuple, in orderCopy's columns. */
+export function orderBinary(w: CopyBinaryWriter, o: OrderRow): void {
+  w.row(6).int4(o.orderId).int4(o.userId).timestamptz(o.orderDate.getTime()).cents(o.totalAmountCents);
+  w.text(o.status);
+  if (o.deliveryDate === null) w.null();
+  else w.timestamptz(o.deliveryDate.getTime());
+}
+
+/** An order line as a binary COPY tuple, in orderLineCopy's columns. */
+export function orderLineBinary(w: CopyBinaryWriter, l: OrderLine): void {
+  w.row(6).int8(l.orderDetailId).int4(l.orderId).int4(l.productId).int4(l.quantity);
+  w.cents(l.pricePerUnitCents).cents(l.totalPriceCents);
+}
