@@ -1,0 +1,77 @@
+/**
+ * Masks stay in force through every path that writes MySQL: a full copy, incremental runs
+ * after updates and new rows, the pipeline, a forced full copy and the marts. After each, no
+ * value of a masked PostgreSQL column appears anywhere in the MySQL database.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withMysql, withPostgres } from '@etl/connectors';
+import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
+import { runEtl } from '../testing/run-etl.js';
+
+const dbs = throwawayDatabases();
+afterAll(() => dbs.drop());
+const env = {
+  ETL_PG_URL: dbs.pg.url,
+  ETL_MYSQL_URL: dbs.mysql.url,
+  ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+  ETL_KAFKA_TOPIC: dbs.topic,
+  ETL_STREAM_GROUP: dbs.topic,
+};
+const etl = async (args: string[]) => {
+  const run = await runEtl(args, { env });
+  expect(run.code, `etl ${args.join(' ')}: ${run.stderr}`).toBe(0);
+};
+
+/** Every masked value PostgreSQL holds now (emails and phones of all users). */
+const secrets = () =>
+  withPostgres(dbs.pg, async (c) => {
+    const r = await c.query<{ v: string }>(
+      `SELECT email AS v FROM users UNION SELECT phone FROM users WHERE phone IS NOT NULL`,
+    );
+    return new Set(r.rows.map((row) => row.v));
+  });
+
+/** Every value of every table in the MySQL database that is one of `values`. */
+const leaks = (values: Set<string>) =>
+  withMysql(dbs.mysql, async (c) => {
+    const [tables] = await c.query(
+      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
+    );
+    const found: string[] = [];
+    for (const { t } of tables as { t: string }[]) {
+      const [rows] = await c.query({ sql: `SELECT * FROM \`${t}\``, rowsAsArray: true });
+      for (const row of rows as unknown[][]) {
+        for (const cell of row) if (typeof cell === 'string' && values.has(cell)) found.push(`${t}: ${cell}`);
+      }
+    }
+    return found;
+  });
+
+const pg = (sql: string) => withPostgres(dbs.pg, (c) => c.query(sql));
+
+beforeAll(async () => {
+  await etl(['init']);
+  await etl(['seed', '--users', '300', '--products', '40', '--orders', '3000']);
+});
+
+describe('masked columns never reach MySQL', () => {
+  it('holds through full, incremental, pipeline, forced full and marts runs', async () => {
+    await etl(['replicate', '--mask', 'users.email,users.phone']);
+    expect(await leaks(await secrets())).toEqual([]);
+
+    await pg(`UPDATE users SET email = 'changed.' || user_id || '@example.org', phone = '+1 555 0100'
+               WHERE user_id % 7 = 0`);
+    await etl(['replicate']);
+    expect(await leaks(await secrets())).toEqual([]);
+
+    await etl(['seed', '--users', '350', '--products', '40', '--orders', '3500']);
+    await etl(['pipeline', '--users', '400', '--products', '40', '--orders', '4000', '--events', '200']);
+    expect(await leaks(await secrets())).toEqual([]);
+
+    await etl(['replicate', '--mode', 'full', '--tables', 'users']);
+    await etl(['marts']);
+    const all = await secrets();
+    expect(all.size).toBeGreaterThan(400);
+    expect(await leaks(all)).toEqual([]);
+  });
+});
