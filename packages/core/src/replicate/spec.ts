@@ -38,8 +38,6 @@ export interface ReplicaColumn {
   readonly pgExpression: string;
   /** Applied to the value on its way, when the column needs it. */
   readonly transform?: ValueTransform;
-  /** Left out of checksums (JSON is spelled differently by each database). */
-  readonly checksum: boolean;
 }
 
 export interface ReplicaSpec {
@@ -160,7 +158,6 @@ export function replicaSpec(table: TableName, masks: readonly string[] = []): Re
       def: column,
       pgExpression: pgExpressionFor(column),
       ...(transform === undefined ? {} : { transform }),
-      checksum: column.type.kind !== 'jsonb',
     };
   });
   return {
@@ -215,12 +212,11 @@ export interface ComparisonSql {
 
 /** PostgreSQL side: the values as replication writes them (transforms and masks applied). */
 export function pgComparison(spec: ReplicaSpec, keyRangeSize = KEY_RANGE_SIZE): ComparisonSql {
-  const parts = spec.columns
-    .filter((c) => c.checksum)
-    .map((c) => {
-      const text = `(${c.pgExpression})::text`;
-      return `coalesce(${c.transform === undefined ? text : c.transform.sql(text)}, '\\N')`;
-    });
+  const parts = spec.columns.map((c) => {
+    // JSON in jsonb's canonical text: keys ordered by length then bytes, ", " and ": ".
+    const text = `(${c.pgExpression})::text`;
+    return `coalesce(${c.transform === undefined ? text : c.transform.sql(text)}, '\\N')`;
+  });
   const keys = spec.primaryKey.map((k) => `${quote(k)}::text`);
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
   const keyRangeParts = [
@@ -236,18 +232,18 @@ export function pgComparison(spec: ReplicaSpec, keyRangeSize = KEY_RANGE_SIZE): 
 
 /** MySQL side: the stored values, printed the way PostgreSQL prints them. */
 export function mysqlComparison(spec: ReplicaSpec, keyRangeSize = KEY_RANGE_SIZE): ComparisonSql {
-  const parts = spec.columns
-    .filter((c) => c.checksum)
-    .map((c) => {
-      const q = mysqlQuote(c.name);
-      const expr =
-        c.def.type.kind === 'timestamptz'
-          ? `DATE_FORMAT(${q}, '%Y-%m-%d %H:%i:%s.%f')`
-          : ['integer', 'bigint', 'numeric'].includes(c.def.type.kind)
-            ? `CAST(${q} AS CHAR)`
-            : q;
-      return `COALESCE(${expr}, '\\\\N')`;
-    });
+  const parts = spec.columns.map((c) => {
+    const q = mysqlQuote(c.name);
+    // JSON: MySQL prints its stored form with jsonb's key order and spacing; MariaDB keeps the
+    // text etl loaded, which is jsonb's. So key order and spacing never differ; values do.
+    const expr =
+      c.def.type.kind === 'timestamptz'
+        ? `DATE_FORMAT(${q}, '%Y-%m-%d %H:%i:%s.%f')`
+        : ['integer', 'bigint', 'numeric', 'jsonb'].includes(c.def.type.kind)
+          ? `CAST(${q} AS CHAR)`
+          : q;
+    return `COALESCE(${expr}, '\\\\N')`;
+  });
   const keys = spec.primaryKey.map((k) => `CAST(${mysqlQuote(k)} AS CHAR)`);
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
   const keyRangeParts = [
