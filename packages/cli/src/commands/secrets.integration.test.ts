@@ -1,0 +1,123 @@
+/**
+ * No output surface shows a password: every command runs once succeeding and once failing,
+ * with a distinctive password in every URL, and the test searches stdout and stderr (with
+ * --json and --debug), the --report file, every PostgreSQL and MySQL table etl writes (runs,
+ * tasks, replication state, stored Kafka records and dead letters) for it.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withMysql, withPostgres } from '@etl/connectors';
+import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
+import { runEtl } from '../testing/run-etl.js';
+
+const SECRET = `Pw-${Math.random().toString(36).slice(2, 10)}-Distinct`;
+const dbs = throwawayDatabases();
+const user = `etl_sec_${dbs.topic.slice(-8)}`;
+const withPassword = (url: string, name?: string) => {
+  const u = new URL(url);
+  if (name !== undefined) u.username = name;
+  u.password = SECRET;
+  return u.toString();
+};
+const env = {
+  // PostgreSQL trusts local connections, so any password works; MySQL checks it.
+  ETL_PG_URL: withPassword(dbs.pg.url),
+  ETL_MYSQL_URL: withPassword(dbs.mysql.url, user),
+  ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+  ETL_KAFKA_TOPIC: dbs.topic,
+  ETL_STREAM_GROUP: dbs.topic,
+};
+const down = {
+  ETL_PG_URL: withPassword('postgres://etl@127.0.0.1:1/x'),
+  ETL_MYSQL_URL: withPassword('mysql://etl@127.0.0.1:1/x', user),
+  ETL_KAFKA_BROKERS: '127.0.0.1:1',
+};
+const outputs: string[] = [];
+const etl = async (args: string[], extra: Record<string, string> = {}) => {
+  const run = await runEtl(args, { env: { ...env, ...extra }, timeoutMs: 180_000 });
+  outputs.push(`$ etl ${args.join(' ')} → ${run.code}\n${run.stdout}\n${run.stderr}`);
+  return run;
+};
+const report = join(mkdtempSync(join(tmpdir(), 'etl-secrets-')), 'run.json');
+
+beforeAll(async () => {
+  await withMysql(
+    dbs.mysql,
+    async (c) => {
+      for (const host of ['%', 'localhost']) {
+        await c.query(`CREATE USER '${user}'@'${host}' IDENTIFIED BY '${SECRET}'`);
+        await c.query(`GRANT ALL ON \`${dbs.mysql.database}\`.* TO '${user}'@'${host}'`);
+      }
+    },
+    { noDatabase: true },
+  );
+});
+afterAll(async () => {
+  await withMysql(
+    dbs.mysql,
+    async (c) => {
+      for (const host of ['%', 'localhost']) await c.query(`DROP USER IF EXISTS '${user}'@'${host}'`);
+    },
+    { noDatabase: true },
+  );
+  await dbs.drop();
+});
+
+describe('secrets', () => {
+  it('never shows the password, whether commands succeed or fail', async () => {
+    const small = ['--users', '100', '--products', '20', '--orders', '500'];
+    const succeed: string[][] = [
+      ['init', '--json'],
+      ['doctor', '--debug'],
+      ['seed', ...small, '--debug'],
+      ['produce', '--count', '200', '--json'],
+      ['stream', '--json', '--debug'],
+      ['stream', 'status', '--json'],
+      ['replicate', '--mask', 'users.email', '--debug'],
+      ['verify', '--json'],
+      ['marts', '--debug'],
+      ['pipeline', ...small, '--events', '100', '--report', report, '--debug'],
+      ['runs', '--json'],
+    ];
+    for (const args of succeed) expect((await etl(args)).code, outputs.at(-1)).toBe(0);
+    // Failing: each service unreachable, a task that fails inside the pipeline (recorded in
+    // etl_runs), and a MySQL login refused for this password.
+    const fail: [string[], Record<string, string>][] = [
+      [['doctor', '--json', '--debug'], down],
+      [['seed', ...small, '--debug'], { ETL_PG_URL: down.ETL_PG_URL }],
+      [['replicate', '--debug'], { ETL_MYSQL_URL: down.ETL_MYSQL_URL }],
+      [['verify', '--json', '--debug'], { ETL_MYSQL_URL: withPassword(dbs.mysql.url, 'nobody') }],
+      [['pipeline', '--only', 'produce', '--retries', '0', '--debug'], { ETL_KAFKA_BROKERS: down.ETL_KAFKA_BROKERS }],
+      [['pipeline', '--only', 'replicate', '--retries', '0', '--json'], { ETL_MYSQL_URL: down.ETL_MYSQL_URL }],
+    ];
+    for (const [args, extra] of fail) expect((await etl(args, extra)).code, outputs.at(-1)).not.toBe(0);
+
+    const stored: string[] = [];
+    await withPostgres(dbs.pg, async (c) => {
+      const tables = await c.query<{ t: string }>(
+        `SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema()`,
+      );
+      for (const { t } of tables.rows) {
+        const rows = await c.query<{ r: string }>(`SELECT r::text AS r FROM "${t}" r`);
+        stored.push(...rows.rows.map((row) => `${t}: ${row.r}`));
+      }
+    });
+    await withMysql(dbs.mysql, async (c) => {
+      const [tables] = await c.query(
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
+      );
+      for (const { t } of tables as { t: string }[]) {
+        const [rows] = await c.query({ sql: `SELECT * FROM \`${t}\``, rowsAsArray: true });
+        stored.push(...(rows as unknown[][]).map((row) => `${t}: ${row.map(String).join('\t')}`));
+      }
+    });
+    expect(stored.some((s) => s.startsWith('etl_runs: ') && s.includes('failed'))).toBe(true);
+    expect(stored.some((s) => s.startsWith('kafka_events: '))).toBe(true);
+
+    const everything = [...outputs, readFileSync(report, 'utf8'), ...stored];
+    expect(everything.join('\n')).toContain('****'); // URLs were shown, redacted
+    expect(everything.filter((text) => text.includes(SECRET))).toEqual([]);
+  });
+});
