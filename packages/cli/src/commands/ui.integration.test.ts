@@ -43,6 +43,7 @@ const readerUrls = () => {
 };
 
 let server: ChildProcess | undefined;
+let serverOut = '';
 let base = '';
 let browser: Browser | undefined;
 
@@ -81,6 +82,7 @@ beforeAll(async () => {
     let out = '';
     server?.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
+      serverOut += d.toString();
       const line = out.split('\n')[0] ?? '';
       if (out.includes('\n')) resolve((JSON.parse(line) as { url: string }).url.replace(/\/$/, ''));
     });
@@ -276,5 +278,11 @@ describe.skipIf(!HAVE_BROWSER)('etl ui in a real browser', () => {
     });
     expect(code).toBe(0);
     server = undefined;
+    // --json: one JSON document per line, served then stopped.
+    const lines = serverOut.trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { url: `${base}/` },
+      { url: `${base}/`, stopped: 'SIGTERM' },
+    ]);
   });
 });

@@ -22,7 +22,8 @@ its tab is visible. /api/runs, /api/runs/<id>, /api/doctor and /api/stream serve
 A service that is down does not stop the page: its panels say so, and the page recovers by itself.
 The page binds 127.0.0.1 by default, answers only GET and HEAD, only requests addressed to its own
 host, and reads through read-only database sessions. Ctrl-C or SIGTERM stops it (exit 0); a port
-in use exits 2.`;
+in use exits 2. With --json, stdout has one JSON line when the page is served ({"url"}) and one
+when it stops ({"url", "stopped"}).`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -62,6 +63,12 @@ in use exits 2.`;
     });
     await server.close();
     return { url: server.url, stopped: signal };
+  }
+
+  /** With --json, stdout is JSON Lines: {"url"} once serving, {"url","stopped"} once stopped. */
+  protected override output(result: UiResult): void {
+    if (this.jsonMode) writeLine(this.streams.stdout, JSON.stringify(result));
+    else super.output(result);
   }
 
   protected render(result: UiResult): void {
