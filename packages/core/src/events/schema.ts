@@ -152,6 +152,16 @@ export function validateEvent(value: Uint8Array | null): Validation {
 const REQUIRED = ['event_id', 'event_type', 'user_id', 'timestamp', 'page_url', 'ip_address'];
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const digit = (text: string, i: number): number => text.charCodeAt(i) - 48;
+const two = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1);
+
+/** Whether the text's leading YYYY-MM-DD (digits already checked) is a day the calendar has. */
+function isCalendarDay(ts: string): boolean {
+  const year = two(ts, 0) * 100 + two(ts, 2);
+  const month = two(ts, 5);
+  const day = two(ts, 8);
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month >= 1 && month <= 12 && day >= 1 && day <= (DAYS_IN_MONTH[month - 1] ?? 0) + (leap ? 1 : 0);
+}
 
 /**
  * The instant of an ISO-8601 timestamp with a zone, as UTC ISO text, or undefined. A date the
@@ -162,18 +172,13 @@ export function instant(ts: string): string | undefined {
   // Date.parse; anything else (or an edge such as 24:00) takes the general path below.
   if (isPlainUtcMillis(ts)) return ts;
   if (!ISO_WITH_ZONE.test(ts)) return undefined;
-  const year = digit(ts, 0) * 1000 + digit(ts, 1) * 100 + digit(ts, 2) * 10 + digit(ts, 3);
-  const month = digit(ts, 5) * 10 + digit(ts, 6);
-  const day = digit(ts, 8) * 10 + digit(ts, 9);
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (month < 1 || month > 12 || day < 1 || day > (DAYS_IN_MONTH[month - 1] ?? 0) + (leap ? 1 : 0)) return undefined;
+  if (!isCalendarDay(ts)) return undefined;
   const ms = Date.parse(ts);
   if (Number.isNaN(ms)) return undefined;
-  // Already UTC with milliseconds (what producers usually send): nothing to normalise.
+  // UTC with milliseconds that the fast path left (24:00): kept as sent, as PostgreSQL reads it.
   return ts.length === 24 && ts.endsWith('Z') ? ts : new Date(ms).toISOString();
 }
 
-const two = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1);
 const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ` naming a real day and a time from 00:00:00.000 to 23:59:59.999. */
@@ -186,12 +191,7 @@ function isPlainUtcMillis(ts: string): boolean {
     const d = digit(ts, i);
     if (d < 0 || d > 9) return false;
   }
-  const year = two(ts, 0) * 100 + two(ts, 2);
-  const month = two(ts, 5);
-  const day = two(ts, 8);
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (month < 1 || month > 12 || day < 1 || day > (DAYS_IN_MONTH[month - 1] ?? 0) + (leap ? 1 : 0)) return false;
-  return two(ts, 11) <= 23 && two(ts, 14) <= 59 && two(ts, 17) <= 59;
+  return isCalendarDay(ts) && two(ts, 11) <= 23 && two(ts, 14) <= 59 && two(ts, 17) <= 59;
 }
 
 // NUL is refused by text and jsonb alike; so are surrogates without their partner.
