@@ -1,9 +1,9 @@
 /**
- * Generated rows as COPY text, in the column order of core's table definitions. updated_at is
- * left out: the database stamps it.
+ * Generated rows as COPY text (orders and their lines as binary COPY tuples), in the column
+ * order of core's table definitions. updated_at is left out: the database stamps it.
  */
 import type { CopyBinaryWriter } from '../copy-binary.js';
-import { encodeCopyRow, isoInstant } from '../copy-text.js';
+import { encodeCopyRow } from '../copy-text.js';
 import { TABLES, type TableName } from '../schema/tables.js';
 import { centsToDecimal, type OrderLine, type OrderRow, type ProductRow, type UserRow } from './generators.js';
 import type { CategoryRow } from './categories.js';
@@ -31,17 +31,7 @@ export const productCopy = (p: ProductRow): string =>
     p.creationDate,
   ]);
 
-// Orders and their lines are most of a seed and hold only numbers, instants and fixed words,
-// none of which COPY must escape: they are written directly, without the general encoder.
-export const orderCopy = (o: OrderRow): string =>
-  `${o.orderId}\t${o.userId}\t${isoInstant(o.orderDate.getTime())}\t${centsToDecimal(o.totalAmountCents)}\t` +
-  `${o.status}\t${o.deliveryDate === null ? '\\N' : isoInstant(o.deliveryDate.getTime())}\n`;
-
-export const orderLineCopy = (l: OrderLine): string =>
-  `${l.orderDetailId}\t${l.orderId}\t${l.productId}\t${l.quantity}\t${centsToDecimal(l.pricePerUnitCents)}\t` +
-  `${centsToDecimal(l.totalPriceCents)}\n`;
-
-/** An order as a binary COPY tuple, in orderCopy's columns. */
+/** An order as a binary COPY tuple, in the order of seedColumns('orders'). */
 export function orderBinary(w: CopyBinaryWriter, o: OrderRow): void {
   w.row(6).int4(o.orderId).int4(o.userId).timestamptz(o.orderDate.getTime()).cents(o.totalAmountCents);
   w.text(o.status);
@@ -49,7 +39,7 @@ export function orderBinary(w: CopyBinaryWriter, o: OrderRow): void {
   else w.timestamptz(o.deliveryDate.getTime());
 }
 
-/** An order line as a binary COPY tuple, in orderLineCopy's columns. */
+/** An order line as a binary COPY tuple, in the order of seedColumns('orderdetails'). */
 export function orderLineBinary(w: CopyBinaryWriter, l: OrderLine): void {
   w.row(6).int8(l.orderDetailId).int4(l.orderId).int4(l.productId).int4(l.quantity);
   w.cents(l.pricePerUnitCents).cents(l.totalPriceCents);
