@@ -2,19 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS } from '@etl/connectors';
-import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
+import { throwawayDatabases } from '@etl/connectors/testing';
 import type { DoctorReport, InitReport } from '@etl/core';
-import { runEtl, scratchDir } from '../testing/run-etl.js';
+import { etlEnv, runEtl, scratchDir } from '../testing/run-etl.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
 
-const env = {
-  ETL_PG_URL: dbs.pg.url,
-  ETL_MYSQL_URL: dbs.mysql.url,
-  ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-  ETL_KAFKA_TOPIC: dbs.topic,
-};
+const env = etlEnv(dbs);
 
 describe('etl init', () => {
   it('creates both databases and applies the migrations', async () => {

@@ -5,18 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withMysql, withPostgres } from '@etl/connectors';
-import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
-import { runEtl } from '../testing/run-etl.js';
+import { throwawayDatabases } from '@etl/connectors/testing';
+import { etlEnv, runEtl } from '../testing/run-etl.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
-const env = {
-  ETL_PG_URL: dbs.pg.url,
-  ETL_MYSQL_URL: dbs.mysql.url,
-  ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-  ETL_KAFKA_TOPIC: dbs.topic,
-  ETL_STREAM_GROUP: dbs.topic,
-};
+const env = etlEnv(dbs);
 const etl = async (args: string[]) => {
   const run = await runEtl(args, { env });
   expect(run.code, `etl ${args.join(' ')}: ${run.stderr}`).toBe(0);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '@etl/core';
 import { withMysql, withPostgres, type RunDetail, type RunSummary } from '@etl/connectors';
-import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
-import { ETL_BIN, runEtl, scratchDir } from '../testing/run-etl.js';
+import { throwawayDatabases } from '@etl/connectors/testing';
+import { ETL_BIN, etlEnv, runEtl, scratchDir } from '../testing/run-etl.js';
 
 const created: ReturnType<typeof throwawayDatabases>[] = [];
 afterAll(async () => {
@@ -14,13 +14,7 @@ afterAll(async () => {
 function setup() {
   const dbs = throwawayDatabases();
   created.push(dbs);
-  const env = {
-    ETL_PG_URL: dbs.pg.url,
-    ETL_MYSQL_URL: dbs.mysql.url,
-    ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-    ETL_KAFKA_TOPIC: dbs.topic,
-    ETL_STREAM_GROUP: dbs.topic,
-  };
+  const env = etlEnv(dbs);
   return {
     dbs,
     env,

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withMysql, withPostgres } from '@etl/connectors';
-import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
-import { runEtl } from '../testing/run-etl.js';
+import { throwawayDatabases } from '@etl/connectors/testing';
+import { etlEnv, runEtl } from '../testing/run-etl.js';
 
 const SECRET = `Pw-${Math.random().toString(36).slice(2, 10)}-Distinct`;
 const dbs = throwawayDatabases();
@@ -22,12 +22,10 @@ const withPassword = (url: string, name?: string) => {
   return u.toString();
 };
 const env = {
+  ...etlEnv(dbs),
   // PostgreSQL trusts local connections, so any password works; MySQL checks it.
   ETL_PG_URL: withPassword(dbs.pg.url),
   ETL_MYSQL_URL: withPassword(dbs.mysql.url, user),
-  ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-  ETL_KAFKA_TOPIC: dbs.topic,
-  ETL_STREAM_GROUP: dbs.topic,
 };
 const down = {
   ETL_PG_URL: withPassword('postgres://etl@127.0.0.1:1/x'),

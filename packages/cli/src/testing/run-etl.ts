@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_KAFKA_BROKERS, type ThrowawayDatabases } from '@etl/connectors/testing';
 
 export const ETL_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js');
 
@@ -22,6 +23,17 @@ export interface RunOptions {
   /** Working directory; a fresh empty one by default (so no stray .env is read). */
   readonly cwd?: string;
   readonly timeoutMs?: number;
+}
+
+/** The environment that points etl at a test's throwaway databases, its own topic and its own consumer group. */
+export function etlEnv(dbs: ThrowawayDatabases) {
+  return {
+    ETL_PG_URL: dbs.pg.url,
+    ETL_MYSQL_URL: dbs.mysql.url,
+    ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+    ETL_KAFKA_TOPIC: dbs.topic,
+    ETL_STREAM_GROUP: dbs.topic,
+  };
 }
 
 export function scratchDir(): string {

@@ -3,18 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProduceReport, StreamReport } from '@etl/core';
 import { createKafka, withPostgres } from '@etl/connectors';
 import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
-import { ETL_BIN, runEtl } from '../../testing/run-etl.js';
+import { ETL_BIN, etlEnv, runEtl } from '../../testing/run-etl.js';
 import type { StreamStatus } from '@etl/core';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
-const env = {
-  ETL_PG_URL: dbs.pg.url,
-  ETL_MYSQL_URL: dbs.mysql.url,
-  ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-  ETL_KAFKA_TOPIC: dbs.topic,
-  ETL_STREAM_GROUP: dbs.topic,
-};
+const env = etlEnv(dbs);
 const etl = (args: string[]) => runEtl(args, { env, timeoutMs: 120_000 });
 const scalar = (sql: string) =>
   withPostgres(dbs.pg, async (c) => Number((await c.query<{ n: string }>(sql)).rows[0]?.n));
