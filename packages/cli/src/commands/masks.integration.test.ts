@@ -4,9 +4,10 @@
  * value of a masked PostgreSQL column appears anywhere in the MySQL database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withMysql, withPostgres } from '@etl/connectors';
+import { withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { etlEnv, runEtl } from '../testing/run-etl.js';
+import { mysqlRows } from '../testing/stored.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
@@ -26,20 +27,10 @@ const secrets = () =>
   });
 
 /** Every value of every table in the MySQL database that is one of `values`. */
-const leaks = (values: Set<string>) =>
-  withMysql(dbs.mysql, async (c) => {
-    const [tables] = await c.query(
-      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
-    );
-    const found: string[] = [];
-    for (const { t } of tables as { t: string }[]) {
-      const [rows] = await c.query({ sql: `SELECT * FROM \`${t}\``, rowsAsArray: true });
-      for (const row of rows as unknown[][]) {
-        for (const cell of row) if (typeof cell === 'string' && values.has(cell)) found.push(`${t}: ${cell}`);
-      }
-    }
-    return found;
-  });
+const leaks = async (values: Set<string>) =>
+  (await mysqlRows(dbs.mysql)).flatMap(({ table, cells }) =>
+    cells.filter((cell) => typeof cell === 'string' && values.has(cell)).map((cell) => `${table}: ${String(cell)}`),
+  );
 
 const pg = (sql: string) => withPostgres(dbs.pg, (c) => c.query(sql));
 

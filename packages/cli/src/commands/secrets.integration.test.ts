@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withMysql, withPostgres } from '@etl/connectors';
+import { withMysql } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { etlEnv, runEtl } from '../testing/run-etl.js';
+import { mysqlRows, postgresRows } from '../testing/stored.js';
 
 const SECRET = `Pw-${Math.random().toString(36).slice(2, 10)}-Distinct`;
 const dbs = throwawayDatabases();
@@ -92,25 +93,9 @@ describe('secrets', () => {
     ];
     for (const [args, extra] of fail) expect((await etl(args, extra)).code, outputs.at(-1)).not.toBe(0);
 
-    const stored: string[] = [];
-    await withPostgres(dbs.pg, async (c) => {
-      const tables = await c.query<{ t: string }>(
-        `SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema()`,
-      );
-      for (const { t } of tables.rows) {
-        const rows = await c.query<{ r: string }>(`SELECT r::text AS r FROM "${t}" r`);
-        stored.push(...rows.rows.map((row) => `${t}: ${row.r}`));
-      }
-    });
-    await withMysql(dbs.mysql, async (c) => {
-      const [tables] = await c.query(
-        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`,
-      );
-      for (const { t } of tables as { t: string }[]) {
-        const [rows] = await c.query({ sql: `SELECT * FROM \`${t}\``, rowsAsArray: true });
-        stored.push(...(rows as unknown[][]).map((row) => `${t}: ${row.map(String).join('\t')}`));
-      }
-    });
+    const stored = [...(await postgresRows(dbs.pg)), ...(await mysqlRows(dbs.mysql))].map(
+      ({ table, cells }) => `${table}: ${cells.map(String).join('\t')}`,
+    );
     expect(stored.some((s) => s.startsWith('etl_runs: ') && s.includes('failed'))).toBe(true);
     expect(stored.some((s) => s.startsWith('kafka_events: '))).toBe(true);
 
