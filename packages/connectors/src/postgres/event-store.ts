@@ -4,6 +4,7 @@
  * keys ((topic, partition, offset) and event_id).
  */
 import {
+  ByteBuilder,
   encodeCopyValue,
   storableReason,
   type CatalogSource,
@@ -51,26 +52,18 @@ const EVENT_COLUMNS = [
  * type, integers, ISO text, an IP address); Kafka topic names are [a-zA-Z0-9._-] only.
  */
 export function eventCopyBytes(rows: readonly EventRow[]): Buffer {
-  let out = Buffer.allocUnsafe(64 * 1024);
-  let at = 0;
-  const room = (bytes: number): void => {
-    if (at + bytes <= out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + bytes));
-    out.copy(bigger, 0, 0, at);
-    out = bigger;
-  };
+  const out = new ByteBuilder(64 * 1024);
   for (const { topic, partition, offset, event: e } of rows) {
-    const head =
+    out.utf8(
       `${topic}\t${partition}\t${offset}\t${e.eventId}\t${e.eventType}\t${e.userId}\t${e.occurredAt}\t` +
-      `${encodeCopyValue(e.pageUrl)}\t${e.ipAddress}\t${e.productId ?? '\\N'}\t`;
+        `${encodeCopyValue(e.pageUrl)}\t${e.ipAddress}\t${e.productId ?? '\\N'}\t`,
+    );
     const value = Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength);
-    room(head.length * 3 + value.length * 2 + 1);
-    at += out.write(head, at, 'utf8');
-    if (needsCopyEscape(value)) at += out.write(encodeCopyValue(value.toString('utf8')), at, 'utf8');
-    else at += value.copy(out, at);
-    out[at++] = NEWLINE;
+    if (needsCopyEscape(value)) out.utf8(encodeCopyValue(value.toString('utf8')));
+    else out.bytes(value);
+    out.utf8('\n');
   }
-  return out.subarray(0, at);
+  return out.take();
 }
 
 const NEWLINE = 0x0a;
