@@ -4,13 +4,16 @@
  * apart (the pipeline once replicated without the masks the command had used).
  */
 import {
+  KafkaChangeSink,
   KafkaEventSink,
   KafkaEventSource,
   KafkaProbe,
+  MysqlCdcStore,
   MysqlProbe,
   MysqlReplicaTarget,
   MysqlSchemaTarget,
   MysqlWarehouse,
+  PostgresChangeLog,
   PostgresEventStore,
   PostgresProbe,
   PostgresReplicaSource,
@@ -33,6 +36,9 @@ export interface Adapters {
   /** `retries` bounds each Kafka request's retries (a status read gives up sooner). */
   eventSource(retries?: number): KafkaEventSource;
   runStore(): PostgresRunStore;
+  changeLog(): PostgresChangeLog;
+  changeSink(): KafkaChangeSink;
+  cdcStore(): MysqlCdcStore;
 }
 
 /** `log` receives the drivers' own log lines (stderr with --debug). */
@@ -54,6 +60,9 @@ export function buildAdapters(config: EtlConfig, log: (line: string) => void): A
     eventSink: () => new KafkaEventSink(kafka),
     eventSource: (retries = kafka.retries) => new KafkaEventSource({ ...kafka, retries }),
     runStore: () => new PostgresRunStore(config.pg),
+    changeLog: () => new PostgresChangeLog(config.pg),
+    changeSink: () => new KafkaChangeSink(kafka),
+    cdcStore: () => new MysqlCdcStore(config.mysql),
   };
 }
 

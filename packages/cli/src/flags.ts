@@ -26,11 +26,14 @@ export const globalFlags = {
 };
 
 /** The Kafka consumer group of `etl stream`, `etl stream status` and the pipeline's stream task. */
-export const groupFlag = (description = 'Consumer group.') =>
+export const groupFlag = (
+  description = 'Consumer group.',
+  { name, env }: { readonly name: string; readonly env: string } = { name: 'etl-stream', env: 'ETL_STREAM_GROUP' },
+) =>
   Flags.string({
     description,
-    default: 'etl-stream',
-    env: 'ETL_STREAM_GROUP',
+    default: name,
+    env,
     helpValue: '<name>',
     // oclif reports a parse error as a usage error: one line naming the flag, exit 2.
     parse: async (input) => {

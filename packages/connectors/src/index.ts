@@ -24,6 +24,8 @@ export {
   type SecondaryIndex,
 } from './mysql/replica-target.js';
 export { MysqlWarehouse } from './mysql/warehouse.js';
-export { KafkaEventSink, KafkaEventSource } from './kafka/events.js';
+export { KafkaChangeSink, KafkaEventSink, KafkaEventSource } from './kafka/events.js';
+export { PostgresChangeLog } from './postgres/change-log.js';
+export { MysqlCdcStore, collapse } from './mysql/cdc-store.js';
 export { PostgresEventStore, type DeadLetterView } from './postgres/event-store.js';
 export { PostgresRunStore, type RunSummary, type RunDetail } from './postgres/run-store.js';

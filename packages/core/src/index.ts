@@ -31,3 +31,8 @@ export * from './produce/job.js';
 export * from './pipeline/graph.js';
 export * from './pipeline/job.js';
 export * from './pipeline/schedule.js';
+export * from './cdc/pgoutput.js';
+export * from './cdc/change.js';
+export * from './cdc/capture.js';
+export * from './cdc/apply.js';
+export * from './cdc/status.js';

@@ -2,7 +2,17 @@
  * Kafka for `etl produce` (an idempotent producer, acks from all in-sync replicas) and
  * `etl stream` (a consumer in a group that resumes each partition where PostgreSQL says).
  */
-import type { EventSink, EventSource, OutgoingRecord, PartitionOffsets, RecordBatch } from '@etl/core';
+import {
+  partitionId,
+  type ChangeRecord,
+  type ChangeSink,
+  type ChangeSource,
+  type EventSink,
+  type EventSource,
+  type OutgoingRecord,
+  type PartitionOffsets,
+  type RecordBatch,
+} from '@etl/core';
 import { CompressionTypes, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { createKafka, type KafkaClientOptions } from './client.js';
 import { kafkaError } from './errors.js';
@@ -59,7 +69,67 @@ export class KafkaEventSink implements EventSink {
   }
 }
 
-export class KafkaEventSource implements EventSource {
+/** `etl cdc capture`'s producer: idempotent, acks from all in-sync replicas, one call per batch of topics. */
+export class KafkaChangeSink implements ChangeSink {
+  readonly endpoint: string;
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+
+  constructor(options: KafkaClientOptions) {
+    this.kafka = createKafka({ clientId: 'etl-cdc-capture', ...options });
+    this.endpoint = options.brokers.join(',');
+  }
+
+  async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+        waitForLeaders: true,
+      });
+    } catch (error) {
+      throw kafkaError(error, this.endpoint);
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+
+  async send(records: readonly ChangeRecord[]): Promise<void> {
+    try {
+      if (this.producer === undefined) {
+        this.producer = this.kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 5,
+          allowAutoTopicCreation: false,
+        });
+        await this.producer.connect();
+      }
+      const byTopic = new Map<string, { key: string; value: string }[]>();
+      for (const r of records) {
+        const messages = byTopic.get(r.topic) ?? [];
+        messages.push({ key: r.key, value: r.value });
+        byTopic.set(r.topic, messages);
+      }
+      await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      throw kafkaError(error, this.endpoint);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => {});
+  }
+}
+
+export class KafkaEventSource implements EventSource, ChangeSource {
   readonly endpoint: string;
   private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
@@ -89,10 +159,24 @@ export class KafkaEventSource implements EventSource {
   }
 
   async consume(options: Parameters<EventSource['consume']>[0]): Promise<void> {
+    const { topic } = options;
+    const number = (id: string): number => Number(id.slice(id.lastIndexOf(':') + 1));
+    return this.consumeTopics({
+      topics: [topic],
+      group: options.group,
+      onAssign: async (ids) => {
+        const at = await options.onAssign(ids.map(number));
+        return new Map([...at].map(([p, offset]) => [partitionId(topic, p), offset]));
+      },
+      onBatch: options.onBatch,
+    });
+  }
+
+  async consumeTopics(options: Parameters<ChangeSource['consumeTopics']>[0]): Promise<void> {
     if (this.stopped) return;
     const consumer = this.kafka.consumer({
       groupId: options.group,
-      // Offsets live in PostgreSQL; what Kafka keeps is only a hint for other tools.
+      // Offsets live in the database; what Kafka keeps is only a hint for other tools.
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 2 * 1024 * 1024,
@@ -113,24 +197,30 @@ export class KafkaEventSource implements EventSource {
       });
     });
     // On every assignment the partitions wait, paused, until each is sent to the offset stored
-    // in PostgreSQL; nothing fetched before that is handed over.
+    // in the database; nothing fetched before that is handed over.
     let generation = 0;
+    const all = options.topics.map((topic) => ({ topic }));
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const partitions = event.payload.memberAssignment[options.topic] ?? [];
+      const assigned = options.topics.flatMap((topic) =>
+        (event.payload.memberAssignment[topic] ?? []).map((p) => partitionId(topic, p)),
+      );
       const mine = ++generation;
-      consumer.pause([{ topic: options.topic }]);
+      consumer.pause(all);
       options
-        .onAssign(partitions)
+        .onAssign(assigned)
         .then((resumeAt) => {
           if (mine !== generation) return;
-          for (const [partition, offset] of resumeAt) consumer.seek({ topic: options.topic, partition, offset });
-          consumer.resume([{ topic: options.topic }]);
+          for (const [id, offset] of resumeAt) {
+            const at = id.lastIndexOf(':');
+            consumer.seek({ topic: id.slice(0, at), partition: Number(id.slice(at + 1)), offset });
+          }
+          consumer.resume(all);
         })
         .catch((error: unknown) => this.fail?.(error));
     });
     try {
       await consumer.connect();
-      await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
       // Stopped while connecting (a SIGTERM during start-up): never start consuming.
       if (this.stopped) {
         await consumer.disconnect().catch(() => {});

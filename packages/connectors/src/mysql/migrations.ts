@@ -103,6 +103,45 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
        ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 3,
+    name: 'change data capture state',
+    steps: [
+      // The running capture (one row), written by `etl cdc capture` before its snapshot.
+      `CREATE TABLE IF NOT EXISTS \`etl_cdc_state\` (
+         \`id\`           tinyint NOT NULL,
+         \`epoch\`        varchar(40) NOT NULL,
+         \`slot_name\`    varchar(63) NOT NULL,
+         \`publication\`  varchar(63) NOT NULL,
+         \`topic_prefix\` varchar(200) NOT NULL,
+         \`tables_list\`  varchar(1000) NOT NULL,
+         \`partitions\`   int NOT NULL,
+         \`masked\`       varchar(1000) NOT NULL DEFAULT '',
+         \`created_at\`   varchar(40) NOT NULL,
+         PRIMARY KEY (\`id\`)
+       ) ${TABLE_OPTIONS}`,
+      // Each table's snapshot: changes committed before snapshot_lsn are in the loaded table.
+      `CREATE TABLE IF NOT EXISTS \`etl_cdc_tables\` (
+         \`table_name\`   varchar(64) NOT NULL,
+         \`epoch\`        varchar(40) NOT NULL,
+         \`snapshot_lsn\` bigint unsigned NOT NULL,
+         \`snapshot_at\`  datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+         PRIMARY KEY (\`table_name\`)
+       ) ${TABLE_OPTIONS}`,
+      // Per Kafka partition, written in the same transaction as the rows it applied.
+      `CREATE TABLE IF NOT EXISTS \`etl_cdc_offsets\` (
+         \`topic\`        varchar(249) NOT NULL,
+         \`part\`         int NOT NULL,
+         \`next_offset\`  bigint NOT NULL,
+         \`epoch\`        varchar(40) NULL,
+         \`lsn\`          bigint unsigned NULL,
+         \`seq\`          int NULL,
+         \`committed_at\` varchar(40) NULL,
+         \`applied_at\`   datetime(6) NULL,
+         PRIMARY KEY (\`topic\`, \`part\`)
+       ) ${TABLE_OPTIONS}`,
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_TABLE_DDL = `CREATE TABLE IF NOT EXISTS \`etl_schema_migrations\` (

@@ -40,6 +40,7 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     spec: ReplicaSpec,
     since: string | null,
     consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>,
+    snapshot?: string,
   ): Promise<T> {
     if (since !== null && !TIMESTAMP.test(since)) throw new Error(`invalid watermark ${since}`);
     const client = await connectPostgres(this.db);
@@ -47,6 +48,10 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     try {
       const watermark = (await client.query<{ w: string }>(WATERMARK_SQL)).rows[0]?.w ?? '';
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (snapshot !== undefined) {
+        if (!/^[0-9A-F]+-[0-9A-F]+-[0-9A-F]+$/i.test(snapshot)) throw new Error(`invalid snapshot name ${snapshot}`);
+        await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+      }
       const columns = spec.columns.map((c) => c.pgExpression).join(', ');
       const where = since === null ? '' : ` WHERE "updated_at" >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
       const order = spec.primaryKey.map(quoteIdent).join(', ');

@@ -51,14 +51,36 @@ export function throwawayDatabases(servers: Servers = TEST_SERVERS, prefix = 'et
     mysql,
     topic: name,
     async drop() {
-      await withPostgres(pg, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), {
-        database: 'postgres',
-      });
+      await withPostgres(
+        pg,
+        async (c) => {
+          // A logical slot pins WAL and keeps its database from being dropped: end its reader, drop it.
+          await c.query(
+            `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active`,
+            [name],
+          );
+          for (let i = 0; i < 50; i++) {
+            const left = await c.query(
+              `SELECT slot_name FROM pg_replication_slots WHERE database = $1 AND NOT active AND NOT temporary`,
+              [name],
+            );
+            for (const row of left.rows as { slot_name: string }[]) {
+              await c.query('SELECT pg_drop_replication_slot($1)', [row.slot_name]).catch(() => {});
+            }
+            const still = await c.query(`SELECT 1 FROM pg_replication_slots WHERE database = $1`, [name]);
+            if (still.rowCount === 0) break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        },
+        { database: 'postgres' },
+      );
       await withMysql(mysql, (c) => c.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`), { noDatabase: true });
       const admin = createKafka({ brokers: servers.kafkaBrokers }).admin();
       try {
         await admin.connect();
-        if ((await admin.listTopics()).includes(name)) await admin.deleteTopics({ topics: [name] });
+        const topics = (await admin.listTopics()).filter((t) => t === name || t.startsWith(`${name}.`));
+        if (topics.length > 0) await admin.deleteTopics({ topics });
       } finally {
         await admin.disconnect();
       }

@@ -16,6 +16,10 @@
  * | EventSource       | stream/job.ts (`etl stream`)         | KafkaEventSource                        |
  * | EventStore        | stream/job.ts                        | PostgresEventStore                      |
  * | RunRecorder, PipelineLock | pipeline/job.ts (`etl pipeline`) | PostgresRunStore                    |
+ * | ChangeLog         | cdc/capture.ts (`etl cdc capture`)   | PostgresChangeLog                       |
+ * | ChangeSink        | cdc/capture.ts                       | KafkaChangeSink                         |
+ * | CdcStore          | cdc/capture.ts, cdc/apply.ts         | MysqlCdcStore                           |
+ * | ChangeSource      | cdc/apply.ts (`etl cdc apply`)       | KafkaEventSource                        |
  *
  * Rows cross the ports in the wire formats of wire-formats.ts.
  */
@@ -32,3 +36,6 @@ export * from './catalog-source.js';
 export * from './event-source.js';
 export * from './event-store.js';
 export * from './run-recorder.js';
+export * from './change-log.js';
+export * from './cdc-store.js';
+export * from './change-sink.js';

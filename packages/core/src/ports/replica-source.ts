@@ -16,6 +16,8 @@ export interface ReplicaSource {
     spec: ReplicaSpec,
     since: string | null,
     consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>,
+    /** Read in this exported snapshot (a replication slot's) instead of a new one. */
+    snapshot?: string,
   ): Promise<T>;
   count(table: TableName): Promise<number>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;

@@ -152,8 +152,11 @@ async function settleMasks(
   return { states, masks };
 }
 
-/** Streams one table's rows from the source into the target, in the chosen mode. Returns the target's row count. */
-async function copyTable(
+/**
+ * Streams one table's rows from the source into the target, in the chosen mode (in an exported
+ * snapshot when one is given). Returns the target's row count.
+ */
+export async function copyTable(
   source: ReplicaSource,
   target: ReplicaTarget,
   spec: ReplicaSpec,
@@ -161,6 +164,7 @@ async function copyTable(
   since: string | null,
   converter: CopyToLoadData,
   tick: () => void,
+  snapshot?: string,
 ): Promise<{ readonly targetRows: number; readonly watermark: string }> {
   let watermark = '';
   const state = (): ReplicaStateUpdate => ({
@@ -170,11 +174,16 @@ async function copyTable(
     masked: spec.masked,
     rows: converter.rows,
   });
-  const targetRows = await source.read(spec, since, async (chunks, snapshotWatermark) => {
-    watermark = snapshotWatermark;
-    const rows = converted(chunks, converter, tick);
-    return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
-  });
+  const targetRows = await source.read(
+    spec,
+    since,
+    async (chunks, snapshotWatermark) => {
+      watermark = snapshotWatermark;
+      const rows = converted(chunks, converter, tick);
+      return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
+    },
+    snapshot,
+  );
   return { targetRows, watermark };
 }
 

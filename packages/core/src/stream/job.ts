@@ -146,11 +146,11 @@ type Written = { readonly inserted: number; readonly deadLettered: number };
  * Store it: one batch in one transaction, written again after a transient failure (the
  * transaction rolled back, so nothing is doubled), unless the stream is stopping.
  */
-async function writeWithRetries(
-  write: () => Promise<Written>,
-  run: StreamRun,
+export async function writeWithRetries<T>(
+  write: () => Promise<T>,
+  run: Pick<StreamRun, 'sleep' | 'writeRetries' | 'onRetry'>,
   stopping: () => boolean,
-): Promise<Written> {
+): Promise<T> {
   const sleep = run.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,0 +1,280 @@
+/**
+ * What `etl cdc` keeps in MySQL beside the replicas (migration 3), and the apply of one
+ * partition's batch: its changes, collapsed to the last image of each row, and the
+ * partition's next offset and last applied position, in one transaction.
+ */
+import {
+  comparePositions,
+  isTableName,
+  replicaSpec,
+  type AppliedBatch,
+  type CdcPartitionState,
+  type CdcState,
+  type CdcStore,
+  type CdcTableState,
+  type Change,
+  type DatabaseEndpoint,
+  type Lsn,
+  type SourcePosition,
+  type TableName,
+} from '@etl/core';
+import type mysql from 'mysql2/promise';
+import { connectMysql, quoteMysqlIdent as q, withMysql } from './client.js';
+import { mysqlError } from './errors.js';
+import { migrateMysql } from './schema-target.js';
+
+type Rows = mysql.RowDataPacket[];
+
+const list = (s: string): string[] => s.split(',').filter((x) => x !== '');
+
+/** Rows per statement: under max_allowed_packet for the widest rows (kafka_events). */
+const ROWS_PER_STATEMENT = 500;
+
+export class MysqlCdcStore implements CdcStore {
+  readonly endpoint: string;
+
+  constructor(private readonly db: DatabaseEndpoint) {
+    this.endpoint = db.display;
+  }
+
+  async prepare(): Promise<void> {
+    await migrateMysql(this.db);
+  }
+
+  async state(): Promise<CdcState | undefined> {
+    return withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>('SELECT * FROM etl_cdc_state WHERE id = 1');
+      const r = rows[0];
+      if (r === undefined) return undefined;
+      return {
+        epoch: String(r['epoch']),
+        slot: String(r['slot_name']),
+        publication: String(r['publication']),
+        topicPrefix: String(r['topic_prefix']),
+        tables: list(String(r['tables_list'])).filter(isTableName),
+        partitions: Number(r['partitions']),
+        masked: list(String(r['masked'])),
+        createdAt: String(r['created_at']),
+      };
+    });
+  }
+
+  async start(state: CdcState): Promise<void> {
+    await this.session(async (c) => {
+      await c.query('START TRANSACTION');
+      await c.query(
+        `REPLACE INTO etl_cdc_state (id, epoch, slot_name, publication, topic_prefix, tables_list, partitions, masked,
+           created_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          state.epoch,
+          state.slot,
+          state.publication,
+          state.topicPrefix,
+          state.tables.join(','),
+          state.partitions,
+          state.masked.join(','),
+          state.createdAt,
+        ],
+      );
+      await c.query('DELETE FROM etl_cdc_tables');
+      await c.query('COMMIT');
+    });
+  }
+
+  async tables(): Promise<CdcTableState[]> {
+    return withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>(
+        `SELECT table_name, epoch, CAST(snapshot_lsn AS CHAR) AS lsn,
+                DATE_FORMAT(snapshot_at, '%Y-%m-%d %H:%i:%s.%f') AS at FROM etl_cdc_tables ORDER BY table_name`,
+      );
+      return rows
+        .filter((r) => isTableName(String(r['table_name'])))
+        .map((r) => ({
+          table: String(r['table_name']) as TableName,
+          epoch: String(r['epoch']),
+          snapshotLsn: BigInt(String(r['lsn'])),
+          snapshotAt: String(r['at']),
+        }));
+    });
+  }
+
+  async snapshotDone(table: TableName, epoch: string, lsn: Lsn): Promise<void> {
+    await withMysql(this.db, (c) =>
+      c.query('REPLACE INTO etl_cdc_tables (table_name, epoch, snapshot_lsn) VALUES (?, ?, ?)', [
+        table,
+        epoch,
+        lsn.toString(),
+      ]),
+    );
+  }
+
+  async partitions(): Promise<CdcPartitionState[]> {
+    return withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>(
+        `SELECT topic, part, next_offset, epoch, CAST(lsn AS CHAR) AS lsn, seq, committed_at,
+                DATE_FORMAT(applied_at, '%Y-%m-%d %H:%i:%s.%f') AS applied_at
+           FROM etl_cdc_offsets ORDER BY topic, part`,
+      );
+      return rows.map((r) => ({
+        topic: String(r['topic']),
+        partition: Number(r['part']),
+        nextOffset: String(r['next_offset']),
+        epoch: r['epoch'] === null ? null : String(r['epoch']),
+        position: r['lsn'] === null ? null : { lsn: BigInt(String(r['lsn'])), seq: Number(r['seq']) },
+        committedAt: r['committed_at'] === null ? null : String(r['committed_at']),
+        appliedAt: r['applied_at'] === null ? null : String(r['applied_at']),
+      }));
+    });
+  }
+
+  async apply(
+    topic: string,
+    partition: number,
+    records: readonly { readonly offset: string; readonly change: Change }[],
+    nextOffset: string,
+  ): Promise<AppliedBatch> {
+    return this.session(async (c) => {
+      await c.query('START TRANSACTION');
+      try {
+        // A reset waits for this transaction, and this one sees the epoch of the capture that runs.
+        const [st] = await c.query<Rows>('SELECT epoch FROM etl_cdc_state WHERE id = 1 LOCK IN SHARE MODE');
+        const epoch = st[0] === undefined ? null : String(st[0]['epoch']);
+        await c.query('INSERT IGNORE INTO etl_cdc_offsets (topic, part, next_offset) VALUES (?, ?, 0)', [
+          topic,
+          partition,
+        ]);
+        const [rows] = await c.query<Rows>(
+          `SELECT next_offset, epoch, CAST(lsn AS CHAR) AS lsn, seq FROM etl_cdc_offsets
+            WHERE topic = ? AND part = ? FOR UPDATE`,
+          [topic, partition],
+        );
+        const stored = rows[0];
+        const from = BigInt(String(stored?.['next_offset'] ?? '0'));
+        // Another member took this partition and went further: this batch is stale.
+        if (BigInt(nextOffset) <= from) {
+          await c.query('ROLLBACK');
+          return { applied: 0, skipped: records.length };
+        }
+        let position: SourcePosition | null =
+          stored?.['lsn'] != null && stored['epoch'] === epoch
+            ? { lsn: BigInt(String(stored['lsn'])), seq: Number(stored['seq']) }
+            : null;
+        let committedAt: string | null = null;
+        const fresh: Change[] = [];
+        for (const { offset, change } of records) {
+          if (BigInt(offset) < from || change.epoch !== epoch) continue;
+          if (position !== null && comparePositions(change, position) <= 0) continue;
+          fresh.push(change);
+          position = { lsn: change.lsn, seq: change.seq };
+          committedAt = change.committedAt;
+        }
+        await applyChanges(c, fresh);
+        await c.query(
+          `UPDATE etl_cdc_offsets SET next_offset = ?, epoch = COALESCE(?, epoch), lsn = COALESCE(?, lsn),
+             seq = COALESCE(?, seq), committed_at = COALESCE(?, committed_at), applied_at = CURRENT_TIMESTAMP(6)
+           WHERE topic = ? AND part = ?`,
+          [
+            nextOffset,
+            fresh.length > 0 ? epoch : null,
+            fresh.length > 0 && position !== null ? position.lsn.toString() : null,
+            fresh.length > 0 && position !== null ? position.seq : null,
+            committedAt,
+            topic,
+            partition,
+          ],
+        );
+        await c.query('COMMIT');
+        return { applied: fresh.length, skipped: records.length - fresh.length };
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  async clear(): Promise<void> {
+    await this.session(async (c) => {
+      await c.query('START TRANSACTION');
+      await c.query('DELETE FROM etl_cdc_state');
+      await c.query('DELETE FROM etl_cdc_tables');
+      await c.query('UPDATE etl_cdc_offsets SET epoch = NULL, lsn = NULL, seq = NULL, committed_at = NULL');
+      await c.query('COMMIT');
+    });
+  }
+
+  private async session<T>(work: (c: mysql.Connection) => Promise<T>): Promise<T> {
+    const c = await connectMysql(this.db);
+    try {
+      return await work(c);
+    } catch (error) {
+      throw mysqlError(error, this.db);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  }
+}
+
+/** A row's last image in a batch: the row to upsert, or null for a delete. */
+export interface LastImage {
+  readonly key: Readonly<Record<string, string>>;
+  readonly row: Readonly<Record<string, string | null>> | null;
+}
+
+/** The last image of each row a batch touches, per table. */
+export function collapse(changes: readonly Change[]): Map<TableName, Map<string, LastImage>> {
+  const byTable = new Map<TableName, Map<string, LastImage>>();
+  for (const ch of changes) {
+    const rows = byTable.get(ch.table) ?? new Map<string, LastImage>();
+    byTable.set(ch.table, rows);
+    const id = JSON.stringify(Object.values(ch.key));
+    if (ch.op === 'delete') {
+      rows.set(id, { key: ch.key, row: null });
+    } else {
+      // An update may leave out unchanged TOASTed columns: keep what an earlier image had.
+      const before = ch.op === 'update' ? (rows.get(id)?.row ?? {}) : {};
+      rows.set(id, { key: ch.key, row: { ...before, ...ch.after } });
+    }
+  }
+  return byTable;
+}
+
+async function applyChanges(c: mysql.Connection, changes: readonly Change[]): Promise<void> {
+  for (const [table, rows] of collapse(changes)) {
+    const spec = replicaSpec(table);
+    const keyColumns = spec.primaryKey;
+    const deletes = [...rows.values()].filter((r) => r.row === null);
+    for (let i = 0; i < deletes.length; i += ROWS_PER_STATEMENT) {
+      const batch = deletes.slice(i, i + ROWS_PER_STATEMENT);
+      const tuple = `(${keyColumns.map(() => '?').join(', ')})`;
+      await c.query(
+        `DELETE FROM ${q(table)} WHERE (${keyColumns.map(q).join(', ')}) IN (${batch.map(() => tuple).join(', ')})`,
+        batch.flatMap((r) => keyColumns.map((k) => r.key[k])),
+      );
+    }
+    // Upserts, grouped by the columns they carry (an update may leave some out).
+    const groups = new Map<string, Readonly<Record<string, string | null>>[]>();
+    for (const { row } of rows.values()) {
+      if (row === null) continue;
+      const columns = spec.columns.map((col) => col.name).filter((name) => name in row);
+      const id = columns.join(',');
+      const group = groups.get(id) ?? [];
+      group.push(row);
+      groups.set(id, group);
+    }
+    for (const [id, group] of groups) {
+      const columns = id.split(',');
+      const updates = columns.filter((col) => !keyColumns.includes(col));
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      for (let i = 0; i < group.length; i += ROWS_PER_STATEMENT) {
+        const batch = group.slice(i, i + ROWS_PER_STATEMENT);
+        await c.query(
+          `INSERT INTO ${q(table)} (${columns.map(q).join(', ')}) VALUES ${batch.map(() => tuple).join(', ')}` +
+            (updates.length === 0
+              ? ` ON DUPLICATE KEY UPDATE ${q(columns[0] ?? '')} = ${q(columns[0] ?? '')}`
+              : ` ON DUPLICATE KEY UPDATE ${updates.map((col) => `${q(col)} = VALUES(${q(col)})`).join(', ')}`),
+          batch.flatMap((row) => columns.map((col) => row[col] ?? null)),
+        );
+      }
+    }
+  }
+}

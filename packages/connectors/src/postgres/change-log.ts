@@ -1,0 +1,269 @@
+/**
+ * PostgreSQL's logical decoding for `etl cdc`, over the raw streaming replication protocol:
+ * a `pg` connection in replication mode, and the CopyBoth stream of START_REPLICATION read
+ * frame by frame through pg-copy-streams (the frames are decoded in core). Chosen over
+ * pg-logical-replication, which can acknowledge positions it has only received, parses
+ * timestamps through pg's type parsers (losing microseconds) and swallows handler errors:
+ * here the job alone decides what to acknowledge, and values stay the text PostgreSQL sent.
+ */
+import {
+  BusyError,
+  parseLsn,
+  UsageError,
+  type ChangeLog,
+  type DatabaseEndpoint,
+  type ExportedSnapshot,
+  type Lsn,
+  type ReplicationStream,
+  type SlotInfo,
+  type TableName,
+} from '@etl/core';
+import pg from 'pg';
+import { both } from 'pg-copy-streams';
+import { quoteIdent, withPostgres } from './client.js';
+import { pgError, sqlState } from './errors.js';
+
+/** A connection in replication mode (it speaks the replication commands, simple queries only). */
+async function connectReplication(db: DatabaseEndpoint): Promise<pg.Client> {
+  const config = {
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    ...(db.password === undefined ? {} : { password: db.password }),
+    database: db.database,
+    connectionTimeoutMillis: 5000,
+    application_name: 'etl cdc',
+    // pgoutput prints timestamptz in the walsender's time zone.
+    options: '-c TimeZone=UTC',
+    replication: 'database',
+  };
+  const client = new pg.Client(config);
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw pgError(error, db);
+  }
+  return client;
+}
+
+const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
+
+function checkSlotName(name: string): string {
+  if (!SLOT_NAME.test(name)) throw new UsageError(`"${name}" is not a replication slot name (a-z, 0-9, _)`);
+  return name;
+}
+
+export class PostgresChangeLog implements ChangeLog {
+  readonly endpoint: string;
+
+  constructor(private readonly db: DatabaseEndpoint) {
+    this.endpoint = db.display;
+  }
+
+  async preflight(tables: readonly TableName[]): Promise<void> {
+    await withPostgres(this.db, async (c) => {
+      const level = (await c.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
+      if (level !== 'logical') {
+        throw new UsageError(`PostgreSQL runs with wal_level = ${level ?? '?'}; etl cdc needs logical`, {
+          hint:
+            'make up sets it (infra/local/up restarts the cluster once); elsewhere run ALTER SYSTEM SET ' +
+            'wal_level = logical as a superuser and restart PostgreSQL.',
+        });
+      }
+      const role = (
+        await c.query<{ rolname: string; rolreplication: boolean; rolsuper: boolean }>(
+          'SELECT rolname, rolreplication, rolsuper FROM pg_roles WHERE rolname = current_user',
+        )
+      ).rows[0];
+      if (role !== undefined && !role.rolreplication && !role.rolsuper) {
+        throw new UsageError(`PostgreSQL role ${role.rolname} may not read the WAL`, {
+          hint: `Ask an administrator to run: ALTER ROLE ${quoteIdent(role.rolname)} WITH REPLICATION;`,
+        });
+      }
+      const rows = (
+        await c.query<{ name: string; has_key: boolean; owned: boolean }>(
+          `SELECT c.relname AS name,
+                  EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_key,
+                  pg_has_role(current_user, c.relowner, 'USAGE') AS owned
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relname = ANY($1)`,
+          [tables],
+        )
+      ).rows;
+      const missing = tables.filter((t) => !rows.some((r) => r.name === t));
+      if (missing.length > 0) {
+        throw new UsageError(`PostgreSQL has no table ${missing.join(', ')} to capture`, {
+          hint: 'Run etl init (and etl seed) first.',
+        });
+      }
+      const keyless = rows.filter((r) => !r.has_key).map((r) => r.name);
+      if (keyless.length > 0) {
+        throw new UsageError(`${keyless.join(', ')} has no primary key, so its changes cannot be applied by key`, {
+          hint: 'Add a primary key in PostgreSQL, or leave the table out with --tables.',
+        });
+      }
+      const foreign = rows.filter((r) => !r.owned).map((r) => r.name);
+      if (foreign.length > 0) {
+        throw new UsageError(`a publication of ${foreign.join(', ')} needs their owner`, {
+          hint:
+            `Ask an administrator to run ALTER TABLE … OWNER TO ${quoteIdent(this.db.user)} for each, ` +
+            'or capture as their owner.',
+        });
+      }
+    });
+  }
+
+  async currentLsn(): Promise<Lsn> {
+    return withPostgres(this.db, async (c) =>
+      parseLsn((await c.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l ?? '0/0'),
+    );
+  }
+
+  async slot(name: string): Promise<SlotInfo | undefined> {
+    return withPostgres(this.db, async (c) => {
+      const row = (
+        await c.query<{
+          active: boolean;
+          confirmed: string | null;
+          wal_status: string | null;
+          retained: string | null;
+        }>(
+          `SELECT active, confirmed_flush_lsn::text AS confirmed, wal_status,
+                  pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained
+             FROM pg_replication_slots WHERE slot_name = $1`,
+          [name],
+        )
+      ).rows[0];
+      if (row === undefined) return undefined;
+      return {
+        name,
+        active: row.active,
+        confirmedLsn: row.confirmed === null ? null : parseLsn(row.confirmed),
+        walStatus: row.wal_status,
+        retainedBytes: Number(row.retained ?? 0),
+      };
+    });
+  }
+
+  async ensurePublication(name: string, tables: readonly TableName[]): Promise<void> {
+    const list = tables.map(quoteIdent).join(', ');
+    await withPostgres(this.db, async (c) => {
+      const exists = (await c.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount === 1;
+      await c.query(
+        exists
+          ? `ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${list}`
+          : `CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list}`,
+      );
+    });
+  }
+
+  createSlot(name: string): Promise<ExportedSnapshot> {
+    return this.exportSnapshot(`CREATE_REPLICATION_SLOT ${checkSlotName(name)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
+  }
+
+  temporarySnapshot(): Promise<ExportedSnapshot> {
+    const name = `etl_cdc_tmp_${process.pid}_${Date.now().toString(36)}`;
+    return this.exportSnapshot(`CREATE_REPLICATION_SLOT ${name} TEMPORARY LOGICAL pgoutput EXPORT_SNAPSHOT`);
+  }
+
+  /** The snapshot lives while its connection runs no other command: kept open until released. */
+  private async exportSnapshot(command: string): Promise<ExportedSnapshot> {
+    const client = await connectReplication(this.db);
+    try {
+      const row = (await client.query<{ consistent_point: string; snapshot_name: string }>(command)).rows[0];
+      if (row === undefined) throw new Error('CREATE_REPLICATION_SLOT returned nothing');
+      return {
+        lsn: parseLsn(row.consistent_point),
+        name: row.snapshot_name,
+        release: () => client.end().catch(() => {}),
+      };
+    } catch (error) {
+      await client.end().catch(() => {});
+      if (sqlState(error) === '42710') {
+        throw new BusyError('the replication slot was created by another capture just now', {
+          hint: 'Only one etl cdc capture runs per database.',
+        });
+      }
+      throw pgError(error, this.db);
+    }
+  }
+
+  async emitMarker(prefix: string, content: string): Promise<Lsn> {
+    return withPostgres(this.db, async (c) =>
+      parseLsn(
+        (await c.query<{ l: string }>('SELECT pg_logical_emit_message(false, $1, $2)::text AS l', [prefix, content]))
+          .rows[0]?.l ?? '0/0',
+      ),
+    );
+  }
+
+  async stream(slot: string, publication: string): Promise<ReplicationStream> {
+    const client = await connectReplication(this.db);
+    const db = this.db;
+    const copy = both(
+      `START_REPLICATION SLOT ${checkSlotName(slot)} LOGICAL 0/0 ` +
+        `(proto_version '1', publication_names '${publication.replace(/'/g, "''")}', messages 'true')`,
+      // One CopyData message per chunk: object mode keeps the stream from joining frames.
+      { alignOnCopyDataFrame: true, readableObjectMode: true },
+    );
+    let closing = false;
+    // The server going away ends the connection, not the CopyBoth stream: end it with the reason.
+    const broken = (error?: unknown): void => {
+      if (closing) return;
+      copy.destroy(pgError(error ?? Object.assign(new Error('Connection terminated'), { code: '08006' }), db));
+    };
+    client.on('error', broken);
+    client.on('end', () => broken());
+    copy.on('error', () => {});
+    client.query(copy);
+    return {
+      [Symbol.asyncIterator]: async function* () {
+        try {
+          for await (const frame of copy as AsyncIterable<Buffer>) yield frame;
+        } catch (error) {
+          if (sqlState(error) === '55006') {
+            throw new BusyError(`replication slot ${slot} is in use by another capture`, {
+              hint: 'Only one etl cdc capture runs per database; wait for it or stop it.',
+            });
+          }
+          throw pgError(error, db);
+        }
+        if (!closing) throw pgError(Object.assign(new Error('replication stream ended'), { code: '08006' }), db);
+      },
+      send: (frame: Buffer) => {
+        if (!closing && !copy.destroyed) copy.write(frame);
+      },
+      close: async () => {
+        closing = true;
+        // The last standby status is already on the socket; Terminate follows it.
+        copy.destroy();
+        await client.end().catch(() => {});
+      },
+    };
+  }
+
+  async dropSlot(name: string): Promise<boolean> {
+    return withPostgres(this.db, async (c) => {
+      try {
+        const r = await c.query(
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+          [name],
+        );
+        return (r.rowCount ?? 0) > 0;
+      } catch (error) {
+        if (sqlState(error) === '55006') {
+          throw new BusyError(`replication slot ${name} is in use by a running capture`, {
+            hint: 'Stop etl cdc capture first (Ctrl-C, or SIGTERM), then run this again.',
+          });
+        }
+        throw error;
+      }
+    });
+  }
+
+  async dropPublication(name: string): Promise<void> {
+    await withPostgres(this.db, (c) => c.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`));
+  }
+}

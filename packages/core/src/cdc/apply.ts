@@ -1,0 +1,189 @@
+/**
+ * `etl cdc apply`: Kafka → the MySQL replicas, exactly once in effect. Each batch of a
+ * partition is one MySQL transaction holding its upserts and deletes together with the
+ * partition's next offset and last applied source position (CdcStore.apply). Records at or
+ * before that position (a replay, a capture that re-sent after a restart) and records of
+ * another epoch are dropped there, under the partition's row lock, which also fences a
+ * consumer that lost the partition in a rebalance.
+ */
+import { DataCheckError, UsageError } from '../errors.js';
+import type { CdcStore, ChangeSource, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
+import { partitionId } from '../ports/index.js';
+import { admit, writeWithRetries, type StreamRun } from '../stream/job.js';
+import { topicName } from './capture.js';
+import { decodeChange, type Change } from './change.js';
+
+export interface ApplyOptions {
+  readonly group: string;
+  readonly follow: boolean;
+}
+
+export interface ApplyReport {
+  readonly group: string;
+  readonly mode: 'drain' | 'follow';
+  readonly epoch: string;
+  readonly batches: number;
+  readonly records: number;
+  readonly applied: number;
+  readonly skipped: number;
+  readonly seconds: number;
+  readonly changesPerSecond: number;
+  readonly lag: string;
+}
+
+export type ApplyProgress = {
+  readonly records: number;
+  readonly applied: number;
+  readonly changesPerSecond: number;
+  readonly lag: string;
+};
+
+export type ApplyRun = Omit<StreamRun, 'onProgress'> & { readonly onProgress?: (p: ApplyProgress) => void };
+
+/** The changes of a batch; a record that is not a change envelope stops the apply (exit 4). */
+export function decodeBatch(batch: RecordBatch): { offset: string; change: Change }[] {
+  return batch.records.map((r: KafkaRecord) => {
+    const change = decodeChange(r.value);
+    if (change === undefined) {
+      throw new DataCheckError(
+        `${batch.topic} partition ${batch.partition} offset ${r.offset} is not an etl change record`,
+        { hint: 'Only etl cdc capture should write to its topics; remove the record or reset the capture.' },
+      );
+    }
+    return { offset: r.offset, change };
+  });
+}
+
+const lagOf = (ends: ReadonlyMap<string, string>, stored: ReadonlyMap<string, string>): bigint =>
+  [...ends].reduce((n, [id, end]) => {
+    const lag = BigInt(end) - BigInt(stored.get(id) ?? '0');
+    return n + (lag > 0n ? lag : 0n);
+  }, 0n);
+
+export async function runApply(
+  source: ChangeSource,
+  store: CdcStore,
+  options: ApplyOptions,
+  run: ApplyRun,
+): Promise<ApplyReport> {
+  const started = run.now();
+  await store.prepare();
+  const state = await store.state();
+  if (state === undefined) {
+    throw new UsageError('nothing is captured yet, so there is nothing to apply', {
+      hint: 'Run etl cdc capture first.',
+    });
+  }
+  const topics = state.tables.map((t) => topicName(state.topicPrefix, t));
+  const earliest = new Map<string, PartitionOffsets>();
+  const ends = new Map<string, string>();
+  for (const topic of topics) {
+    for (const [p, o] of await source.topicOffsets(topic)) {
+      earliest.set(partitionId(topic, p), o);
+      ends.set(partitionId(topic, p), o.end);
+    }
+  }
+  const storedOffsets = async (): Promise<Map<string, string>> =>
+    new Map((await store.partitions()).map((p) => [partitionId(p.topic, p.partition), p.nextOffset]));
+  const stored = await storedOffsets();
+  const tally = { batches: 0, records: 0, applied: 0, skipped: 0 };
+  const report = async (): Promise<ApplyReport> => {
+    const seconds = (run.now() - started) / 1000;
+    const now = await storedOffsets();
+    const endsNow = new Map<string, string>();
+    for (const topic of topics) {
+      for (const [p, o] of await source.topicOffsets(topic)) endsNow.set(partitionId(topic, p), o.end);
+    }
+    return {
+      group: options.group,
+      mode: options.follow ? 'follow' : 'drain',
+      epoch: state.epoch,
+      ...tally,
+      seconds,
+      changesPerSecond: seconds > 0 ? tally.records / seconds : 0,
+      lag: lagOf(endsNow, now).toString(),
+    };
+  };
+  const isDrained = (): boolean => lagOf(ends, stored) === 0n;
+  if (!options.follow && isDrained()) return report();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= source.stop());
+  const stopWhenDrained = (): void => {
+    if (!options.follow && isDrained()) void stop();
+  };
+  let failure: { readonly error: unknown } | undefined;
+  const next = new Map<string, bigint>();
+  const sought = new Map<string, bigint>();
+  const resume = async (ids: readonly string[]): Promise<Map<string, string>> => {
+    const at = await storedOffsets();
+    for (const id of ids) next.set(id, BigInt(at.get(id) ?? earliest.get(id)?.earliest ?? '0'));
+    return new Map(ids.map((id) => [id, String(next.get(id))]));
+  };
+  // Other members of the group apply other partitions: look at what is stored now and then.
+  const poll = options.follow
+    ? undefined
+    : setInterval(() => {
+        void storedOffsets().then(
+          (latest) => {
+            for (const [id, o] of latest) if (BigInt(o) > BigInt(stored.get(id) ?? '0')) stored.set(id, o);
+            stopWhenDrained();
+          },
+          () => {},
+        );
+      }, run.pollMs ?? 1000);
+  try {
+    await source.consumeTopics({
+      topics,
+      group: options.group,
+      onAssign: async (ids) => {
+        next.clear();
+        sought.clear();
+        return resume(ids);
+      },
+      onBatch: async (batch) => {
+        if (failure !== undefined || batch.records.length === 0) return undefined;
+        const id = partitionId(batch.topic, batch.partition);
+        if (!next.has(id)) await resume([id]);
+        const expected = next.get(id) ?? 0n;
+        const admission = admit(batch.records, expected, sought.get(id) === expected);
+        if ('seek' in admission) {
+          sought.set(id, expected);
+          return admission.seek;
+        }
+        const last = batch.records[batch.records.length - 1];
+        const nextOffset = (BigInt(last?.offset ?? '0') + 1n).toString();
+        try {
+          const records = decodeBatch({ ...batch, records: admission.records });
+          const written = await writeWithRetries(
+            () => store.apply(batch.topic, batch.partition, records, nextOffset),
+            run,
+            () => stopping !== undefined,
+          );
+          tally.batches++;
+          tally.records += records.length;
+          tally.applied += written.applied;
+          tally.skipped += written.skipped;
+          next.set(id, BigInt(nextOffset));
+          if (BigInt(nextOffset) > BigInt(stored.get(id) ?? '0')) stored.set(id, nextOffset);
+          const seconds = (run.now() - started) / 1000;
+          run.onProgress?.({
+            records: tally.records,
+            applied: tally.applied,
+            changesPerSecond: seconds > 0 ? tally.records / seconds : 0,
+            lag: lagOf(ends, stored).toString(),
+          });
+          stopWhenDrained();
+        } catch (error) {
+          failure ??= { error };
+          void stop();
+        }
+        return undefined;
+      },
+    });
+  } finally {
+    if (poll !== undefined) clearInterval(poll);
+  }
+  if (failure !== undefined) throw failure.error;
+  return report();
+}

@@ -1,0 +1,496 @@
+/**
+ * `etl cdc capture`: PostgreSQL's write-ahead log → Kafka, one topic per table.
+ *
+ * First run: a persistent pgoutput slot is created with an exported snapshot; every table is
+ * loaded from that snapshot through `etl replicate`'s full-copy path (COPY → LOAD DATA →
+ * stage → RENAME), then the log is read from the slot's consistent point: no gap, no overlap.
+ * A table whose load was cut short is loaded again from a temporary slot's snapshot, and its
+ * changes committed before that snapshot are not sent.
+ *
+ * Into Kafka at least once: the slot is acknowledged only up to the end of the last
+ * transaction whose every change Kafka has acknowledged, so a restart resumes from the slot
+ * and re-sends, never skips. `etl cdc apply` drops what it has applied already by position.
+ */
+import { randomBytes } from 'node:crypto';
+import { BusyError, DataCheckError, UsageError } from '../errors.js';
+import type {
+  ChangeLog,
+  ChangeRecord,
+  ChangeSink,
+  CdcState,
+  CdcStore,
+  ReplicaSource,
+  ReplicaTarget,
+} from '../ports/index.js';
+import { CopyToLoadData } from '../replicate/copy-to-load.js';
+import { copyTable } from '../replicate/job.js';
+import { planMasks, unmaskRefusedError, type MaskRequest } from '../replicate/masks.js';
+import { replicaSpec, tableWaves, type ReplicaSpec } from '../replicate/spec.js';
+import { REPLICATED_TABLES, type TableName } from '../schema/tables.js';
+import { encodeChange, RelationMapper, schemaDrift, sameKey, type Change } from './change.js';
+import {
+  decodeFrame,
+  decodePgOutput,
+  formatLsn,
+  pgTimestampToIso,
+  standbyStatus,
+  type Lsn,
+  type PgOutputMessage,
+} from './pgoutput.js';
+
+/** The marker a drain run writes into the WAL, and stops at. */
+export const DRAIN_MARKER_PREFIX = 'etl_cdc_drain';
+
+export const topicName = (prefix: string, table: TableName): string => `${prefix}.${table}`;
+
+/** A slot name for this database: lower-case letters, digits and underscores, at most 63. */
+export function slotName(database: string): string {
+  return `etl_cdc_${database.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+}
+
+export const PUBLICATION = 'etl_cdc';
+
+/** `--topic-prefix`: Kafka's topic characters, leaving room for `.<table>`. */
+export function checkTopicPrefix(prefix: string): string {
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(prefix)) {
+    throw new UsageError(
+      `--topic-prefix: "${prefix.slice(0, 60)}" may hold only letters, digits, ".", "_" and "-" (1–200)`,
+    );
+  }
+  return prefix;
+}
+
+export interface CaptureOptions {
+  /** The tables to capture; by default those of the running capture, or every replicated table. */
+  readonly tables: readonly TableName[] | undefined;
+  readonly follow: boolean;
+  readonly topicPrefix: string;
+  readonly partitions: number;
+  readonly slot: string;
+  readonly masks?: MaskRequest;
+}
+
+export interface CaptureReport {
+  readonly slot: string;
+  readonly epoch: string;
+  readonly mode: 'drain' | 'follow';
+  readonly snapshots: readonly { readonly table: TableName; readonly rows: number; readonly lsn: string }[];
+  readonly transactions: number;
+  readonly changes: number;
+  /** The slot's confirmed position when the run ended. */
+  readonly confirmedLsn: string;
+  readonly seconds: number;
+  readonly changesPerSecond: number;
+}
+
+export type CaptureProgress =
+  | { readonly type: 'snapshot'; readonly table: TableName; readonly rows: number }
+  | { readonly type: 'changes'; readonly changes: number; readonly changesPerSecond: number; readonly lsn: string };
+
+export interface CaptureRun {
+  readonly now: () => number;
+  readonly onProgress?: (p: CaptureProgress) => void;
+  readonly confirmUnmask?: (columns: readonly string[]) => Promise<boolean>;
+  /** Test seam: runs after Kafka acknowledged a batch and before the slot is acknowledged. */
+  readonly afterKafkaAck?: () => void;
+  /** Set to stop a --follow run: it finishes what is in hand, acknowledges and returns. */
+  readonly stopSignal?: { stopped: boolean };
+}
+
+const sameTables = (a: readonly string[], b: readonly string[]): boolean =>
+  [...a].sort().join(',') === [...b].sort().join(',');
+
+/** A new epoch: the time it began, and some randomness. */
+const newEpoch = (now: Date): string =>
+  `${now
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+
+export interface CaptureDeps {
+  readonly log: ChangeLog;
+  readonly sink: ChangeSink;
+  readonly source: ReplicaSource;
+  readonly target: ReplicaTarget;
+  readonly store: CdcStore;
+}
+
+/** Which tables, masks and epoch this run captures, after checking the slot and what MySQL recorded. */
+async function settle(
+  deps: CaptureDeps,
+  options: CaptureOptions,
+  run: CaptureRun,
+): Promise<{ readonly state: CdcState; readonly fresh: boolean }> {
+  const { log, store, target } = deps;
+  const previous = await store.state();
+  const tables = options.tables ?? previous?.tables ?? REPLICATED_TABLES;
+  if (previous !== undefined && options.tables !== undefined && !sameTables(previous.tables, options.tables)) {
+    throw new UsageError(
+      `--tables: the capture running since ${previous.createdAt} covers ${previous.tables.join(', ')}`,
+      { hint: 'Leave out --tables, or run etl cdc reset and capture the new set from a fresh snapshot.' },
+    );
+  }
+  await log.preflight(tables);
+  const slot = await log.slot(options.slot);
+  if (slot?.active === true) {
+    throw new BusyError(`replication slot ${options.slot} is in use by another capture`, {
+      hint: 'Only one etl cdc capture runs per database; wait for it or stop it.',
+    });
+  }
+  if (previous !== undefined) {
+    if (slot === undefined || slot.walStatus === 'lost') {
+      throw new DataCheckError(
+        slot === undefined
+          ? `replication slot ${options.slot} is gone, so the changes since the last capture are lost`
+          : `PostgreSQL invalidated replication slot ${options.slot} (it removed WAL the slot still needed)`,
+        { hint: 'Run etl cdc reset, then etl cdc capture to start again from a fresh snapshot.' },
+      );
+    }
+    return { state: previous, fresh: false };
+  }
+  // A slot without recorded state is what a first run killed before recording left: start over.
+  if (slot !== undefined) await log.dropSlot(options.slot);
+  const recorded = new Map<TableName, readonly string[]>();
+  for (const table of tables) recorded.set(table, (await target.state(table))?.masked ?? []);
+  const masks = planMasks(tables, recorded, options.masks ?? {});
+  if (masks.unmasked.length > 0 && !((await run.confirmUnmask?.(masks.unmasked)) ?? false)) {
+    throw unmaskRefusedError(masks.unmasked);
+  }
+  const state: CdcState = {
+    epoch: newEpoch(new Date()),
+    slot: options.slot,
+    publication: PUBLICATION,
+    topicPrefix: options.topicPrefix,
+    tables: [...tables],
+    partitions: options.partitions,
+    masked: [...masks.byTable.values()].flat(),
+    createdAt: new Date().toISOString(),
+  };
+  return { state, fresh: true };
+}
+
+/** Loads these tables from an exported snapshot and records each as done at the snapshot's position. */
+async function loadSnapshot(
+  deps: CaptureDeps,
+  state: CdcState,
+  tables: readonly TableName[],
+  snapshot: { readonly name: string; readonly lsn: Lsn },
+  run: CaptureRun,
+): Promise<{ table: TableName; rows: number; lsn: string }[]> {
+  const done: { table: TableName; rows: number; lsn: string }[] = [];
+  for (const wave of tableWaves(tables)) {
+    for (const table of wave) {
+      const spec = replicaSpec(table, state.masked);
+      const converter = new CopyToLoadData(spec);
+      let last = 0;
+      const tick = (): void => {
+        const t = run.now();
+        if (t - last < 250) return;
+        last = t;
+        run.onProgress?.({ type: 'snapshot', table, rows: converter.rows });
+      };
+      await copyTable(deps.source, deps.target, spec, 'full', null, converter, tick, snapshot.name);
+      await deps.store.snapshotDone(table, state.epoch, snapshot.lsn);
+      done.push({ table, rows: converter.rows, lsn: formatLsn(snapshot.lsn) });
+      run.onProgress?.({ type: 'snapshot', table, rows: converter.rows });
+    }
+  }
+  return done;
+}
+
+/**
+ * Records go to Kafka in batches, one batch in flight while the next is read. Each batch
+ * carries the highest position that is complete once it is acknowledged (the end of the last
+ * transaction in it, or a position the server reported with nothing in hand); the slot is
+ * acknowledged up to it only after Kafka acknowledged the batch and every batch before.
+ */
+class KafkaBatcher {
+  private records: ChangeRecord[] = [];
+  private bytes = 0;
+  private mark: Lsn | undefined;
+  private tail: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  failure: { readonly error: unknown } | undefined;
+
+  constructor(
+    private readonly sink: ChangeSink,
+    private readonly onAcked: (lsn: Lsn) => void,
+    private readonly afterKafkaAck: (() => void) | undefined,
+  ) {}
+
+  get pending(): number {
+    return this.records.length;
+  }
+
+  add(record: ChangeRecord): void {
+    this.records.push(record);
+    this.bytes += record.value.length + record.key.length;
+  }
+
+  /** Everything added so far is complete up to this position. */
+  complete(lsn: Lsn): void {
+    if (this.mark === undefined || lsn > this.mark) this.mark = lsn;
+  }
+
+  full(): boolean {
+    return this.records.length >= 5000 || this.bytes >= 1024 * 1024;
+  }
+
+  /** Hands the batch over; waits first when two are already on their way (bounded memory). */
+  async flush(): Promise<void> {
+    if (this.records.length === 0 && this.mark === undefined) return;
+    const records = this.records;
+    const mark = this.mark;
+    this.records = [];
+    this.bytes = 0;
+    this.mark = undefined;
+    if (this.inFlight >= 2) await this.tail;
+    this.inFlight++;
+    this.tail = this.tail.then(async () => {
+      try {
+        if (this.failure !== undefined) return;
+        if (records.length > 0) {
+          await this.sink.send(records);
+          this.afterKafkaAck?.();
+        }
+        if (mark !== undefined) this.onAcked(mark);
+      } catch (error) {
+        this.failure ??= { error };
+      } finally {
+        this.inFlight--;
+      }
+    });
+  }
+
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.tail;
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+}
+
+/** Turns decoded pgoutput messages into changes of the captured tables. */
+class Decoder {
+  private readonly relations = new Map<number, RelationMapper | null>();
+  private txn: { lsn: Lsn; committedAt: string; seq: number } | undefined;
+
+  constructor(
+    private readonly state: CdcState,
+    private readonly snapshotLsn: ReadonlyMap<TableName, Lsn>,
+  ) {}
+
+  get inTransaction(): boolean {
+    return this.txn !== undefined;
+  }
+
+  /** The changes a message makes; throws DataCheckError on a schema change or a truncate. */
+  changes(m: PgOutputMessage): Change[] {
+    switch (m.tag) {
+      case 'begin':
+        this.txn = { lsn: m.finalLsn, committedAt: pgTimestampToIso(m.commitTime), seq: 0 };
+        return [];
+      case 'commit':
+        this.txn = undefined;
+        return [];
+      case 'relation': {
+        const table = this.state.tables.find((t) => t === m.name);
+        if (table === undefined || m.namespace !== 'public') {
+          this.relations.set(m.relationId, null);
+          return [];
+        }
+        const spec: ReplicaSpec = replicaSpec(table, this.state.masked);
+        const drift = schemaDrift(spec, m.columns);
+        if (drift.length > 0) {
+          throw new DataCheckError(
+            `${table} changed in PostgreSQL while it was captured (${drift.join('; ')}); nothing after ` +
+              `the last complete transaction before the change was acknowledged`,
+            {
+              hint:
+                'Undo the change in PostgreSQL and run capture again, or make the replica match and ' +
+                'start over with etl cdc reset and etl cdc capture.',
+            },
+          );
+        }
+        this.relations.set(m.relationId, new RelationMapper(spec, m.columns));
+        return [];
+      }
+      case 'truncate':
+        throw new DataCheckError(
+          `a TRUNCATE in PostgreSQL cannot be replayed change by change; the slot stays before it`,
+          { hint: 'Run etl cdc reset, then etl cdc capture to load the tables again from a fresh snapshot.' },
+        );
+      case 'insert':
+      case 'update':
+      case 'delete':
+        return this.rowChanges(m);
+      default:
+        return [];
+    }
+  }
+
+  private rowChanges(m: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>): Change[] {
+    const mapper = this.relations.get(m.relationId);
+    const txn = this.txn;
+    if (mapper === undefined) throw new Error(`pgoutput: a change of relation ${m.relationId} before its description`);
+    if (mapper === null || txn === undefined) return [];
+    const table = mapper.spec.table;
+    // Loaded again from a later snapshot after a kill: what committed before it is in the table.
+    if (txn.lsn < (this.snapshotLsn.get(table) ?? 0n)) return [];
+    const base = { epoch: this.state.epoch, table, lsn: txn.lsn, committedAt: txn.committedAt };
+    const next = (c: Omit<Change, 'seq' | keyof typeof base>): Change => ({ ...base, ...c, seq: txn.seq++ });
+    if (m.tag === 'insert') {
+      return [next({ op: 'insert', key: mapper.key(m.after), after: mapper.row(m.after) })];
+    }
+    if (m.tag === 'delete') return [next({ op: 'delete', key: mapper.key(m.before) })];
+    const after = mapper.row(m.after);
+    const key = mapper.key(m.after);
+    if (m.before !== null) {
+      const oldKey = mapper.key(m.before);
+      // A new primary key: the row under the old key is gone, one under the new key appears.
+      if (!sameKey(oldKey, key)) {
+        return [next({ op: 'delete', key: oldKey }), next({ op: 'insert', key, after })];
+      }
+    }
+    return [next({ op: 'update', key, after })];
+  }
+}
+
+export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run: CaptureRun): Promise<CaptureReport> {
+  const started = run.now();
+  const { log, sink, store } = deps;
+  await store.prepare();
+  await deps.target.prepare();
+  const { state, fresh } = await settle(deps, options, run);
+  const topics = state.tables.map((t) => topicName(state.topicPrefix, t));
+  const snapshots: { table: TableName; rows: number; lsn: string }[] = [];
+  if (fresh) {
+    await log.ensurePublication(state.publication, state.tables);
+    const snapshot = await log.createSlot(state.slot);
+    try {
+      await store.start(state);
+      await sink.ensureTopics(topics, state.partitions);
+      snapshots.push(...(await loadSnapshot(deps, state, state.tables, snapshot, run)));
+    } finally {
+      await snapshot.release();
+    }
+  } else {
+    await sink.ensureTopics(topics, state.partitions);
+    const done = new Set((await store.tables()).filter((t) => t.epoch === state.epoch).map((t) => t.table));
+    const missing = state.tables.filter((t) => !done.has(t));
+    if (missing.length > 0) {
+      const snapshot = await log.temporarySnapshot();
+      try {
+        snapshots.push(...(await loadSnapshot(deps, state, missing, snapshot, run)));
+      } finally {
+        await snapshot.release();
+      }
+    }
+  }
+  const snapshotLsn = new Map(
+    (await store.tables()).filter((t) => t.epoch === state.epoch).map((t) => [t.table, t.snapshotLsn]),
+  );
+  const streamed = await streamChanges(deps, state, snapshotLsn, options.follow, run);
+  const seconds = (run.now() - started) / 1000;
+  return {
+    slot: state.slot,
+    epoch: state.epoch,
+    mode: options.follow ? 'follow' : 'drain',
+    snapshots,
+    ...streamed,
+    seconds,
+    changesPerSecond: seconds > 0 ? streamed.changes / seconds : 0,
+  };
+}
+
+/** Reads the slot and sends its changes until drained (or stopped, with --follow). */
+async function streamChanges(
+  deps: CaptureDeps,
+  state: CdcState,
+  snapshotLsn: ReadonlyMap<TableName, Lsn>,
+  follow: boolean,
+  run: CaptureRun,
+): Promise<{ transactions: number; changes: number; confirmedLsn: string }> {
+  const { log, sink } = deps;
+  const started = run.now();
+  const stream = await log.stream(state.slot, state.publication);
+  let confirmed = (await log.slot(state.slot))?.confirmedLsn ?? 0n;
+  const acknowledge = (replyRequested = false): void =>
+    stream.send(standbyStatus(confirmed, Date.now(), replyRequested));
+  const batcher = new KafkaBatcher(
+    sink,
+    (lsn) => {
+      if (lsn <= confirmed) return;
+      confirmed = lsn;
+      acknowledge();
+    },
+    run.afterKafkaAck,
+  );
+  const decoder = new Decoder(state, snapshotLsn);
+  const nonce = randomBytes(8).toString('hex');
+  let drained = false;
+  let transactions = 0;
+  let changes = 0;
+  let lastFrame = run.now();
+  // Nothing arrives while the server has nothing to send: ask it for a keepalive now and then,
+  // which carries how far it has read, so an idle slot is acknowledged and pins no WAL.
+  const ticker = setInterval(() => {
+    if (batcher.pending > 0) void batcher.flush();
+    if (run.now() - lastFrame > 500) acknowledge(true);
+  }, 100);
+  try {
+    if (!follow) await log.emitMarker(DRAIN_MARKER_PREFIX, nonce);
+    // Read by hand, not with for-await: leaving that loop would close the stream before the
+    // last acknowledgement is sent.
+    const frames = stream[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await frames.next();
+      if (next.done === true) break;
+      const frame = next.value;
+      lastFrame = run.now();
+      if (batcher.failure !== undefined) throw batcher.failure.error;
+      const f = decodeFrame(frame);
+      if (f.type === 'keepalive') {
+        // Everything before walEnd was sent already: with no transaction open, it is complete.
+        if (!decoder.inTransaction) batcher.complete(f.walEnd);
+        if (f.replyRequested) acknowledge();
+      } else {
+        const m = decodePgOutput(f.body);
+        if (m.tag === 'message' && m.prefix === DRAIN_MARKER_PREFIX) {
+          if (m.content.toString('utf8') === nonce) drained = true;
+          if (!decoder.inTransaction) batcher.complete(m.lsn);
+        }
+        let produced: Change[];
+        try {
+          produced = decoder.changes(m);
+        } catch (error) {
+          await batcher.drain().catch(() => {});
+          throw error;
+        }
+        for (const change of produced) {
+          const { key, value } = encodeChange(change);
+          batcher.add({ topic: topicName(state.topicPrefix, change.table), key, value });
+        }
+        changes += produced.length;
+        if (m.tag === 'commit') {
+          transactions++;
+          batcher.complete(m.endLsn);
+          run.onProgress?.({
+            type: 'changes',
+            changes,
+            changesPerSecond: changes / Math.max(0.001, (run.now() - started) / 1000),
+            lsn: formatLsn(m.endLsn),
+          });
+        }
+        if (batcher.full()) await batcher.flush();
+      }
+      if (drained && !decoder.inTransaction) break;
+      if (run.stopSignal?.stopped === true && !decoder.inTransaction) break;
+    }
+    await batcher.drain();
+    acknowledge();
+  } finally {
+    clearInterval(ticker);
+    await stream.close();
+  }
+  return { transactions, changes, confirmedLsn: formatLsn(confirmed) };
+}

@@ -1,0 +1,213 @@
+/**
+ * Change data capture's envelope: one JSON record per row change, in the topic of its table,
+ * keyed by the row's primary key so that every change of a row stays in order on one
+ * partition. Values travel in the form the MySQL replica stores (as `etl replicate` writes
+ * them: UTC timestamps with microseconds, host addresses, masks and transforms applied), so
+ * masked values never reach Kafka. A column missing from `after` is an unchanged TOASTed
+ * value: the replica keeps what it has.
+ */
+import { DataCheckError } from '../errors.js';
+import type { ReplicaSpec } from '../replicate/spec.js';
+import { isTableName, type ColumnDef, type TableName } from '../schema/tables.js';
+import { formatLsn, parseLsn, UNCHANGED, type Lsn, type RelationColumn, type TupleValue } from './pgoutput.js';
+
+export type ChangeOp = 'insert' | 'update' | 'delete';
+
+/** Where a change sits in the source's history: its transaction's commit, then its place in it. */
+export interface SourcePosition {
+  readonly lsn: Lsn;
+  readonly seq: number;
+}
+
+export interface Change {
+  /** Changes on reset: a record of another epoch is never applied. */
+  readonly epoch: string;
+  readonly op: ChangeOp;
+  readonly table: TableName;
+  /** The commit LSN of the transaction. */
+  readonly lsn: Lsn;
+  /** The change's place within its transaction (0, 1, …). */
+  readonly seq: number;
+  /** Commit time, ISO 8601 UTC with microseconds. */
+  readonly committedAt: string;
+  /** Primary-key values, in key order. */
+  readonly key: Readonly<Record<string, string>>;
+  /** The row after an insert or update (replica form); absent for a delete. */
+  readonly after?: Readonly<Record<string, string | null>>;
+}
+
+export function comparePositions(a: SourcePosition, b: SourcePosition): number {
+  return a.lsn < b.lsn ? -1 : a.lsn > b.lsn ? 1 : a.seq - b.seq;
+}
+
+/** The Kafka record of a change: its key (the primary key as JSON) and its value. */
+export function encodeChange(change: Change): { readonly key: string; readonly value: string } {
+  const value = JSON.stringify({
+    epoch: change.epoch,
+    op: change.op,
+    table: change.table,
+    lsn: formatLsn(change.lsn),
+    seq: change.seq,
+    committed_at: change.committedAt,
+    key: change.key,
+    ...(change.after === undefined ? {} : { after: change.after }),
+  });
+  return { key: JSON.stringify(change.key), value };
+}
+
+const isStringRecord = (v: unknown, nulls: boolean): v is Record<string, string | null> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === 'string' || (nulls && x === null));
+
+/** Reads a record written by `encodeChange`; undefined when it is not one. */
+export function decodeChange(value: Buffer | Uint8Array | null): Change | undefined {
+  if (value === null) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const { epoch, op, table, lsn, seq, committed_at: committedAt, key, after } = o;
+  if (
+    typeof epoch !== 'string' ||
+    (op !== 'insert' && op !== 'update' && op !== 'delete') ||
+    typeof table !== 'string' ||
+    !isTableName(table) ||
+    typeof lsn !== 'string' ||
+    typeof seq !== 'number' ||
+    !Number.isSafeInteger(seq) ||
+    typeof committedAt !== 'string' ||
+    !isStringRecord(key, false) ||
+    (after !== undefined && !isStringRecord(after, true)) ||
+    (op !== 'delete' && after === undefined)
+  ) {
+    return undefined;
+  }
+  let position: Lsn;
+  try {
+    position = parseLsn(lsn);
+  } catch {
+    return undefined;
+  }
+  return {
+    epoch,
+    op,
+    table,
+    lsn: position,
+    seq,
+    committedAt,
+    key: key as Record<string, string>,
+    ...(after === undefined ? {} : { after }),
+  };
+}
+
+/** The type OID and type modifier PostgreSQL reports for each column type of the data model. */
+export function expectedType(def: ColumnDef): { readonly oid: number; readonly typeMod: number } {
+  const t = def.type;
+  switch (t.kind) {
+    case 'integer':
+      return { oid: 23, typeMod: -1 };
+    case 'bigint':
+      return { oid: 20, typeMod: -1 };
+    case 'varchar':
+      return { oid: 1043, typeMod: t.length + 4 };
+    case 'text':
+      return { oid: 25, typeMod: -1 };
+    case 'numeric':
+      return { oid: 1700, typeMod: ((t.precision << 16) | t.scale) + 4 };
+    case 'timestamptz':
+      return { oid: 1184, typeMod: -1 };
+    case 'uuid':
+      return { oid: 2950, typeMod: -1 };
+    case 'inet':
+      return { oid: 869, typeMod: -1 };
+    case 'jsonb':
+      return { oid: 3802, typeMod: -1 };
+    case 'bytea':
+      return { oid: 17, typeMod: -1 };
+  }
+}
+
+/** What differs between a relation as decoded and the table as etl knows it; empty when nothing. */
+export function schemaDrift(spec: ReplicaSpec, columns: readonly RelationColumn[]): string[] {
+  const problems: string[] = [];
+  const have = new Map(columns.map((c) => [c.name, c]));
+  const want = new Set(spec.columns.map((c) => c.name));
+  for (const c of columns) if (!want.has(c.name)) problems.push(`column ${c.name} was added`);
+  for (const col of spec.columns) {
+    const c = have.get(col.name);
+    if (c === undefined) {
+      problems.push(`column ${col.name} was dropped`);
+      continue;
+    }
+    const t = expectedType(col.def);
+    if (c.typeOid !== t.oid || c.typeMod !== t.typeMod) problems.push(`column ${col.name} changed its type`);
+  }
+  return problems;
+}
+
+const TIMESTAMPTZ_UTC = /^(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
+/** A value as pgoutput printed it (session TimeZone UTC) → the text the replica stores. */
+export function replicaValue(def: ColumnDef, text: string): string {
+  switch (def.type.kind) {
+    case 'timestamptz': {
+      const m = TIMESTAMPTZ_UTC.exec(text);
+      if (m === null) throw new DataCheckError(`${def.name}: timestamp ${text} cannot be stored in MySQL`);
+      return `${m[1] ?? ''}.${(m[2] ?? '').padEnd(6, '0')}`;
+    }
+    case 'inet': {
+      // host(): the address without its netmask.
+      const slash = text.indexOf('/');
+      return slash < 0 ? text : text.slice(0, slash);
+    }
+    default:
+      return text;
+  }
+}
+
+/** Decodes the tuples of one relation into row images, in the replica's form. */
+export class RelationMapper {
+  /** For each spec column, its index in the decoded tuple. */
+  private readonly indexes: readonly number[];
+
+  constructor(
+    readonly spec: ReplicaSpec,
+    columns: readonly RelationColumn[],
+  ) {
+    this.indexes = spec.columns.map((c) => columns.findIndex((r) => r.name === c.name));
+  }
+
+  /** The row's columns that were sent (unchanged TOASTed values left out). */
+  row(tuple: readonly TupleValue[]): Record<string, string | null> {
+    const row: Record<string, string | null> = {};
+    this.spec.columns.forEach((col, i) => {
+      const v = tuple[this.indexes[i] ?? -1];
+      if (v === UNCHANGED || v === undefined) return;
+      row[col.name] = v === null ? null : (col.transform?.js ?? identity)(replicaValue(col.def, v));
+    });
+    return row;
+  }
+
+  /** The primary key of a row image (from a full row, or from the old key tuple). */
+  key(tuple: readonly TupleValue[]): Record<string, string> {
+    const row = this.row(tuple);
+    const key: Record<string, string> = {};
+    for (const k of this.spec.primaryKey) {
+      const v = row[k];
+      if (typeof v !== 'string') throw new DataCheckError(`${this.spec.table}: a change without its key ${k}`);
+      key[k] = v;
+    }
+    return key;
+  }
+}
+
+const identity = (v: string): string => v;
+
+export const sameKey = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean =>
+  Object.keys(a).every((k) => a[k] === b[k]);

@@ -1,0 +1,68 @@
+/**
+ * `etl cdc`: what change data capture keeps in MySQL beside the replicas, written in the
+ * same transactions as the rows. Implemented by MysqlCdcStore.
+ */
+import type { Change, SourcePosition } from '../cdc/change.js';
+import type { Lsn } from '../cdc/pgoutput.js';
+import type { TableName } from '../schema/tables.js';
+
+export interface CdcState {
+  /** Changes on every new start after a reset: records of another epoch are dropped. */
+  readonly epoch: string;
+  readonly slot: string;
+  readonly publication: string;
+  readonly topicPrefix: string;
+  readonly tables: readonly TableName[];
+  readonly partitions: number;
+  readonly masked: readonly string[];
+  readonly createdAt: string;
+}
+
+export interface CdcTableState {
+  readonly table: TableName;
+  readonly epoch: string;
+  /** Changes committed before it are in the table's snapshot. */
+  readonly snapshotLsn: Lsn;
+  readonly snapshotAt: string;
+}
+
+export interface CdcPartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next Kafka offset to apply. */
+  readonly nextOffset: string;
+  readonly epoch: string | null;
+  readonly position: SourcePosition | null;
+  readonly committedAt: string | null;
+  readonly appliedAt: string | null;
+}
+
+export interface AppliedBatch {
+  readonly applied: number;
+  /** Records dropped: already applied (a replay, a duplicate from capture) or of another epoch. */
+  readonly skipped: number;
+}
+
+export interface CdcStore {
+  readonly endpoint: string;
+  prepare(): Promise<void>;
+  state(): Promise<CdcState | undefined>;
+  /** Records a new capture (and forgets every table's snapshot). */
+  start(state: CdcState): Promise<void>;
+  tables(): Promise<CdcTableState[]>;
+  snapshotDone(table: TableName, epoch: string, lsn: Lsn): Promise<void>;
+  partitions(): Promise<CdcPartitionState[]>;
+  /**
+   * One transaction: the changes of one partition's batch not applied yet, and the
+   * partition's next offset and last applied position. `changes[i]` is undefined for a
+   * record that is not a change envelope.
+   */
+  apply(
+    topic: string,
+    partition: number,
+    records: readonly { readonly offset: string; readonly change: Change }[],
+    nextOffset: string,
+  ): Promise<AppliedBatch>;
+  /** Forgets the capture: state, snapshots and positions. */
+  clear(): Promise<void>;
+}

@@ -1,0 +1,51 @@
+/**
+ * `etl cdc`: PostgreSQL's logical decoding (a publication, a replication slot, the
+ * replication stream). Implemented by PostgresChangeLog.
+ */
+import type { Lsn } from '../cdc/pgoutput.js';
+import type { TableName } from '../schema/tables.js';
+
+export interface SlotInfo {
+  readonly name: string;
+  /** A process is streaming from it now. */
+  readonly active: boolean;
+  readonly confirmedLsn: Lsn | null;
+  /** reserved, extended, unreserved, or lost (the server removed WAL the slot needed). */
+  readonly walStatus: string | null;
+  /** Bytes of WAL the server keeps for this slot. */
+  readonly retainedBytes: number;
+}
+
+/** A snapshot exported by a new slot: usable by other sessions until released. */
+export interface ExportedSnapshot {
+  /** The slot's consistent point: transactions that commit before it are in the snapshot. */
+  readonly lsn: Lsn;
+  readonly name: string;
+  release(): Promise<void>;
+}
+
+/** The CopyBoth stream of START_REPLICATION: frames in, standby status updates out. */
+export interface ReplicationStream extends AsyncIterable<Buffer> {
+  send(frame: Buffer): void;
+  close(): Promise<void>;
+}
+
+export interface ChangeLog {
+  readonly endpoint: string;
+  /** wal_level, primary keys, privileges: exit 2 with the fix when one is missing. */
+  preflight(tables: readonly TableName[]): Promise<void>;
+  currentLsn(): Promise<Lsn>;
+  slot(name: string): Promise<SlotInfo | undefined>;
+  /** Creates the publication, or sets its tables to these. */
+  ensurePublication(name: string, tables: readonly TableName[]): Promise<void>;
+  /** A persistent pgoutput slot and the snapshot it exported. */
+  createSlot(name: string): Promise<ExportedSnapshot>;
+  /** A temporary slot's exported snapshot (for tables loaded again after a kill). */
+  temporarySnapshot(): Promise<ExportedSnapshot>;
+  /** A non-transactional logical message; returns its LSN. */
+  emitMarker(prefix: string, content: string): Promise<Lsn>;
+  stream(slot: string, publication: string): Promise<ReplicationStream>;
+  /** Drops the slot if it exists; true when it did. */
+  dropSlot(name: string): Promise<boolean>;
+  dropPublication(name: string): Promise<void>;
+}
