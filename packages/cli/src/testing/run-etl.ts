@@ -33,6 +33,8 @@ export function etlEnv(dbs: ThrowawayDatabases) {
     ETL_KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
     ETL_KAFKA_TOPIC: dbs.topic,
     ETL_STREAM_GROUP: dbs.topic,
+    ETL_CDC_TOPIC_PREFIX: dbs.topic,
+    ETL_CDC_GROUP: `${dbs.topic}_cdc`,
   };
 }
 

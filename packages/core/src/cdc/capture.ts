@@ -93,6 +93,8 @@ export interface CaptureRun {
   readonly confirmUnmask?: (columns: readonly string[]) => Promise<boolean>;
   /** Test seam: runs after Kafka acknowledged a batch and before the slot is acknowledged. */
   readonly afterKafkaAck?: () => void;
+  /** How long a slot another process still reads is waited for before exiting busy (default 5 s). */
+  readonly busyWaitMs?: number;
   /** Set to stop a --follow run: it finishes what is in hand, acknowledges and returns. */
   readonly stopSignal?: { stopped: boolean };
 }
@@ -131,7 +133,12 @@ async function settle(
     );
   }
   await log.preflight(tables);
-  const slot = await log.slot(options.slot);
+  let slot = await log.slot(options.slot);
+  // A capture killed a moment ago leaves its slot active until the server notices.
+  for (let waited = 0; slot?.active === true && waited < (run.busyWaitMs ?? 5000); waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    slot = await log.slot(options.slot);
+  }
   if (slot?.active === true) {
     throw new BusyError(`replication slot ${options.slot} is in use by another capture`, {
       hint: 'Only one etl cdc capture runs per database; wait for it or stop it.',
