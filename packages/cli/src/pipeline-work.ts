@@ -12,6 +12,9 @@ import {
   runSeed,
   runStream,
   runVerify,
+  runApply,
+  runCapture,
+  slotName,
   verifyFailedError,
   type PipelineWork,
   type SeedOptions,
@@ -24,12 +27,17 @@ export interface PipelineSettings {
   readonly seed: SeedOptions;
   readonly events: number;
   readonly group: string;
+  /** Topics of a first capture are <prefix>.<table> (ETL_CDC_TOPIC_PREFIX). */
+  readonly cdcTopicPrefix: string;
+  /** The consumer group of cdc-apply (ETL_CDC_GROUP). */
+  readonly cdcGroup: string;
 }
 
 const now = () => performance.now();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function pipelineWork(adapters: Adapters, { seed, events, group }: PipelineSettings): PipelineWork {
+export function pipelineWork(adapters: Adapters, settings: PipelineSettings): PipelineWork {
+  const { seed, events, group } = settings;
   const { config } = adapters;
   // No mask request: every replica keeps the masks it was made with (see `etl replicate --mask`).
   const replicate = async (tables: readonly TableName[], concurrency: number): Promise<TaskResult> => {
@@ -91,6 +99,37 @@ export function pipelineWork(adapters: Adapters, { seed, events, group }: Pipeli
     marts: async () => {
       const r = await runMarts(adapters.warehouse(), MARTS, { now });
       return { rows: r.marts.reduce((n, m) => n + m.rows, 0), message: `${r.marts.length} marts, all tests passed` };
+    },
+    'cdc-capture': () =>
+      using(adapters.changeSink(), async (sink) => {
+        const r = await runCapture(
+          {
+            log: adapters.changeLog(),
+            sink,
+            source: adapters.replicaSource(),
+            target: adapters.replicaTarget(),
+            store: adapters.cdcStore(),
+          },
+          {
+            tables: undefined,
+            follow: false,
+            topicPrefix: settings.cdcTopicPrefix,
+            partitions: 3,
+            slot: slotName(config.pg.database),
+          },
+          { now },
+        );
+        const snapshot = r.snapshots.length > 0 ? `, snapshot of ${r.snapshots.length} tables` : '';
+        return { rows: r.changes, message: `${r.changes} changes to Kafka${snapshot}, slot at ${r.confirmedLsn}` };
+      }),
+    'cdc-apply': async () => {
+      const source = adapters.eventSource();
+      try {
+        const r = await runApply(source, adapters.cdcStore(), { group: settings.cdcGroup, follow: false }, { now });
+        return { rows: r.applied, message: `${r.applied} changes applied, ${r.skipped} already applied` };
+      } finally {
+        await source.stop();
+      }
     },
     verify: async () => {
       const r = await runVerify(adapters.replicaSource(), adapters.replicaTarget(), [...REPLICATED_TABLES], { now });

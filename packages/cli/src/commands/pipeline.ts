@@ -19,6 +19,7 @@ import {
   type TaskSpec,
 } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
+import { topicPrefixFlag } from './cdc/capture.js';
 import { groupFlag } from '../flags.js';
 import { pipelineWork } from '../pipeline-work.js';
 import { onStopSignal } from '../signals.js';
@@ -39,6 +40,10 @@ Every run and its tasks are recorded in PostgreSQL (see \`etl runs\`). A Postgre
 is held for the run: a second pipeline, on this machine or another, waits for it (--wait) or exits
 75 at once. --report writes a run report in the spirit of dbt's run_results.json.
 
+Change data capture runs only when asked for: --only cdc-capture,cdc-apply drains the WAL into
+Kafka and Kafka into MySQL once (see etl cdc capture and etl cdc apply); with --every it keeps
+the replicas minutes behind PostgreSQL.
+
 --every 15m or --cron "*/15 * * * *" keeps running and starts the pipeline on that schedule,
 never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
 
@@ -51,6 +56,8 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
   ];
 
   static override flags = {
+    'cdc-topic-prefix': topicPrefixFlag,
+    'cdc-group': groupFlag('Consumer group of the cdc-apply task.', { name: 'etl-cdc-apply', env: 'ETL_CDC_GROUP' }),
     only: Flags.string({ description: 'Run only these tasks (comma-separated).', helpValue: '<a,b>' }),
     skip: Flags.string({ description: 'Leave these tasks out.', helpValue: '<a,b>' }),
     from: Flags.string({ description: 'Run this task and everything after it.', helpValue: '<task>' }),
@@ -98,7 +105,13 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
     const adapters = this.adapters();
     const store = adapters.runStore();
     await store.prepare(); // the history tables must exist before the first task
-    const work = pipelineWork(adapters, { seed, events: this.flags.events, group: this.flags.group });
+    const work = pipelineWork(adapters, {
+      seed,
+      events: this.flags.events,
+      group: this.flags.group,
+      cdcTopicPrefix: this.flags['cdc-topic-prefix'],
+      cdcGroup: this.flags['cdc-group'],
+    });
     const wait = this.flags.wait || schedule !== undefined;
     const once = () =>
       withPipelineLock(

@@ -75,6 +75,26 @@ export class PostgresProbe implements ServiceProbe {
       version,
       schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions),
       tables,
+      detail: await this.changeCapture(client),
     };
+  }
+
+  /** What `etl cdc` needs and holds here: wal_level, and each slot of this database with the WAL it keeps. */
+  private async changeCapture(client: pg.Client): Promise<string> {
+    const level = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level ?? '?';
+    const slots = await client.query<{ slot_name: string; active: boolean; wal_status: string | null; kept: string }>(
+      `SELECT slot_name, active, wal_status,
+              pg_size_pretty(coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)) AS kept
+         FROM pg_replication_slots WHERE database = current_database() ORDER BY slot_name`,
+    );
+    const parts = [`wal_level ${level}${level === 'logical' ? '' : ' (etl cdc needs logical)'}`];
+    for (const r of slots.rows) {
+      parts.push(
+        `slot ${r.slot_name} ${r.active ? 'active' : 'inactive'}, retains ${r.kept} of WAL` +
+          (r.wal_status === 'lost' ? ' (lost: run etl cdc reset)' : ''),
+      );
+    }
+    if (slots.rows.length === 0) parts.push('no replication slot');
+    return parts.join('; ');
   }
 }

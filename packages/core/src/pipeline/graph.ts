@@ -8,6 +8,8 @@ export interface TaskSpec<Name extends string = TaskName> {
   readonly name: Name;
   readonly dependsOn: readonly Name[];
   readonly description: string;
+  /** Runs only when named in --only (change data capture keeps a slot on the server). */
+  readonly optional?: boolean;
 }
 
 /** The pipeline's tasks; "task" in etl means one of these and nothing else. */
@@ -20,6 +22,8 @@ export const TASK_NAMES = [
   'replicate-events',
   'marts',
   'verify',
+  'cdc-capture',
+  'cdc-apply',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
@@ -33,6 +37,13 @@ export const PIPELINE_TASKS: readonly TaskSpec[] = [
   { name: 'replicate-events', dependsOn: ['stream', 'replicate'], description: 'copy kafka_events to MySQL' },
   { name: 'marts', dependsOn: ['replicate'], description: 'build the sales marts' },
   { name: 'verify', dependsOn: ['marts', 'replicate-events'], description: 'prove the replicas equal' },
+  {
+    name: 'cdc-capture',
+    dependsOn: ['seed'],
+    description: 'send the changes in the WAL to Kafka (drain)',
+    optional: true,
+  },
+  { name: 'cdc-apply', dependsOn: ['cdc-capture'], description: 'apply captured changes to MySQL', optional: true },
 ];
 
 const list = (raw: string | undefined): string[] =>
@@ -86,7 +97,7 @@ export function selectTasks(options: {
   check(skip, '--skip');
   check(from, '--from');
   if (only.length > 0 && from.length > 0) throw new UsageError('--only and --from cannot go together');
-  let selected = tasks.map((t) => t.name);
+  let selected = tasks.filter((t) => t.optional !== true || only.includes(t.name)).map((t) => t.name);
   if (only.length > 0) selected = selected.filter((n) => only.includes(n));
   if (from[0] !== undefined) {
     const after = downstream(from[0], tasks);

@@ -9,7 +9,8 @@ import { parseCron, parseEvery, runOnSchedule } from './schedule.js';
 describe('selectTasks', () => {
   const names = (o: Parameters<typeof selectTasks>[0]) => selectTasks(o).map((t) => t.name);
   it('runs everything by default', () => {
-    expect(names({})).toEqual(PIPELINE_TASKS.map((t) => t.name));
+    expect(names({})).toEqual(PIPELINE_TASKS.filter((t) => t.optional !== true).map((t) => t.name));
+    expect(names({ only: 'cdc-capture,cdc-apply' })).toEqual(['cdc-capture', 'cdc-apply']);
   });
   it('supports --only, --skip and --from', () => {
     expect(names({ only: 'seed,replicate' })).toEqual(['seed', 'replicate']);

@@ -96,6 +96,8 @@ describe('etl cdc', () => {
     expect(status.capturing).toBe(true);
     expect(status.tables.every((t) => t.snapshot === 'done')).toBe(true);
     expect(status.slot?.active).toBe(false);
+    const doctor = await etl(['doctor']);
+    expect(doctor.stdout).toMatch(new RegExp(`slot ${slot} inactive, retains \\d+ (bytes|kB|MB) of WAL`));
   });
 
   it('carries every kind of change and value exactly', async () => {
@@ -280,6 +282,16 @@ describe('etl cdc', () => {
     expect(capture.snapshots.length).toBeGreaterThan(0);
     expect(apply.skipped).toBeGreaterThanOrEqual(10);
     expect(await mysqlCount(`SELECT COUNT(*) FROM users WHERE first_name = 'new epoch'`)).toBe(5);
+  });
+
+  it('runs as pipeline tasks when asked for, and only then', async () => {
+    await sql(`UPDATE orders SET status = 'Completed' WHERE order_id <= 50`);
+    const run = await etl(['pipeline', '--only', 'cdc-capture,cdc-apply']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/cdc-apply/);
+    const verify = await json<VerifyReport>(['verify']);
+    expect(verify.tables.filter((t) => !t.equal)).toEqual([]);
+    expect(await mysqlCount(`SELECT COUNT(*) FROM orders WHERE order_id <= 50 AND status = 'Completed'`)).toBe(50);
   });
 
   it('explains a role without the REPLICATION attribute (2) and a bad topic prefix (2)', async () => {
