@@ -9,6 +9,7 @@ import { readDotenv } from '@etl/cli/env-file';
 import { renderTable, isInteractive, writeLine } from '@etl/cli/output';
 import { rate, type BenchCase, type BenchResult } from './case.js';
 import { pgCopy } from './cases/pg-copy.js';
+import { cdc } from './cases/cdc.js';
 import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
 import { seed } from './cases/seed.js';
@@ -17,7 +18,7 @@ import { start } from './cases/start.js';
 import { ui } from './cases/ui.js';
 
 /** Every case, in the order they run. Later issues add theirs here. */
-export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, pgCopy, ui, start];
+export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, cdc, pgCopy, ui, start];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -26,6 +26,6 @@ export {
 export { MysqlWarehouse } from './mysql/warehouse.js';
 export { KafkaChangeSink, KafkaEventSink, KafkaEventSource } from './kafka/events.js';
 export { PostgresChangeLog } from './postgres/change-log.js';
-export { MysqlCdcStore, collapse } from './mysql/cdc-store.js';
+export { MysqlCdcStore, applyChanges, collapse } from './mysql/cdc-store.js';
 export { PostgresEventStore, type DeadLetterView } from './postgres/event-store.js';
 export { PostgresRunStore, type RunSummary, type RunDetail } from './postgres/run-store.js';

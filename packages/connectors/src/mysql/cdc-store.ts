@@ -238,7 +238,8 @@ export function collapse(changes: readonly Change[]): Map<TableName, Map<string,
   return byTable;
 }
 
-async function applyChanges(c: mysql.Connection, changes: readonly Change[]): Promise<void> {
+/** The collapsed changes as plain statements, on the caller's connection and transaction. */
+export async function applyChanges(c: mysql.Connection, changes: readonly Change[]): Promise<void> {
   for (const [table, rows] of collapse(changes)) {
     const spec = replicaSpec(table);
     const keyColumns = spec.primaryKey;
