@@ -343,22 +343,22 @@ class Decoder {
     const table = mapper.spec.table;
     // Loaded again from a later snapshot after a kill: what committed before it is in the table.
     if (txn.lsn < (this.snapshotLsn.get(table) ?? 0n)) return [];
-    const base = { epoch: this.state.epoch, table, lsn: txn.lsn, committedAt: txn.committedAt };
-    const next = (c: Omit<Change, 'seq' | keyof typeof base>): Change => ({ ...base, ...c, seq: txn.seq++ });
-    if (m.tag === 'insert') {
-      return [next({ op: 'insert', key: mapper.key(m.after), after: mapper.row(m.after) })];
-    }
-    if (m.tag === 'delete') return [next({ op: 'delete', key: mapper.key(m.before) })];
+    const { epoch } = this.state;
+    const { lsn, committedAt } = txn;
+    const next = (op: Change['op'], key: Change['key'], after?: Change['after']): Change =>
+      after === undefined
+        ? { epoch, op, table, lsn, seq: txn.seq++, committedAt, key }
+        : { epoch, op, table, lsn, seq: txn.seq++, committedAt, key, after };
+    if (m.tag === 'delete') return [next('delete', mapper.key(m.before))];
     const after = mapper.row(m.after);
-    const key = mapper.key(m.after);
+    const key = mapper.keyOf(after);
+    if (m.tag === 'insert') return [next('insert', key, after)];
     if (m.before !== null) {
       const oldKey = mapper.key(m.before);
       // A new primary key: the row under the old key is gone, one under the new key appears.
-      if (!sameKey(oldKey, key)) {
-        return [next({ op: 'delete', key: oldKey }), next({ op: 'insert', key, after })];
-      }
+      if (!sameKey(oldKey, key)) return [next('delete', oldKey), next('insert', key, after)];
     }
-    return [next({ op: 'update', key, after })];
+    return [next('update', key, after)];
   }
 }
 
