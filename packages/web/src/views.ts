@@ -95,7 +95,10 @@ export function runsView(page: Panel<RunDetail[]>, pageSize: number): Html {
         </tr>
       </thead>
       <tbody>
-        ${PIPELINE_TASKS.map(
+        ${PIPELINE_TASKS.filter(
+          // Optional tasks (change data capture) get a row once a run in view has run them.
+          (spec) => spec.optional !== true || runs.some((r) => r.taskRecords.some((t) => t.task === spec.name)),
+        ).map(
           (spec) =>
             html`<tr data-task="${spec.name}">
               <th title="${spec.description}">${spec.name}</th>

@@ -12,7 +12,7 @@
  * and re-sends, never skips. `etl cdc apply` drops what it has applied already by position.
  */
 import { randomBytes } from 'node:crypto';
-import { BusyError, DataCheckError, UsageError } from '../errors.js';
+import { BusyError, DataCheckError, isTransient, UsageError } from '../errors.js';
 import type {
   ChangeLog,
   ChangeRecord,
@@ -93,6 +93,9 @@ export interface CaptureRun {
   readonly confirmUnmask?: (columns: readonly string[]) => Promise<boolean>;
   /** Test seam: runs after Kafka acknowledged a batch and before the slot is acknowledged. */
   readonly afterKafkaAck?: () => void;
+  /** Attempts to read the slot again after PostgreSQL or Kafka went away (default 5). */
+  readonly retries?: number;
+  readonly onRetry?: (error: Error, attempt: number, waitMs: number) => void;
   /** How long a slot another process still reads is waited for before exiting busy (default 5 s). */
   readonly busyWaitMs?: number;
   /** Set to stop a --follow run: it finishes what is in hand, acknowledges and returns. */
@@ -396,7 +399,23 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
   const snapshotLsn = new Map(
     (await store.tables()).filter((t) => t.epoch === state.epoch).map((t) => [t.table, t.snapshotLsn]),
   );
-  const streamed = await streamChanges(deps, state, snapshotLsn, options.follow, run);
+  const streamed = { transactions: 0, changes: 0, confirmedLsn: '' };
+  // PostgreSQL or Kafka went away: read the slot again after 0.5, 1, 2, 4, 8 s (nothing is
+  // lost, the slot was acknowledged only for what Kafka holds); then exit 3.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await streamChanges(deps, state, snapshotLsn, options.follow, run);
+      streamed.transactions += r.transactions;
+      streamed.changes += r.changes;
+      streamed.confirmedLsn = r.confirmedLsn;
+      break;
+    } catch (error) {
+      if (!isTransient(error) || attempt > (run.retries ?? 5) || run.stopSignal?.stopped === true) throw error;
+      const waitMs = 500 * 2 ** (attempt - 1);
+      run.onRetry?.(error instanceof Error ? error : new Error(String(error)), attempt, waitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
   const seconds = (run.now() - started) / 1000;
   return {
     slot: state.slot,

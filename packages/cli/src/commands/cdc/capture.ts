@@ -46,7 +46,9 @@ keeps going until Ctrl-C or SIGTERM, then finishes the transaction in hand, ackn
 
 Needs wal_level = logical and a role with REPLICATION (make up sets both up). Exits 2 with the
 fix when one is missing, 75 when another capture holds the slot, 4 when a table's columns
-changed or the server invalidated the slot (etl cdc reset is the way out).`;
+changed or the server invalidated the slot (etl cdc reset is the way out). When PostgreSQL or
+Kafka goes away, the slot is read again after 0.5, 1, 2, 4 and 8 s, then it exits 3; a rerun
+resumes from the slot.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -120,6 +122,11 @@ changed or the server invalidated the slot (etl cdc reset is the way out).`;
                   now: () => performance.now(),
                   stopSignal,
                   confirmUnmask: (columns) => this.confirmUnmask(columns),
+                  onRetry: (error, attempt, waitMs) =>
+                    report(
+                      `reading the slot failed (${error.message.split('\n')[0]}); ` +
+                        `attempt ${attempt + 1} in ${waitMs} ms`,
+                    ),
                   onProgress: (p) =>
                     report(
                       p.type === 'snapshot'

@@ -50,6 +50,10 @@ const confirmed = async () =>
       ?.l,
   );
 
+const slotPid = async () =>
+  ((await sql('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slot])).rows[0]?.active_pid ??
+    null) as number | null;
+
 /** capture (drain), apply (drain), verify: the replicas equal the source. */
 async function settle(captureArgs: string[] = []): Promise<{ capture: CaptureReport; apply: ApplyReport }> {
   const capture = await json<CaptureReport>(['cdc', 'capture', ...captureArgs]);
@@ -245,6 +249,29 @@ describe('etl cdc', () => {
     expect(await Promise.all(appliers.map(exited))).toEqual([0, 0]);
     const verify = await json<VerifyReport>(['verify']);
     expect(verify.tables.filter((t) => !t.equal)).toEqual([]);
+  });
+
+  it('reads the slot again when its connection is dropped (pg_terminate_backend), losing nothing', async () => {
+    const capture = start(['cdc', 'capture', '--follow']);
+    for (let i = 0; i < 50 && (await slotPid()) === null; i++) await sleep(200);
+    await sql(`UPDATE orders SET status = 'Pending' WHERE order_id <= 30`);
+    const first = await slotPid();
+    expect(first).not.toBeNull();
+    await sql('SELECT pg_terminate_backend($1)', [first]);
+    await sql(`UPDATE orders SET status = 'Shipped' WHERE order_id BETWEEN 20 AND 40`);
+    const back = async () => {
+      const pid = await slotPid();
+      return pid !== null && pid !== first;
+    };
+    for (let i = 0; i < 60 && !(await back()); i++) await sleep(250);
+    expect(await back()).toBe(true); // capture came back by itself, on a new connection
+    await sleep(1000);
+    capture.kill('SIGTERM');
+    expect(await exited(capture)).toBe(0);
+    await settle();
+    expect(
+      await mysqlCount(`SELECT COUNT(*) FROM orders WHERE order_id BETWEEN 20 AND 40 AND status = 'Shipped'`),
+    ).toBe(21);
   });
 
   it('refuses a second capture on the same slot (busy, 75)', async () => {
