@@ -13,29 +13,37 @@ import {
   type PartitionOffsets,
   type RecordBatch,
 } from '@etl/core';
-import { CompressionTypes, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Consumer, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import { createKafka, type KafkaClientOptions } from './client.js';
 import { kafkaError } from './errors.js';
 
-export class KafkaEventSink implements EventSink {
+/**
+ * What `etl produce` and `etl cdc capture` share: an idempotent producer (acks from all in-sync
+ * replicas) connected on first use, and topics created when missing.
+ */
+class IdempotentProducer {
   readonly endpoint: string;
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
 
-  constructor(options: KafkaClientOptions) {
-    this.kafka = createKafka({ clientId: 'etl-produce', ...options });
+  constructor(clientId: string, options: KafkaClientOptions) {
+    this.kafka = createKafka({ clientId, ...options });
     this.endpoint = options.brokers.join(',');
   }
 
-  async ensureTopic(topic: string, partitions: number): Promise<boolean> {
+  /** Creates those of the topics that are missing; returns the ones it created. */
+  protected async createMissing(topics: readonly string[], partitions: number): Promise<string[]> {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      if ((await admin.listTopics()).includes(topic)) return false;
-      return await admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }],
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length === 0) return [];
+      const created = await admin.createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
         waitForLeaders: true,
       });
+      return created ? missing : [];
     } catch (error) {
       throw kafkaError(error, this.endpoint);
     } finally {
@@ -43,7 +51,8 @@ export class KafkaEventSink implements EventSink {
     }
   }
 
-  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  /** Sends the messages of each topic in one request; resolves when all of them are acknowledged. */
+  protected async sendTopics(topicMessages: TopicMessages[]): Promise<void> {
     try {
       if (this.producer === undefined) {
         this.producer = this.kafka.producer({
@@ -53,12 +62,7 @@ export class KafkaEventSink implements EventSink {
         });
         await this.producer.connect();
       }
-      await this.producer.send({
-        topic,
-        acks: -1,
-        compression: CompressionTypes.None,
-        messages: records.map((r) => ({ key: r.key, value: r.value })),
-      });
+      await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
     } catch (error) {
       throw kafkaError(error, this.endpoint);
     }
@@ -69,63 +73,38 @@ export class KafkaEventSink implements EventSink {
   }
 }
 
-/** `etl cdc capture`'s producer: idempotent, acks from all in-sync replicas, one call per batch of topics. */
-export class KafkaChangeSink implements ChangeSink {
-  readonly endpoint: string;
-  private readonly kafka: Kafka;
-  private producer: Producer | undefined;
-
+export class KafkaEventSink extends IdempotentProducer implements EventSink {
   constructor(options: KafkaClientOptions) {
-    this.kafka = createKafka({ clientId: 'etl-cdc-capture', ...options });
-    this.endpoint = options.brokers.join(',');
+    super('etl-produce', options);
+  }
+
+  async ensureTopic(topic: string, partitions: number): Promise<boolean> {
+    return (await this.createMissing([topic], partitions)).length > 0;
+  }
+
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    return this.sendTopics([{ topic, messages: records.map((r) => ({ key: r.key, value: r.value })) }]);
+  }
+}
+
+/** `etl cdc capture`'s producer: one request per batch, whatever the tables in it. */
+export class KafkaChangeSink extends IdempotentProducer implements ChangeSink {
+  constructor(options: KafkaClientOptions) {
+    super('etl-cdc-capture', options);
   }
 
   async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length === 0) return;
-      await admin.createTopics({
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
-        waitForLeaders: true,
-      });
-    } catch (error) {
-      throw kafkaError(error, this.endpoint);
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+    await this.createMissing(topics, partitions);
   }
 
-  async send(records: readonly ChangeRecord[]): Promise<void> {
-    try {
-      if (this.producer === undefined) {
-        this.producer = this.kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 5,
-          allowAutoTopicCreation: false,
-        });
-        await this.producer.connect();
-      }
-      const byTopic = new Map<string, { key: string; value: string }[]>();
-      for (const r of records) {
-        const messages = byTopic.get(r.topic) ?? [];
-        messages.push({ key: r.key, value: r.value });
-        byTopic.set(r.topic, messages);
-      }
-      await this.producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
-    } catch (error) {
-      throw kafkaError(error, this.endpoint);
+  send(records: readonly ChangeRecord[]): Promise<void> {
+    const byTopic = new Map<string, { key: string; value: string }[]>();
+    for (const r of records) {
+      const messages = byTopic.get(r.topic) ?? [];
+      messages.push({ key: r.key, value: r.value });
+      byTopic.set(r.topic, messages);
     }
-  }
-
-  async close(): Promise<void> {
-    await this.producer?.disconnect().catch(() => {});
+    return this.sendTopics([...byTopic].map(([topic, messages]) => ({ topic, messages })));
   }
 }
 

@@ -19,8 +19,7 @@ import {
   type TableName,
 } from '@etl/core';
 import type mysql from 'mysql2/promise';
-import { connectMysql, quoteMysqlIdent as q, withMysql } from './client.js';
-import { mysqlError } from './errors.js';
+import { quoteMysqlIdent as q, withMysql } from './client.js';
 import { migrateMysql } from './schema-target.js';
 
 type Rows = mysql.RowDataPacket[];
@@ -60,7 +59,7 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async start(state: CdcState): Promise<void> {
-    await this.session(async (c) => {
+    await withMysql(this.db, async (c) => {
       await c.query('START TRANSACTION');
       await c.query(
         `REPLACE INTO etl_cdc_state (id, epoch, slot_name, publication, topic_prefix, tables_list, partitions, masked,
@@ -133,7 +132,7 @@ export class MysqlCdcStore implements CdcStore {
     records: readonly { readonly offset: string; readonly change: Change }[],
     nextOffset: string,
   ): Promise<AppliedBatch> {
-    return this.session(async (c) => {
+    return withMysql(this.db, async (c) => {
       await c.query('START TRANSACTION');
       try {
         // A reset waits for this transaction, and this one sees the epoch of the capture that runs.
@@ -193,24 +192,13 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async clear(): Promise<void> {
-    await this.session(async (c) => {
+    await withMysql(this.db, async (c) => {
       await c.query('START TRANSACTION');
       await c.query('DELETE FROM etl_cdc_state');
       await c.query('DELETE FROM etl_cdc_tables');
       await c.query('UPDATE etl_cdc_offsets SET epoch = NULL, lsn = NULL, seq = NULL, committed_at = NULL');
       await c.query('COMMIT');
     });
-  }
-
-  private async session<T>(work: (c: mysql.Connection) => Promise<T>): Promise<T> {
-    const c = await connectMysql(this.db);
-    try {
-      return await work(c);
-    } catch (error) {
-      throw mysqlError(error, this.db);
-    } finally {
-      await c.end().catch(() => {});
-    }
   }
 }
 

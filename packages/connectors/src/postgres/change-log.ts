@@ -18,35 +18,13 @@ import {
   type SlotInfo,
   type TableName,
 } from '@etl/core';
-import pg from 'pg';
+import type pg from 'pg';
 import { both } from 'pg-copy-streams';
-import { quoteIdent, withPostgres } from './client.js';
+import { connectPostgres, quoteIdent, withPostgres } from './client.js';
 import { pgError, sqlState } from './errors.js';
 
-/** A connection in replication mode (it speaks the replication commands, simple queries only). */
-async function connectReplication(db: DatabaseEndpoint): Promise<pg.Client> {
-  const config = {
-    host: db.host,
-    port: db.port,
-    user: db.user,
-    ...(db.password === undefined ? {} : { password: db.password }),
-    database: db.database,
-    connectionTimeoutMillis: 5000,
-    application_name: 'etl cdc',
-    // pgoutput prints timestamptz in the walsender's time zone.
-    options: '-c TimeZone=UTC',
-    replication: 'database',
-  };
-  const client = new pg.Client(config);
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw pgError(error, db);
-  }
-  return client;
-}
+/** A connection in replication mode; pgoutput prints timestamptz in its TimeZone (UTC). */
+const connectReplication = (db: DatabaseEndpoint): Promise<pg.Client> => connectPostgres(db, { replication: true });
 
 const SLOT_NAME = /^[a-z0-9_]{1,63}$/;
 

@@ -11,6 +11,8 @@ export interface PgConnectOptions {
   readonly connectTimeoutMs?: number;
   /** A session that can change nothing, and whose statements give up after this many ms (the web page's). */
   readonly readOnly?: { readonly statementTimeoutMs: number };
+  /** A walsender session that speaks the replication commands (simple queries only). */
+  readonly replication?: boolean;
 }
 
 export async function connectPostgres(endpoint: DatabaseEndpoint, options: PgConnectOptions = {}): Promise<pg.Client> {
@@ -21,7 +23,8 @@ export async function connectPostgres(endpoint: DatabaseEndpoint, options: PgCon
     ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
     database: options.database ?? endpoint.database,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-    application_name: 'etl',
+    application_name: options.replication === true ? 'etl cdc' : 'etl',
+    ...(options.replication === true ? { replication: 'database' } : {}),
     options:
       options.readOnly === undefined
         ? '-c TimeZone=UTC'

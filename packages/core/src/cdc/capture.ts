@@ -23,7 +23,7 @@ import type {
   ReplicaTarget,
 } from '../ports/index.js';
 import { CopyToLoadData } from '../replicate/copy-to-load.js';
-import { copyTable } from '../replicate/job.js';
+import { copyTable, throttled } from '../replicate/job.js';
 import { planMasks, unmaskRefusedError, type MaskRequest } from '../replicate/masks.js';
 import { replicaSpec, tableWaves, type ReplicaSpec } from '../replicate/spec.js';
 import { REPLICATED_TABLES, type TableName } from '../schema/tables.js';
@@ -192,13 +192,7 @@ async function loadSnapshot(
     for (const table of wave) {
       const spec = replicaSpec(table, state.masked);
       const converter = new CopyToLoadData(spec);
-      let last = 0;
-      const tick = (): void => {
-        const t = run.now();
-        if (t - last < 250) return;
-        last = t;
-        run.onProgress?.({ type: 'snapshot', table, rows: converter.rows });
-      };
+      const tick = throttled(run.now, 250, () => run.onProgress?.({ type: 'snapshot', table, rows: converter.rows }));
       await copyTable(deps.source, deps.target, spec, 'full', null, converter, tick, snapshot.name);
       await deps.store.snapshotDone(table, state.epoch, snapshot.lsn);
       done.push({ table, rows: converter.rows, lsn: formatLsn(snapshot.lsn) });

@@ -254,7 +254,7 @@ export async function runReplicate(
 }
 
 /** Calls `fn` at most once per `ms` (progress ticks). */
-function throttled(now: () => number, ms: number, fn: (t: number) => void): () => void {
+export function throttled(now: () => number, ms: number, fn: (t: number) => void): () => void {
   let last = 0;
   return () => {
     const t = now();
