@@ -208,7 +208,7 @@ async function loadSnapshot(
  * transaction in it, or a position the server reported with nothing in hand); the slot is
  * acknowledged up to it only after Kafka acknowledged the batch and every batch before.
  */
-class KafkaBatcher {
+export class KafkaBatcher {
   private records: ChangeRecord[] = [];
   private bytes = 0;
   private mark: Lsn | undefined;
@@ -240,7 +240,11 @@ class KafkaBatcher {
     return this.records.length >= 5000 || this.bytes >= 1024 * 1024;
   }
 
-  /** Hands the batch over; waits first when two are already on their way (bounded memory). */
+  /**
+   * Hands the batch over, behind every batch handed over before it: it is chained at once, so
+   * batches reach Kafka in the order they were taken even when flushes overlap (the idle timer's
+   * and the stream's). Returns once at most two batches are on their way (bounded memory).
+   */
   async flush(): Promise<void> {
     if (this.records.length === 0 && this.mark === undefined) return;
     const records = this.records;
@@ -248,9 +252,9 @@ class KafkaBatcher {
     this.records = [];
     this.bytes = 0;
     this.mark = undefined;
-    if (this.inFlight >= 2) await this.tail;
+    const before = this.tail;
     this.inFlight++;
-    this.tail = this.tail.then(async () => {
+    this.tail = before.then(async () => {
       try {
         if (this.failure !== undefined) return;
         if (records.length > 0) {
@@ -264,6 +268,7 @@ class KafkaBatcher {
         this.inFlight--;
       }
     });
+    if (this.inFlight > 2) await before;
   }
 
   async drain(): Promise<void> {
