@@ -9,7 +9,7 @@
 import { DataCheckError, UsageError } from '../errors.js';
 import type { CdcStore, ChangeSource, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
 import { partitionId } from '../ports/index.js';
-import { admit, writeWithRetries, type StreamRun } from '../stream/job.js';
+import { PartitionCursors, writeWithRetries, type StreamRun } from '../stream/job.js';
 import { topicName } from './capture.js';
 import { decodeChange, type Change } from './change.js';
 
@@ -113,13 +113,10 @@ export async function runApply(
     if (!options.follow && isDrained()) void stop();
   };
   let failure: { readonly error: unknown } | undefined;
-  const next = new Map<string, bigint>();
-  const sought = new Map<string, bigint>();
-  const resume = async (ids: readonly string[]): Promise<Map<string, string>> => {
-    const at = await storedOffsets();
-    for (const id of ids) next.set(id, BigInt(at.get(id) ?? earliest.get(id)?.earliest ?? '0'));
-    return new Map(ids.map((id) => [id, String(next.get(id))]));
-  };
+  const cursors = new PartitionCursors(storedOffsets, earliest, async (id) => {
+    const at = id.lastIndexOf(':');
+    return (await source.topicOffsets(id.slice(0, at))).get(Number(id.slice(at + 1)))?.earliest;
+  });
   // Other members of the group apply other partitions: look at what is stored now and then.
   const poll = options.follow
     ? undefined
@@ -137,20 +134,14 @@ export async function runApply(
       topics,
       group: options.group,
       onAssign: async (ids) => {
-        next.clear();
-        sought.clear();
-        return resume(ids);
+        cursors.reset();
+        return cursors.resume(ids);
       },
       onBatch: async (batch) => {
         if (failure !== undefined || batch.records.length === 0) return undefined;
         const id = partitionId(batch.topic, batch.partition);
-        if (!next.has(id)) await resume([id]);
-        const expected = next.get(id) ?? 0n;
-        const admission = admit(batch.records, expected, sought.get(id) === expected);
-        if ('seek' in admission) {
-          sought.set(id, expected);
-          return admission.seek;
-        }
+        const admission = await cursors.admit(id, batch.records);
+        if ('seek' in admission) return admission.seek;
         const last = batch.records[batch.records.length - 1];
         const nextOffset = (BigInt(last?.offset ?? '0') + 1n).toString();
         try {
@@ -164,7 +155,6 @@ export async function runApply(
           tally.records += records.length;
           tally.applied += written.applied;
           tally.skipped += written.skipped;
-          next.set(id, BigInt(nextOffset));
           if (BigInt(nextOffset) > BigInt(stored.get(id) ?? '0')) stored.set(id, nextOffset);
           const seconds = (run.now() - started) / 1000;
           run.onProgress?.({

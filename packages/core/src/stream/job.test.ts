@@ -1,27 +1,64 @@
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRow, EventRow, EventSource, EventStore, KafkaRecord } from '../ports/index.js';
-import { admit, classifyBatch, drained, partitionStatus, runStream } from './job.js';
+import { PartitionCursors, admit, classifyBatch, drained, partitionStatus, runStream } from './job.js';
 import { ServiceUnreachableError } from '../errors.js';
 
 const at = (...offsets: number[]): KafkaRecord[] => offsets.map((o) => ({ offset: String(o), key: null, value: null }));
 
 describe('admit', () => {
   it('takes a batch that starts where PostgreSQL says the partition continues', () => {
-    expect(admit(at(10, 11, 12), 10n, false)).toEqual({ records: at(10, 11, 12) });
+    expect(admit(at(10, 11, 12), 10n)).toEqual({ records: at(10, 11, 12) });
   });
   it('drops the records already stored from a batch that starts earlier (a replay)', () => {
-    expect(admit(at(8, 9, 10, 11), 10n, false)).toEqual({ records: at(10, 11) });
-    expect(admit(at(3, 4), 10n, false)).toEqual({ records: [] });
+    expect(admit(at(8, 9, 10, 11), 10n)).toEqual({ records: at(10, 11) });
+    expect(admit(at(3, 4), 10n)).toEqual({ records: [] });
   });
   it('sends the consumer back when Kafka ran ahead of what was stored', () => {
-    expect(admit(at(20, 21), 10n, false)).toEqual({ seek: '10' });
+    expect(admit(at(20, 21), 10n)).toEqual({ seek: '10' });
   });
-  it('goes back only once: a batch that still starts later means retention deleted the gap', () => {
-    expect(admit(at(20, 21), 10n, true)).toEqual({ records: at(20, 21) });
+  it('goes back again while Kafka still holds the gap (a batch fetched before the seek)', () => {
+    expect(admit(at(20, 21), 10n, 0n)).toEqual({ seek: '10' });
+    expect(admit(at(20, 21), 10n, 10n)).toEqual({ seek: '10' });
+  });
+  it('goes on without the gap when retention deleted it', () => {
+    expect(admit(at(20, 21), 10n, 15n)).toEqual({ records: at(20, 21) });
   });
   it('compares offsets as numbers, not text', () => {
-    expect(admit(at(9, 10), 10n, false)).toEqual({ records: at(10) });
-    expect(admit(at(100), 99n, false)).toEqual({ seek: '99' });
+    expect(admit(at(9, 10), 10n)).toEqual({ records: at(10) });
+    expect(admit(at(100), 99n)).toEqual({ seek: '99' });
+  });
+});
+
+describe('PartitionCursors', () => {
+  const offsets = new Map([[0, { earliest: '0', end: '100' }]]);
+  it('sends a stale batch back every time while Kafka holds the gap, and never skips it', async () => {
+    const asked: number[] = [];
+    const cursors = new PartitionCursors(
+      async () => new Map([[0, '10']]),
+      offsets,
+      async (p) => {
+        asked.push(p);
+        return '0';
+      },
+    );
+    await cursors.resume([0]);
+    expect(await cursors.admit(0, at(50, 51))).toEqual({ seek: '10' });
+    // Batches fetched before that seek still arrive: each is sent back, none is taken.
+    expect(await cursors.admit(0, at(52, 53))).toEqual({ seek: '10' });
+    expect(await cursors.admit(0, at(54))).toEqual({ seek: '10' });
+    expect(asked).toEqual([0, 0]);
+    expect(await cursors.admit(0, at(10, 11))).toEqual({ records: at(10, 11) });
+    expect(await cursors.admit(0, at(12))).toEqual({ records: at(12) });
+  });
+  it('goes on past a gap that retention deleted', async () => {
+    const cursors = new PartitionCursors(
+      async () => new Map([[0, '10']]),
+      offsets,
+      async () => '40',
+    );
+    await cursors.resume([0]);
+    expect(await cursors.admit(0, at(40, 41))).toEqual({ seek: '10' });
+    expect(await cursors.admit(0, at(40, 41))).toEqual({ records: at(40, 41) });
   });
 });
 

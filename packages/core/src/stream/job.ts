@@ -43,15 +43,18 @@ export function endOffsets(offsets: ReadonlyMap<number, PartitionOffsets>): Map<
 export type Admission = { readonly seek: string } | { readonly records: readonly KafkaRecord[] };
 
 /**
- * PostgreSQL, not Kafka, says where a partition continues (`expected`). A batch that starts
- * later (Kafka's committed offset ran ahead of what was stored) makes the consumer go back,
- * once: if it comes back later again, what is missing was deleted by retention and is gone.
- * Records before `expected` are stored already and are dropped.
+ * The database, not Kafka, says where a partition continues (`expected`). A batch that starts
+ * later (Kafka's committed offset ran ahead of what was stored, or a batch fetched before the
+ * last seek) sends the consumer back — unless the records in between are gone: `earliest`,
+ * when known, is the first offset Kafka still holds, and a gap below it was deleted by
+ * retention. Records before `expected` are stored already and are dropped.
  */
-export function admit(records: readonly KafkaRecord[], expected: bigint, soughtBefore: boolean): Admission {
+export function admit(records: readonly KafkaRecord[], expected: bigint, earliest?: bigint): Admission {
   const first = records[0];
   if (first === undefined) return { records };
-  if (BigInt(first.offset) > expected && !soughtBefore) return { seek: expected.toString() };
+  if (BigInt(first.offset) > expected && (earliest === undefined || earliest <= expected)) {
+    return { seek: expected.toString() };
+  }
   return { records: BigInt(first.offset) >= expected ? records : records.filter((r) => BigInt(r.offset) >= expected) };
 }
 
@@ -165,17 +168,19 @@ export async function writeWithRetries<T>(
 }
 
 /**
- * Resume offsets and admit a batch: per partition since the last assignment, the offset the
- * stream continues from (PostgreSQL's, never Kafka's), and whether the consumer was already
- * sent back to it once.
+ * Resume offsets and admit a batch: per partition (K: a partition number, or `topic:partition`)
+ * since the last assignment, the offset the consumer continues from (the database's, never
+ * Kafka's). Shared by etl stream and etl cdc apply.
  */
-class PartitionCursors {
-  private readonly next = new Map<number, bigint>();
-  private readonly sought = new Map<number, bigint>();
+export class PartitionCursors<K> {
+  private readonly next = new Map<K, bigint>();
+  private readonly sought = new Map<K, bigint>();
 
   constructor(
-    private readonly storedOffsets: () => Promise<ReadonlyMap<number, string>>,
-    private readonly earliest: ReadonlyMap<number, PartitionOffsets>,
+    private readonly storedOffsets: () => Promise<ReadonlyMap<K, string>>,
+    private readonly earliest: ReadonlyMap<K, PartitionOffsets>,
+    /** The first offset Kafka holds now for the partition (asked only when a gap must be explained). */
+    private readonly earliestNow: (key: K) => Promise<string | undefined>,
   ) {}
 
   /** Forgets every partition: a new assignment starts over. */
@@ -184,27 +189,32 @@ class PartitionCursors {
     this.sought.clear();
   }
 
-  /** Where the partitions continue: the offset stored in PostgreSQL, or the earliest Kafka holds. */
-  async resume(partitions: readonly number[]): Promise<ReadonlyMap<number, string>> {
+  /** Where the partitions continue: the offset stored in the database, or the earliest Kafka holds. */
+  async resume(keys: readonly K[]): Promise<ReadonlyMap<K, string>> {
     const at = await this.storedOffsets();
-    for (const p of partitions) this.next.set(p, BigInt(at.get(p) ?? this.earliest.get(p)?.earliest ?? '0'));
-    return new Map(partitions.map((p) => [p, String(this.next.get(p))]));
+    for (const k of keys) this.next.set(k, BigInt(at.get(k) ?? this.earliest.get(k)?.earliest ?? '0'));
+    return new Map(keys.map((k) => [k, String(this.next.get(k))]));
   }
 
   /** The records of a batch still to store, or where the consumer must seek first. */
-  async admit(batch: RecordBatch): Promise<Admission> {
-    const { partition, records } = batch;
+  async admit(key: K, records: readonly KafkaRecord[]): Promise<Admission> {
     const last = records[records.length - 1];
     if (last === undefined) return { records };
-    if (!this.next.has(partition)) await this.resume([partition]);
-    const expected = this.next.get(partition) ?? 0n;
-    const admission = admit(records, expected, this.sought.get(partition) === expected);
+    if (!this.next.has(key)) await this.resume([key]);
+    const expected = this.next.get(key) ?? 0n;
+    let admission = admit(records, expected);
+    if ('seek' in admission && this.sought.get(key) === expected) {
+      // Sent back here before and handed later records again: a batch fetched before that seek
+      // (seek again), or the records in between were deleted by retention (go on without them).
+      const earliest = await this.earliestNow(key);
+      admission = admit(records, expected, earliest === undefined ? undefined : BigInt(earliest));
+    }
     if ('seek' in admission) {
-      this.sought.set(partition, expected);
+      this.sought.set(key, expected);
       return admission;
     }
     const after = BigInt(last.offset) + 1n;
-    this.next.set(partition, after > expected ? after : expected);
+    this.next.set(key, after > expected ? after : expected);
     return admission;
   }
 }
@@ -311,7 +321,11 @@ export async function runStream(
     }
   };
 
-  const cursors = new PartitionCursors(storedOffsets, startOffsets);
+  const cursors = new PartitionCursors(
+    storedOffsets,
+    startOffsets,
+    async (partition) => (await source.topicOffsets(options.topic)).get(partition)?.earliest,
+  );
   const cancelPoll = options.follow
     ? () => {}
     : pollStoredOffsets(storedOffsets, stored, stopWhenDrained, run.pollMs ?? 1000);
@@ -328,7 +342,7 @@ export async function runStream(
       onBatch: async (batch) => {
         await storing.get(batch.partition);
         if (failure !== undefined) return undefined;
-        const admission = await cursors.admit(batch);
+        const admission = await cursors.admit(batch.partition, batch.records);
         if ('seek' in admission) return admission.seek;
         const { records } = admission;
         if (records.length > 0) storing.set(batch.partition, storeBatch({ ...batch, records }));
