@@ -156,8 +156,11 @@ export class KafkaEventSource implements EventSource, ChangeSource {
     const consumer = this.kafka.consumer({
       groupId: options.group,
       // Offsets live in the database; what Kafka keeps is only a hint for other tools.
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // A member killed without leaving holds its partitions until its session times out: a
+      // rerun after kill -9 waits that long for them, so the session is short (Kafka's own old
+      // default) and heartbeats frequent. A batch is one database transaction, well under it.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       maxBytesPerPartition: 2 * 1024 * 1024,
       // A fetch waits at most this long for new records; stopping waits for the fetch.
       maxWaitTimeInMs: 200,
