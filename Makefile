@@ -8,7 +8,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help install build lint typecheck up down demo test test-unit test-integration bench init doctor seed replicate verify marts produce stream pipeline runs ui clean
+.PHONY: help install build lint typecheck up down demo test test-unit test-integration test-faults bench init doctor seed replicate verify marts produce stream pipeline runs ui clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test-unit: build ## Run the unit tests only (no services)
 
 test-integration: build up ## Run the integration tests only
 	$(PNPM) run test:integration
+
+test-faults: build up ## Run the fault suite: commands killed, services restarted mid-run (ETL_FAULT_SEED replays)
+	$(PNPM) run test:faults
 
 bench: build up ## Run the benchmarks (pnpm bench [case…])
 	$(PNPM) run bench

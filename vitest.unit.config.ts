@@ -6,6 +6,6 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/unit.json' },
     include: ['src/**/*.test.ts'],
-    exclude: ['src/**/*.integration.test.ts', 'node_modules/**', 'dist/**'],
+    exclude: ['src/**/*.integration.test.ts', 'src/**/*.faults.test.ts', 'node_modules/**', 'dist/**'],
   },
 });

@@ -36,3 +36,46 @@ wait_port() { # host port seconds what
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Starts the Kafka broker unless it runs (or another process serves its port), then waits
+# until it answers metadata requests. Used by up and restart.
+start_kafka() {
+  if pid_alive "$KAFKA_PID_FILE"; then
+    say "Kafka already running (pid $(cat "$KAFKA_PID_FILE"))"
+  elif port_open 127.0.0.1 "$KAFKA_PORT"; then
+    say "port $KAFKA_PORT is already served by another process; using it as the Kafka broker"
+  else
+    mkdir -p "$KAFKA_STATE/data" "$KAFKA_STATE/logs"
+    sed "s:^# \`infra/local/up\` fills in log.dirs.:log.dirs=$KAFKA_STATE/data:" \
+      "$ROOT/infra/kafka/server.properties" >"$KAFKA_STATE/server.properties"
+    grep -q '^log.dirs=' "$KAFKA_STATE/server.properties" || echo "log.dirs=$KAFKA_STATE/data" >>"$KAFKA_STATE/server.properties"
+    if [ ! -f "$KAFKA_STATE/data/meta.properties" ]; then
+      say "formatting KRaft storage in $KAFKA_STATE/data"
+      cluster_id=$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null)
+      java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$cluster_id" \
+        -c "$KAFKA_STATE/server.properties" --ignore-formatted >/dev/null \
+        || die "could not format KRaft storage in $KAFKA_STATE/data"
+    fi
+    say "starting Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$KAFKA_PORT; logs in $KAFKA_STATE/logs"
+    nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
+      -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.properties" -Dkafka.logs.dir="$KAFKA_STATE/logs" \
+      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_STATE/server.properties" \
+      >"$KAFKA_STATE/logs/stdout.log" 2>&1 </dev/null &
+    echo $! >"$KAFKA_PID_FILE"
+  fi
+  java -cp "$KAFKA_LIBS/*" "$ROOT/infra/kafka/WaitReady.java" "127.0.0.1:$KAFKA_PORT" 90 >&2 \
+    || die "Kafka did not come up; see $KAFKA_STATE/logs/server.log"
+}
+
+# Stops the broker this script started (SIGTERM, then SIGKILL after 30 s). Used by down and restart.
+stop_kafka() {
+  local pid i
+  if pid_alive "$KAFKA_PID_FILE"; then
+    pid=$(cat "$KAFKA_PID_FILE")
+    say "stopping Kafka (pid $pid)"
+    kill "$pid"
+    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && { say "Kafka did not stop in 30 s; killing it"; kill -9 "$pid"; }
+  fi
+  rm -f "$KAFKA_PID_FILE"
+}
