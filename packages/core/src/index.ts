@@ -7,6 +7,7 @@ export * from './schema/tables.js';
 export * from './schema/type-mapping.js';
 export * from './doctor/job.js';
 export * from './init/job.js';
+export * from './init/grants.js';
 export * from './suggest.js';
 export * from './copy-text.js';
 export * from './copy-binary.js';

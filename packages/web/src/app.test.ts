@@ -55,6 +55,7 @@ function memoryData(overrides: Partial<PageData> = {}): PageData {
         schemaVersion: 3,
         tables: { users: 1000, orders: 500 },
         detail: null,
+        missing: [],
         error: null,
         hint: null,
       },

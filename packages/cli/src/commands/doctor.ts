@@ -1,4 +1,4 @@
-import { SERVICE_LABELS, ServiceUnreachableError, runDoctor, type DoctorReport } from '@etl/core';
+import { SERVICE_LABELS, ServiceUnreachableError, UsageError, runDoctor, type DoctorReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 
@@ -9,8 +9,11 @@ each:
 its endpoint (password masked), whether it answered, its version, the round-trip latency, the
 etl schema version and the row count of every etl table.
 
+It also checks the privileges etl needs (those \`etl init --print-grants\` prints) and names
+each one the configured users lack, with the statement that grants it.
+
 Exits 0 when all three answer, 3 when any cannot be reached (with one sentence per failure
-saying how to start it), within a few seconds either way.`;
+saying how to start it), 2 when a privilege is missing, within a few seconds either way.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -20,13 +23,22 @@ saying how to start it), within a few seconds either way.`;
 
   protected async execute(): Promise<DoctorReport> {
     const report = await runDoctor(this.adapters().probes(), { now: () => performance.now(), secrets: this.secrets });
-    if (!report.ok) {
+    const down = report.services.filter((s) => s.status === 'down');
+    if (down.length > 0) {
       this.output(report);
-      const down = report.services.filter((s) => s.status === 'down');
       throw new ServiceUnreachableError(
         down.map((s) => s.service).join(','),
         down.map((s) => `${s.error ?? `${SERVICE_LABELS[s.service]} is down`}.`).join('\n'),
         { hint: down[0]?.hint ?? 'Start the services with `make up`.' },
+      );
+    }
+    const missing = report.services.flatMap((s) => s.missing);
+    if (missing.length > 0) {
+      this.output(report);
+      throw new UsageError(
+        `${missing.length === 1 ? 'a privilege is' : `${missing.length} privileges are`} missing: ` +
+          missing.map((p) => `${SERVICE_LABELS[p.service]} ${p.name}`).join(', '),
+        { hint: `Ask an administrator to run: ${missing.map((p) => p.grant).join(' ')}` },
       );
     }
     return report;
@@ -58,6 +70,18 @@ saying how to start it), within a few seconds either way.`;
       writeLine(
         this.streams.stdout,
         renderTable(['table', ...databases.map((s) => `${SERVICE_LABELS[s.service]} rows`)], rows, interactive),
+      );
+    }
+    const missing = report.services.flatMap((s) => s.missing);
+    if (missing.length > 0) {
+      writeLine(this.streams.stdout);
+      writeLine(
+        this.streams.stdout,
+        renderTable(
+          ['missing privilege', 'needed for', 'grant (as an administrator)'],
+          missing.map((p) => [`${SERVICE_LABELS[p.service]} ${p.name}`, p.neededFor, p.grant]),
+          interactive,
+        ),
       );
     }
   }

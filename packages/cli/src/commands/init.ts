@@ -1,9 +1,15 @@
-import { SERVICE_LABELS, runInit, type InitReport } from '@etl/core';
+import { Flags } from '@oclif/core';
+import { SERVICE_LABELS, grantStatements, runInit, type InitReport } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { runWithProgress } from '../ui/progress.js';
 
-export default class Init extends EtlCommand<typeof Init, InitReport> {
+/** `--print-grants`: the statements an administrator runs, per database. */
+export interface GrantsReport {
+  readonly grants: { readonly postgres: readonly string[]; readonly mysql: readonly string[] };
+}
+
+export default class Init extends EtlCommand<typeof Init, InitReport | GrantsReport> {
   static override summary = 'Create the databases and bring both schemas up to date.';
   static override description = `Creates the PostgreSQL and MySQL databases named in the connection URLs when they
 are missing
@@ -11,7 +17,18 @@ are missing
 tables and etl's own state tables in PostgreSQL, the replica tables in MySQL.
 
 Safe to run any number of times: a second run changes nothing and says so. Safe to interrupt:
-the next run completes what was left.`;
+the next run completes what was left.
+
+etl needs no superuser. --print-grants prints, without connecting, the least an administrator
+must grant the users in the URLs: a PostgreSQL role that owns the database (plus
+pg_read_all_stats for incremental replicate, and REPLICATION for etl cdc), and a MySQL user
+with privileges on its database only. \`etl doctor\` names any of them that is missing.`;
+
+  static override flags = {
+    'print-grants': Flags.boolean({
+      description: 'Print the GRANT statements etl needs (for an administrator to run) and exit; connects nowhere.',
+    }),
+  };
 
   static override examples = [
     {
@@ -25,9 +42,17 @@ the next run completes what was left.`;
         'mysql://etl:etl@127.0.0.1:3306/scratch',
     },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json' },
+    {
+      description: 'What a database administrator must grant, for the users in the URLs',
+      command: '<%= config.bin %> <%= command.id %> --print-grants',
+    },
   ];
 
-  protected async execute(): Promise<InitReport> {
+  protected async execute(): Promise<InitReport | GrantsReport> {
+    if (this.flags['print-grants']) {
+      const config = this.loadConfig();
+      return { grants: grantStatements(config.pg, config.mysql) };
+    }
     const targets = this.adapters().schemaTargets();
     const ctx: { report?: InitReport } = {};
     await runWithProgress(
@@ -48,7 +73,14 @@ the next run completes what was left.`;
     return ctx.report;
   }
 
-  protected render(report: InitReport): void {
+  protected render(report: InitReport | GrantsReport): void {
+    if ('grants' in report) {
+      writeLine(
+        this.streams.stdout,
+        ['-- PostgreSQL', ...report.grants.postgres, '', '-- MySQL', ...report.grants.mysql].join('\n'),
+      );
+      return;
+    }
     const rows = report.targets.map((t) => [
       SERVICE_LABELS[t.service],
       t.endpoint,

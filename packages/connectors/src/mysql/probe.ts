@@ -1,7 +1,15 @@
 /**
  * `etl doctor` for MySQL/MariaDB: version, schema version and row counts of etl's tables.
  */
-import { SOURCE_TABLES, type DatabaseEndpoint, type ServiceInfo, type ServiceProbe } from '@etl/core';
+import {
+  MYSQL_PRIVILEGES,
+  SOURCE_TABLES,
+  mysqlPrivilege,
+  type DatabaseEndpoint,
+  type Privilege,
+  type ServiceInfo,
+  type ServiceProbe,
+} from '@etl/core';
 import type mysql from 'mysql2/promise';
 import { quoteMysqlIdent, withMysql } from './client.js';
 import { appliedMysqlVersions } from './schema-target.js';
@@ -31,12 +39,20 @@ export class MysqlProbe implements ServiceProbe {
           'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
           [this.db.database],
         );
+        const held = await privileges(connection, this.db.database);
         if (schemata.length === 0) {
+          const create: Privilege = {
+            ...mysqlPrivilege(this.db, 'CREATE'),
+            name: `CREATE (database ${this.db.database} is missing)`,
+            neededFor: 'etl init (it creates the database)',
+            grant: `CREATE DATABASE ${quoteMysqlIdent(this.db.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;`,
+          };
           return {
             version,
             schemaVersion: null,
             tables: {},
             detail: `database "${this.db.database}" does not exist yet (etl init creates it)`,
+            missing: held.global.has('CREATE') ? [] : [create],
           };
         }
         await connection.query(`USE ${quoteMysqlIdent(this.db.database)}`);
@@ -68,9 +84,34 @@ export class MysqlProbe implements ServiceProbe {
           version,
           schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions),
           tables,
+          missing: MYSQL_PRIVILEGES.filter((p) => !held.global.has(p) && !held.database.has(p)).map((p) =>
+            mysqlPrivilege(this.db, p),
+          ),
         };
       },
       { noDatabase: true, connectTimeoutMs: this.connectTimeoutMs },
     );
   }
+}
+
+/** The privileges the current user holds globally and on the database (grants whose pattern covers it). */
+async function privileges(
+  connection: mysql.Connection,
+  database: string,
+): Promise<{ global: Set<string>; database: Set<string> }> {
+  // information_schema names a grantee 'user'@'host'; CURRENT_USER() says user@host.
+  const grantee =
+    `CONCAT("'", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), "'@'", ` + `SUBSTRING_INDEX(CURRENT_USER(), '@', -1), "'")`;
+  const [global] = await connection.query<Rows>(
+    `SELECT PRIVILEGE_TYPE AS p FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ${grantee}`,
+  );
+  const [schema] = await connection.query<Rows>(
+    `SELECT PRIVILEGE_TYPE AS p FROM information_schema.SCHEMA_PRIVILEGES
+      WHERE GRANTEE = ${grantee} AND ? LIKE TABLE_SCHEMA`,
+    [database],
+  );
+  return {
+    global: new Set(global.map((r) => String(r['p']))),
+    database: new Set(schema.map((r) => String(r['p']))),
+  };
 }

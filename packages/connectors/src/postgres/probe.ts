@@ -1,7 +1,16 @@
 /**
  * `etl doctor` for PostgreSQL: version, schema version and row counts of etl's tables.
  */
-import { SOURCE_TABLES, type DatabaseEndpoint, type ServiceInfo, type ServiceProbe } from '@etl/core';
+import {
+  SOURCE_TABLES,
+  pgOwner,
+  pgReadAllStats,
+  pgReplication,
+  type DatabaseEndpoint,
+  type Privilege,
+  type ServiceInfo,
+  type ServiceProbe,
+} from '@etl/core';
 import type pg from 'pg';
 import { quoteIdent, withPostgres } from './client.js';
 import { sqlState } from './errors.js';
@@ -26,16 +35,26 @@ export class PostgresProbe implements ServiceProbe {
     } catch (error) {
       if (sqlState(error) !== '3D000') throw error;
       // The server is up but the database is not created yet: `etl init` will create it.
-      const version = await withPostgres(this.db, (c) => this.version(c), {
-        database: 'postgres',
-        connectTimeoutMs: this.connectTimeoutMs,
-      });
-      return {
-        version,
-        schemaVersion: null,
-        tables: {},
-        detail: `database "${this.db.database}" does not exist yet (etl init creates it)`,
-      };
+      return withPostgres(
+        this.db,
+        async (c) => {
+          const role = await c.query<{ may: boolean }>(
+            'SELECT rolsuper OR rolcreatedb AS may FROM pg_roles WHERE rolname = current_user',
+          );
+          const create: Privilege = {
+            ...pgOwner(this.db),
+            grant: `CREATE DATABASE ${quoteIdent(this.db.database)} OWNER ${quoteIdent(this.db.user)};`,
+          };
+          return {
+            version: await this.version(c),
+            schemaVersion: null,
+            tables: {},
+            detail: `database "${this.db.database}" does not exist yet (etl init creates it)`,
+            missing: role.rows[0]?.may === true ? [] : [create],
+          };
+        },
+        { database: 'postgres', connectTimeoutMs: this.connectTimeoutMs },
+      );
     }
   }
 
@@ -75,8 +94,26 @@ export class PostgresProbe implements ServiceProbe {
       version,
       schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions),
       tables,
-      detail: await this.changeCapture(client),
+      ...(await this.privileges(client)),
     };
+  }
+
+  /** What etl needs of this role (see grants.ts); REPLICATION only as a note, since only etl cdc needs it. */
+  private async privileges(client: pg.Client): Promise<Pick<ServiceInfo, 'detail' | 'missing'>> {
+    const result = await client.query<{ superuser: boolean; replication: boolean; stats: boolean; owner: boolean }>(
+      `SELECT r.rolsuper AS superuser, r.rolreplication AS replication,
+              pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS stats,
+              pg_has_role(current_user, d.datdba, 'USAGE') AS owner
+         FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`,
+    );
+    const role = result.rows[0];
+    let detail = await this.changeCapture(client);
+    if (role === undefined || role.superuser) return { detail, missing: [] };
+    const missing: Privilege[] = [];
+    if (!role.owner) missing.push(pgOwner(this.db));
+    if (!role.stats) missing.push(pgReadAllStats(this.db));
+    if (!role.replication) detail += `; etl cdc needs REPLICATION: ${pgReplication(this.db).grant}`;
+    return { detail, missing };
   }
 
   /** What `etl cdc` needs and holds here: wal_level, and each slot of this database with the WAL it keeps. */

@@ -5,6 +5,8 @@
 import {
   keyRangeBounds,
   pgComparison,
+  pgReadAllStats,
+  UsageError,
   type KeyRangeSum,
   type ChecksumSide,
   type DatabaseEndpoint,
@@ -20,10 +22,13 @@ import { pgError } from './errors.js';
 /**
  * The oldest moment a change invisible to a snapshot taken right after this query can carry:
  * now, or the start of the oldest transaction still open in this database (updated_at is the
- * writing transaction's start time).
+ * writing transaction's start time). Other roles' xact_start is visible only to a superuser or
+ * a member of pg_read_all_stats: `all` says whether this role sees them.
  */
 const WATERMARK_SQL = `SELECT to_char(least(clock_timestamp(), min(xact_start)) AT TIME ZONE 'UTC',
-  'YYYY-MM-DD HH24:MI:SS.US') AS w
+  'YYYY-MM-DD HH24:MI:SS.US') AS w,
+  (SELECT rolsuper OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') FROM pg_roles
+    WHERE rolname = current_user) AS all
   FROM pg_stat_activity
  WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()`;
 
@@ -46,7 +51,16 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     const client = await connectPostgres(this.db);
     let stream: ReturnType<typeof copyTo> | undefined;
     try {
-      const watermark = (await client.query<{ w: string }>(WATERMARK_SQL)).rows[0]?.w ?? '';
+      const seen = (await client.query<{ w: string; all: boolean }>(WATERMARK_SQL)).rows[0];
+      // Blind to other roles' open transactions, the watermark could pass rows they have yet to commit.
+      if (seen?.all === false) {
+        throw new UsageError(
+          `replicate needs to see when every session's transaction began (pg_stat_activity), and role ` +
+            `${this.db.user} sees only its own`,
+          { hint: `Ask an administrator to run: ${pgReadAllStats(this.db).grant} (see etl init --print-grants)` },
+        );
+      }
+      const watermark = seen?.w ?? '';
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       if (snapshot !== undefined) {
         if (!/^[0-9A-F]+-[0-9A-F]+-[0-9A-F]+$/i.test(snapshot)) throw new Error(`invalid snapshot name ${snapshot}`);

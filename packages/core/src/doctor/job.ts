@@ -3,6 +3,7 @@
  */
 import { isEtlError } from '../errors.js';
 import { redact } from '../redact.js';
+import type { Privilege } from '../init/grants.js';
 import type { ServiceInfo, ServiceName, ServiceProbe } from '../ports/index.js';
 
 export interface ServiceReport {
@@ -14,11 +15,14 @@ export interface ServiceReport {
   readonly schemaVersion: number | null;
   readonly tables: Readonly<Record<string, number>>;
   readonly detail: string | null;
+  /** Privileges etl needs that the configured user lacks here (empty when it has them all). */
+  readonly missing: readonly Privilege[];
   readonly error: string | null;
   readonly hint: string | null;
 }
 
 export interface DoctorReport {
+  /** Every service up and no privilege missing. */
   readonly ok: boolean;
   readonly services: readonly ServiceReport[];
 }
@@ -43,6 +47,7 @@ async function check(probe: ServiceProbe, options: DoctorOptions): Promise<Servi
       schemaVersion: info.schemaVersion ?? null,
       tables: info.tables ?? {},
       detail: info.detail ?? null,
+      missing: info.missing ?? [],
       error: null,
       hint: null,
     };
@@ -56,6 +61,7 @@ async function check(probe: ServiceProbe, options: DoctorOptions): Promise<Servi
       schemaVersion: null,
       tables: {},
       detail: null,
+      missing: [],
       error: redact(error.message, options.secrets),
       hint: error.hint ?? null,
     };
@@ -64,5 +70,5 @@ async function check(probe: ServiceProbe, options: DoctorOptions): Promise<Servi
 
 export async function runDoctor(probes: readonly ServiceProbe[], options: DoctorOptions): Promise<DoctorReport> {
   const services = await Promise.all(probes.map((probe) => check(probe, options)));
-  return { ok: services.every((s) => s.status === 'up'), services };
+  return { ok: services.every((s) => s.status === 'up' && s.missing.length === 0), services };
 }

@@ -1,4 +1,5 @@
 /** `etl doctor`: reaches a service and describes it. Implemented by PostgresProbe, MysqlProbe, KafkaProbe. */
+import type { Privilege } from '../init/grants.js';
 
 export type ServiceName = 'postgres' | 'mysql' | 'kafka';
 
@@ -17,6 +18,8 @@ export interface ServiceInfo {
   readonly tables?: Readonly<Record<string, number>>;
   /** Anything else worth a glance (for Kafka: cluster id, brokers, topic). */
   readonly detail?: string;
+  /** Privileges etl needs here that this user lacks, each with the statement that grants it. */
+  readonly missing?: readonly Privilege[];
 }
 
 /** Reaches a service and describes it; throws ServiceUnreachableError when it cannot. */
