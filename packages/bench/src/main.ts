@@ -10,6 +10,8 @@ import { renderTable, isInteractive, writeLine } from '@etl/cli/output';
 import { rate, type BenchCase, type BenchResult } from './case.js';
 import { pgCopy } from './cases/pg-copy.js';
 import { cdc } from './cases/cdc.js';
+import { cdcLag } from './cases/cdc-lag.js';
+import { cdcMemory } from './cases/cdc-memory.js';
 import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
 import { seed } from './cases/seed.js';
@@ -18,7 +20,7 @@ import { start } from './cases/start.js';
 import { ui } from './cases/ui.js';
 
 /** Every case, in the order they run. Later issues add theirs here. */
-export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, cdc, pgCopy, ui, start];
+export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, cdc, cdcLag, cdcMemory, pgCopy, ui, start];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

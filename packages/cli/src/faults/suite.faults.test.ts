@@ -133,7 +133,7 @@ async function replicasEqual(dbs: ThrowawayDatabases): Promise<unknown> {
 
 const SOURCE_TABLES = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
 const MARTS = ['user_sales_analytics', 'product_sales_analytics', 'sales_daily', 'category_sales'];
-const SHOP = ['--users', '2500', '--products', '250', '--orders', '25000'];
+const SHOP = ['--users', '1500', '--products', '150', '--orders', '15000'];
 
 async function seeded(dbs: ThrowawayDatabases): Promise<void> {
   await etlOk(dbs, ['init']);
@@ -228,7 +228,7 @@ const CASES: readonly Case[] = [
       await etlOk(dbs, ['seed', '--users', '500', '--products', '50', '--orders', '100']);
       await etlOk(dbs, ['produce', '--count', '10']); // the topic exists before the stream starts
     },
-    beside: (dbs) => start(dbs, ['produce', '--count', '24000', '--rate', '12000']),
+    beside: (dbs) => start(dbs, ['produce', '--count', '18000', '--rate', '12000']),
     state: async (dbs) => {
       const stored = (
         await sql(
@@ -251,7 +251,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'pipeline',
-    args: ['pipeline', ...SHOP, '--events', '10000'],
+    args: ['pipeline', ...SHOP, '--events', '8000'],
     restarts: ['postgres', 'mysql', 'kafka'],
     drops: ['postgres', 'mysql'],
     setup: async () => {},
