@@ -105,7 +105,9 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error;
     // Usage errors from oclif's parser (unknown flag, bad value, missing argument): one line, exit 2.
-    if (!isEtlError(error) && error.oclif !== undefined) {
+    // A flag's own parse function threw (oclif prefixes its message with "Parsing --flag"),
+    // whatever the error's class.
+    if ((!isEtlError(error) && error.oclif !== undefined) || error.message.startsWith('Parsing --')) {
       return this.usageError(error);
     }
     const etlError: EtlError = isEtlError(error)
@@ -136,7 +138,10 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
     const known = Object.keys({ ...ctor.baseFlags, ...ctor.flags }).map((name) => `--${name}`);
     // A flag's own parse function failed: oclif wraps its message as "Parsing --flag \n\t<why>…".
     const parsing = /^Parsing (--[a-z-]+) \n\t([^\n]*)/.exec(error.message);
-    let message = parsing === null ? (error.message.split('\n')[0] ?? error.message) : `${parsing[1]}: ${parsing[2]}`;
+    let message =
+      parsing === null
+        ? (error.message.split('\n')[0] ?? error.message)
+        : `${parsing[1]}: ${(parsing[2] ?? '').replace(/^--[a-z-]+: /, '')}`;
     const unknown = (error as { flags?: unknown }).flags;
     if (Array.isArray(unknown) && unknown.length > 0) {
       const typed = String(unknown[0]).replace(/=.*$/, '');

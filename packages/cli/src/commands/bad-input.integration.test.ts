@@ -3,11 +3,11 @@
  * reaches a service. Every URL points at a port where nothing listens, so a command that tried
  * to connect would exit 3 instead.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runEtl } from '../testing/run-etl.js';
+import { ETL_BIN, runEtl } from '../testing/run-etl.js';
 
 const nowhere = {
   ETL_PG_URL: 'postgres://etl:etl@127.0.0.1:1/etl',
@@ -43,7 +43,107 @@ const CASES: readonly (readonly [args: string[], flag: string])[] = [
   [['doctor', '--pg-url', 'http://x'], '--pg-url'],
 ];
 
+/**
+ * Hostile and malformed values for every kind of option flag. Each (command, flag) pair of the
+ * manifest gets one of its kind's values (a different one for each pair, so together they cover
+ * them all); a new flag of no kind fails the test below until it gets one.
+ */
+const HOSTILE: Readonly<Record<string, readonly string[]>> = {
+  identifier: ['a;b', '`id`', '$(touch /tmp/etl-pwned)', 'with space', "it's", long],
+  names: ['users;drop', '`id`', '$(id)', 'a b', long],
+  integer: ['abc', '-5', '1e999', '99999999999999999999', '1.5'],
+  duration: ['5 parsecs', '-1s', 'abc'],
+  cron: ['* * *', '61 * * * *', '$(id) * * * *'],
+  url: ['http://x', 'postgres://etl:etl@127.0.0.1:1/a;b', long],
+  brokers: ['host-without-port', '127.0.0.1:99999', 'a;b:1'],
+  path: ['/nonexistent/dir/run.json'],
+  host: ['a;b', '$(id)', long],
+  choice: ['both', "full'; drop"],
+};
+const KIND: Readonly<Record<string, keyof typeof HOSTILE>> = {
+  'pg-url': 'url',
+  'mysql-url': 'url',
+  'kafka-brokers': 'brokers',
+  topic: 'identifier',
+  'cdc-topic-prefix': 'identifier',
+  'topic-prefix': 'identifier',
+  'cdc-group': 'identifier',
+  group: 'identifier',
+  only: 'names',
+  skip: 'names',
+  from: 'names',
+  tables: 'names',
+  mask: 'names',
+  unmask: 'names',
+  'order-by': 'names',
+  retries: 'integer',
+  users: 'integer',
+  products: 'integer',
+  orders: 'integer',
+  seed: 'integer',
+  events: 'integer',
+  count: 'integer',
+  rate: 'integer',
+  partitions: 'integer',
+  concurrency: 'integer',
+  'batch-size': 'integer',
+  limit: 'integer',
+  port: 'integer',
+  backoff: 'duration',
+  every: 'duration',
+  cron: 'cron',
+  report: 'path',
+  host: 'host',
+  mode: 'choice',
+};
+interface ManifestCommand {
+  readonly flags: Record<string, { readonly type: string }>;
+  readonly args?: Record<string, { readonly required?: boolean }>;
+}
+const manifest = JSON.parse(readFileSync(join(ETL_BIN, '..', '..', 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, ManifestCommand>;
+};
+const required: Readonly<Record<string, readonly string[]>> = { 'marts:show': ['sales_daily'], 'runs:show': ['1'] };
+const pairs = Object.entries(manifest.commands).flatMap(([id, command]) =>
+  Object.entries(command.flags)
+    .filter(([, f]) => f.type === 'option')
+    .map(([flag]) => ({ id, flag })),
+);
+const GENERATED = pairs.map(({ id, flag }, i) => {
+  const values = HOSTILE[KIND[flag] ?? ''] ?? [''];
+  const value = values[i % values.length] ?? '';
+  return {
+    title: `${id} --${flag} ${value.slice(0, 24)}`,
+    args: [...id.split(':'), ...(required[id] ?? []), `--${flag}`, value],
+    flag: `--${flag}`,
+  };
+});
+
 describe('bad input', () => {
+  it('knows a kind of hostile value for every option flag of every command', () => {
+    expect(pairs.filter(({ flag }) => KIND[flag] === undefined).map((p) => `${p.id} --${p.flag}`)).toEqual([]);
+    expect(pairs.length).toBeGreaterThan(100);
+  });
+
+  it.concurrent.each(GENERATED)('etl $title exits 2 naming $flag', async ({ args, flag }) => {
+    const run = await runEtl(args, { env: nowhere });
+    const lines = run.stderr.trim().split('\n');
+    expect(run.code, run.stderr).toBe(2);
+    expect(lines[0], run.stderr).toMatch(/^Error: /);
+    expect(lines[0], run.stderr).toContain(flag);
+    expect(lines.filter((l) => l.startsWith('Error: '))).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/bug in etl|unexpected failure/);
+  });
+
+  it.each([
+    [['marts', 'show', 'sales_daily;drop'], 'mart'],
+    [['runs', 'show', 'abc'], 'id'],
+  ])('etl %j exits 2 naming its argument %s', async (args, name) => {
+    const run = await runEtl(args, { env: nowhere });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr.split('\n')[0]).toMatch(new RegExp(`^Error: .*${name}`));
+  });
+
   const table = CASES.map(([args, flag]) => ({ title: args.join(' ').slice(0, 60), args, flag }));
   it.each(table)('etl $title exits 2 naming $flag, and touches no service', async ({ args, flag }) => {
     const run = await runEtl(args, { env: nowhere });

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Errors, Flags } from '@oclif/core';
 import { isLoopback, LivePageData, startUiServer } from '@etl/web';
 import { spawn } from 'node:child_process';
 import { EtlCommand } from '../base-command.js';
@@ -35,6 +35,13 @@ when it stops ({"url", "stopped"}).`;
     host: Flags.string({
       description: 'Address to bind; anything but loopback shares the page on your network.',
       default: '127.0.0.1',
+      // An IP address or a host name: nothing else reaches the resolver (or is echoed in a warning).
+      parse: async (input) => {
+        if (!/^[A-Za-z0-9.:-]{1,253}$/.test(input)) {
+          throw new Errors.CLIError(`"${input.slice(0, 40)}" is not an IP address or a host name`, { exit: 2 });
+        }
+        return input;
+      },
     }),
     open: Flags.boolean({ description: 'Open the page in the default browser.' }),
     group: groupFlag('Consumer group whose lag the page shows.'),

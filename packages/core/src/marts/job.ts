@@ -46,7 +46,7 @@ export function selectMarts(only: string | undefined, marts: readonly MartDefini
       const s = closest(n, known);
       return s === undefined ? `"${n}"` : `"${n}" (did you mean ${s}?)`;
     });
-    throw new UsageError(`unknown mart ${hints.join(', ')}; marts are ${known.join(', ')}`);
+    throw new UsageError(`--only: unknown mart ${hints.join(', ')}; marts are ${known.join(', ')}`);
   }
   // A selected mart brings the marts it depends on.
   const wanted = new Set<string>();

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args, Errors } from '@oclif/core';
 import type { RunDetail } from '@etl/connectors';
 import { UsageError } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
@@ -11,7 +11,21 @@ export default class RunsShow extends EtlCommand<typeof RunsShow, RunDetail> {
     '<%= config.bin %> <%= command.id %> 12',
     '<%= config.bin %> <%= command.id %> 12 --json',
   ];
-  static override args = { id: Args.integer({ description: 'Run id (from `etl runs`).', required: true, min: 1 }) };
+  static override args = {
+    id: Args.integer({
+      description: 'Run id (from `etl runs`).',
+      required: true,
+      // oclif's own integer check ends as an error of no kind: one line naming the argument, exit 2.
+      parse: async (input) => {
+        if (!/^[1-9][0-9]{0,15}$/.test(input)) {
+          throw new Errors.CLIError(`id: expected a run id (a whole number from 1), got "${input.slice(0, 40)}"`, {
+            exit: 2,
+          });
+        }
+        return Number(input);
+      },
+    }),
+  };
 
   protected async execute(): Promise<RunDetail> {
     const store = this.adapters().runStore();
