@@ -2,15 +2,17 @@
  * No output surface shows a password: every command runs once succeeding and once failing,
  * with a distinctive password in every URL, and the test searches stdout and stderr (with
  * --json and --debug), the --report file, every PostgreSQL and MySQL table etl writes (runs,
- * tasks, replication state, stored Kafka records and dead letters) for it.
+ * tasks, replication state, stored Kafka records and dead letters), and every page and API
+ * answer of `etl ui` (services up, and MySQL refusing the login) for it.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withMysql } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import { etlEnv, runEtl } from '../testing/run-etl.js';
+import { ETL_BIN, etlEnv, runEtl } from '../testing/run-etl.js';
 import { mysqlRows, postgresRows } from '../testing/stored.js';
 
 const SECRET = `Pw-${Math.random().toString(36).slice(2, 10)}-Distinct`;
@@ -40,6 +42,34 @@ const etl = async (args: string[], extra: Record<string, string> = {}) => {
   return run;
 };
 const report = join(mkdtempSync(join(tmpdir(), 'etl-secrets-')), 'run.json');
+
+const PAGES = ['/', '/runs/1', '/stream', '/marts', '/api/runs', '/api/runs/1', '/api/doctor', '/api/stream'];
+const MORE_PAGES = ['/api/dead-letters', '/api/replication', '/api/marts/sales_daily', '/api/changes'];
+/** `etl ui` on a free port: every view and API answer, and what the server printed, into `outputs`. */
+async function pages(extra: Record<string, string> = {}): Promise<void> {
+  const child = spawn(process.execPath, [ETL_BIN, 'ui', '--port', '0', '--json', '--debug'], {
+    env: { ...process.env, ...env, ...extra, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('close', () => reject(new Error(`etl ui ended: ${stderr}`)));
+  });
+  for (const path of [...PAGES, ...MORE_PAGES]) {
+    const response = await fetch(new URL(path, url));
+    outputs.push(`GET ${path} → ${response.status}\n${await response.text()}`);
+  }
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('close', resolve));
+  outputs.push(`$ etl ui\n${stdout}\n${stderr}`);
+}
 
 beforeAll(async () => {
   await withMysql(
@@ -97,6 +127,10 @@ describe('secrets', () => {
       [['pipeline', '--only', 'replicate', '--retries', '0', '--json'], { ETL_MYSQL_URL: down.ETL_MYSQL_URL }],
     ];
     for (const [args, extra] of fail) expect((await etl(args, extra)).code, outputs.at(-1)).not.toBe(0);
+    // The page, with every service up, and with MySQL refusing this password (its panels fail).
+    await pages();
+    await pages({ ETL_MYSQL_URL: withPassword(dbs.mysql.url, 'nobody'), ETL_KAFKA_BROKERS: down.ETL_KAFKA_BROKERS });
+    expect(outputs.filter((o) => o.startsWith('GET /marts → 200')).length).toBe(2);
 
     const stored = [...(await postgresRows(dbs.pg)), ...(await mysqlRows(dbs.mysql))].map(
       ({ table, cells }) => `${table}: ${cells.map(String).join('\t')}`,

@@ -33,7 +33,7 @@ const valid = (n: number) => ({
   page_url: 'https://shop.example/',
   ip_address: '198.51.100.7',
 });
-const BAD: [string, string | null, RegExp][] = [
+const BAD: [string, string | Buffer | null, RegExp][] = [
   ['not json', '{"event_id":', /not JSON/],
   ['array', '[1,2,3]', /not a JSON object/],
   ['missing', JSON.stringify({ event_type: 'login' }), /missing fields/],
@@ -46,6 +46,7 @@ const BAD: [string, string | null, RegExp][] = [
   ['tombstone', null, /empty value/],
   ['cart without product', JSON.stringify({ ...valid(6), event_type: 'add_to_cart' }), /product_id is required/],
   ['NUL', JSON.stringify({ ...valid(7), page_url: 'a\u0000b' }), /NUL/],
+  ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), /not UTF-8 text/],
 ];
 
 beforeAll(async () => {
