@@ -360,7 +360,7 @@ for (const c of CASES) {
           said: /^Error: (.*)$/m.exec(interrupted.stderr)?.[1]?.slice(0, 90) ?? '',
         };
         const fail = (why: string) => {
-          outcomes.push({ ...outcome, recovery: '-', result: `FAILED: ${why}` });
+          outcomes.push({ ...outcome, recovery: '-', result: `FAILED: ${why.replace(/\s+/g, ' ').slice(0, 100)}` });
           return why;
         };
         // The documented ends: killed; or succeeded after retrying; or 3, a service went away.

@@ -64,6 +64,12 @@ class IdempotentProducer {
       }
       await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
     } catch (error) {
+      // A producer that lost its broker stays disconnected ("The producer is disconnected" on
+      // every later send): the caller's retry gets a new one (a new producer id, so a record
+      // Kafka already had may come again: at least once, as the consumers expect).
+      const broken = this.producer;
+      this.producer = undefined;
+      await broken?.disconnect().catch(() => {});
       throw kafkaError(error, this.endpoint);
     }
   }
