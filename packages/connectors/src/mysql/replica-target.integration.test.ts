@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runReplicate, runSeed, runVerify, SEED_DEFAULTS } from '@etl/core';
+import { replicaSpec, runReplicate, runSeed, runVerify, SEED_DEFAULTS } from '@etl/core';
 import { throwawayDatabases } from '../testing/index.js';
 import { PostgresReplicaSource } from '../postgres/replica-source.js';
 import { PostgresSeedStore } from '../postgres/seed-store.js';
@@ -101,5 +101,25 @@ describe('full copies load a stage with only its primary key, then build its ind
     expect(await count('orderdetails')).toBe(before + 100);
     expect(await catalog()).toEqual(defined);
     expect((await runVerify(source, target, [...tables], { now })).equal).toBe(true);
+  });
+});
+
+describe('a COPY cut short', () => {
+  it('rejects with the reader’s error and leaves no error event unheard (a MySQL restart mid-copy)', async () => {
+    const source = new PostgresReplicaSource(dbs.pg);
+    const unheard: unknown[] = [];
+    const listener = (error: unknown) => unheard.push(error);
+    process.on('uncaughtException', listener);
+    try {
+      const spec = replicaSpec('orderdetails', []);
+      const failing = source.read(spec, null, async (chunks) => {
+        for await (const chunk of chunks) if (chunk.length > 0) throw new Error('the target went away');
+      });
+      await expect(failing).rejects.toThrow('the target went away');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the closed connection reports late
+      expect(unheard).toEqual([]);
+    } finally {
+      process.off('uncaughtException', listener);
+    }
   });
 });

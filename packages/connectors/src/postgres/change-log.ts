@@ -215,7 +215,9 @@ export class PostgresChangeLog implements ChangeLog {
       },
       close: async () => {
         closing = true;
-        // The last standby status is already on the socket; Terminate follows it.
+        // The last standby status is already on the socket; Terminate follows it. What the
+        // closing connection reports afterwards is no one's concern any more.
+        copy.on('error', () => {});
         copy.destroy();
         await client.end().catch(() => {});
       },

@@ -77,7 +77,10 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      // A COPY cut short leaves the connection mid-protocol: close it rather than reuse it.
+      // A COPY cut short leaves the connection mid-protocol: close it rather than reuse it. The
+      // stream still reports the closed connection ("Connection terminated") after this: heard
+      // and dropped here, or it would end the process as an unhandled 'error' event.
+      stream?.on('error', () => {});
       stream?.destroy();
       throw pgError(error, this.db);
     } finally {
