@@ -3,7 +3,8 @@
  * PostgreSQL, MariaDB and Kafka, interrupted while it works — SIGKILL at three random moments,
  * each service it uses restarted, its connections dropped from the server's side — then run
  * again to completion. After each, the end state must equal a clean run's, and the
- * interrupted run must have ended with a documented exit code (never a hang, never exit 1).
+ * interrupted run must have ended with a documented exit code (never a hang, never exit 1), and
+ * one that exited 0 must already have done all of its work.
  *
  * The moments come from ETL_FAULT_SEED (random when unset; printed, so a failure replays with
  * the same moments). ETL_FAULT_ONLY="seed,cdc apply" runs some commands only. At the end
@@ -369,6 +370,16 @@ for (const c of CASES) {
           throw new Error(fail(`exit ${interrupted.code}: ${interrupted.stderr.trim().slice(-400)}`));
         if (interrupted.code === 3 && !/^Error: .+/m.test(interrupted.stderr))
           throw new Error(fail('exit 3 without a one-line error'));
+        // A run that says it succeeded must have done all of it: judged before any rerun.
+        if (interrupted.code === 0 && c.follow !== true) {
+          await c.after?.(dbs);
+          try {
+            expect(await c.state(dbs)).toEqual(expected);
+          } catch (error) {
+            fail('exit 0, but the end state differs from a clean run');
+            throw error;
+          }
+        }
         const rerun = await runEtl(c.rerun ?? c.args, { env: etlEnv(dbs), timeoutMs: 180_000 });
         if (rerun.code !== 0)
           throw new Error(fail(`the rerun exited ${rerun.code}: ${rerun.stderr.trim().slice(-400)}`));

@@ -203,4 +203,57 @@ describe('etl produce and etl stream', () => {
     expect((await etl(['produce', '--count', '0'])).code).toBe(2);
     expect((await etl(['produce', '--count', '5', '--follow'])).code).toBe(2);
   });
+
+  it('stores 1 MB events and a 10,000-level nesting, dead-letters one PostgreSQL cannot hold, goes on', async () => {
+    const before = await counts();
+    const big = (n: number) => JSON.stringify({ ...valid(n), note: 'x'.repeat(1_000_000) });
+    const nested = (n: number, inner: string) =>
+      JSON.stringify({ ...valid(n), deep: 0 }).replace(
+        '"deep":0',
+        `"deep":${'['.repeat(10_000)}${inner}${']'.repeat(10_000)}`,
+      );
+    const producer = createKafka({ brokers: TEST_KAFKA_BROKERS }).producer({ idempotent: true });
+    await producer.connect();
+    for (const value of [
+      big(200),
+      big(201),
+      nested(202, '1'),
+      nested(203, '"a\\u0000b"'),
+      JSON.stringify(valid(204)),
+    ]) {
+      await producer.send({ topic: dbs.topic, acks: -1, messages: [{ key: 'edge', value }] });
+    }
+    await producer.disconnect();
+    const run = await etl(['stream', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const after = await counts();
+    // Each of the five is stored once, as an event or a dead letter with its reason.
+    expect(after.events + after.dead - before.events - before.dead).toBe(5);
+    expect(after.distinctIds).toBe(after.events);
+    const ids = (
+      await withPostgres(dbs.pg, (c) =>
+        c.query<{ id: string; n: number }>(
+          `SELECT event_id::text AS id, length(payload->>'note') AS n FROM kafka_events
+        WHERE event_id::text LIKE '00000000-0000-4000-8000-0000000002%'`,
+        ),
+      )
+    ).rows;
+    expect(
+      ids
+        .filter((r) => r.n === 1_000_000)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['00000000-0000-4000-8000-000000000200', '00000000-0000-4000-8000-000000000201']);
+    expect(ids.some((r) => r.id.endsWith('204'))).toBe(true);
+    const reasons = (
+      await withPostgres(dbs.pg, (c) =>
+        c.query<{ reason: string }>(`SELECT reason FROM kafka_events_dlq WHERE key = 'edge'::bytea`),
+      )
+    ).rows.map((r) => r.reason);
+    expect(reasons).toContainEqual(expect.stringMatching(/NUL/));
+    expect(await counts()).toEqual(after);
+    // The drain reached the end: what came after the odd records is stored too.
+    const status = JSON.parse((await etl(['stream', 'status', '--json'])).stdout) as StreamStatus;
+    expect(status.lag).toBe('0');
+  });
 });
