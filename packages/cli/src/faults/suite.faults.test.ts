@@ -252,7 +252,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'pipeline',
-    args: ['pipeline', ...SHOP, '--events', '8000'],
+    args: ['pipeline', ...SHOP, '--events', '3000'],
     restarts: ['postgres', 'mysql', 'kafka'],
     drops: ['postgres', 'mysql'],
     setup: async () => {},
