@@ -3,7 +3,7 @@
  * physical limit that path should approach (for example `psql \copy` of the same rows).
  */
 import { PostgresSeedStore } from '@etl/connectors';
-import type { Servers } from '@etl/connectors/testing';
+import type { Servers, ThrowawayDatabases } from '@etl/connectors/testing';
 import { SEED_DEFAULTS, runSeed, type DatabaseEndpoint } from '@etl/core';
 
 export interface Measurement {
@@ -58,4 +58,16 @@ export async function seedShop(
   } finally {
     await store.close();
   }
+}
+
+/** The environment that points an `etl` process at a benchmark's databases, topics and group. */
+export function etlEnvFor(dbs: ThrowawayDatabases, servers: Servers): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ETL_PG_URL: dbs.pg.url,
+    ETL_MYSQL_URL: dbs.mysql.url,
+    ETL_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    ETL_CDC_TOPIC_PREFIX: dbs.topic,
+    ETL_CDC_GROUP: `${dbs.topic}_apply`,
+  };
 }

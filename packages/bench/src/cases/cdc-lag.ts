@@ -12,7 +12,7 @@ import { ETL_BIN } from '@etl/cli/testing';
 import { connectPostgres, withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { slotName } from '@etl/core';
-import { seedShop, shopOfSize, type BenchCase } from '../case.js';
+import { etlEnvFor, seedShop, shopOfSize, type BenchCase } from '../case.js';
 
 const PROBE = 'etl_lag_probe';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,14 +46,7 @@ export const cdcLag: BenchCase = {
     const perTransaction = 100;
     const everyMs = 50; // 20 transactions of 100 changes a second: 2,000 changes/s
     const dbs = throwawayDatabases(servers, 'etl_bench');
-    const env = {
-      ...process.env,
-      ETL_PG_URL: dbs.pg.url,
-      ETL_MYSQL_URL: dbs.mysql.url,
-      ETL_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-      ETL_CDC_TOPIC_PREFIX: dbs.topic,
-      ETL_CDC_GROUP: `${dbs.topic}_apply`,
-    };
+    const env = etlEnvFor(dbs, servers);
     const etl = (args: string[]): ChildProcess => spawn(process.execPath, [ETL_BIN, ...args], { env, stdio: 'ignore' });
     const finished = (child: ChildProcess) =>
       new Promise<number | null>((resolve) =>

@@ -11,7 +11,7 @@ import { ETL_BIN } from '@etl/cli/testing';
 import { withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { slotName } from '@etl/core';
-import { seedShop, shopOfSize, type BenchCase } from '../case.js';
+import { etlEnvFor, seedShop, shopOfSize, type BenchCase } from '../case.js';
 import { sh } from '../shell.js';
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
@@ -33,14 +33,7 @@ export const cdcMemory: BenchCase = {
   async run({ servers, size, log }) {
     const orders = size ?? 333_000;
     const dbs = throwawayDatabases(servers, 'etl_bench');
-    const env = {
-      ...process.env,
-      ETL_PG_URL: dbs.pg.url,
-      ETL_MYSQL_URL: dbs.mysql.url,
-      ETL_KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-      ETL_CDC_TOPIC_PREFIX: dbs.topic,
-      ETL_CDC_GROUP: `${dbs.topic}_apply`,
-    };
+    const env = etlEnvFor(dbs, servers);
     /** Runs etl to completion; its seconds and peak RSS (kB). */
     const etl = (args: string[]) =>
       new Promise<{ seconds: number; peak: number }>((resolve, reject) => {

@@ -119,6 +119,17 @@ const GENERATED = pairs.map(({ id, flag }, i) => {
   };
 });
 
+/** The command exits 2 with exactly one `Error:` line, and that line names the flag. */
+async function refusedNaming(args: readonly string[], flag: string): Promise<void> {
+  const run = await runEtl(args, { env: nowhere });
+  const lines = run.stderr.trim().split('\n');
+  expect(run.code, run.stderr).toBe(2);
+  expect(lines[0], run.stderr).toMatch(/^Error: /);
+  expect(lines[0], run.stderr).toContain(flag);
+  expect(lines.filter((l) => l.startsWith('Error: '))).toHaveLength(1);
+  expect(run.stderr).not.toMatch(/bug in etl|unexpected failure/);
+}
+
 describe('bad input', () => {
   it('knows a kind of hostile value for every option flag of every command', () => {
     expect(pairs.filter(({ flag }) => KIND[flag] === undefined).map((p) => `${p.id} --${p.flag}`)).toEqual([]);
@@ -126,13 +137,7 @@ describe('bad input', () => {
   });
 
   it.concurrent.each(GENERATED)('etl $title exits 2 naming $flag', async ({ args, flag }) => {
-    const run = await runEtl(args, { env: nowhere });
-    const lines = run.stderr.trim().split('\n');
-    expect(run.code, run.stderr).toBe(2);
-    expect(lines[0], run.stderr).toMatch(/^Error: /);
-    expect(lines[0], run.stderr).toContain(flag);
-    expect(lines.filter((l) => l.startsWith('Error: '))).toHaveLength(1);
-    expect(run.stderr).not.toMatch(/bug in etl|unexpected failure/);
+    await refusedNaming(args, flag);
   });
 
   it.each([
@@ -146,13 +151,7 @@ describe('bad input', () => {
 
   const table = CASES.map(([args, flag]) => ({ title: args.join(' ').slice(0, 60), args, flag }));
   it.each(table)('etl $title exits 2 naming $flag, and touches no service', async ({ args, flag }) => {
-    const run = await runEtl(args, { env: nowhere });
-    const lines = run.stderr.trim().split('\n');
-    expect(run.code, run.stderr).toBe(2);
-    expect(lines[0], run.stderr).toMatch(/^Error: /);
-    expect(lines[0], run.stderr).toContain(flag);
-    expect(lines.filter((l) => l.startsWith('Error: '))).toHaveLength(1);
-    expect(run.stderr).not.toMatch(/bug in etl|unexpected failure/);
+    await refusedNaming(args, flag);
   });
 
   it('refuses a .env with a broken line, naming the file and line but not its content', async () => {
