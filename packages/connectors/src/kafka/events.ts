@@ -3,6 +3,7 @@
  * `etl stream` (a consumer in a group that resumes each partition where PostgreSQL says).
  */
 import {
+  parsePartitionId,
   partitionId,
   type ChangeRecord,
   type ChangeSink,
@@ -198,10 +199,7 @@ export class KafkaEventSource implements EventSource, ChangeSource {
         .onAssign(assigned)
         .then((resumeAt) => {
           if (mine !== generation) return;
-          for (const [id, offset] of resumeAt) {
-            const at = id.lastIndexOf(':');
-            consumer.seek({ topic: id.slice(0, at), partition: Number(id.slice(at + 1)), offset });
-          }
+          for (const [id, offset] of resumeAt) consumer.seek({ ...parsePartitionId(id), offset });
           consumer.resume(all);
         })
         .catch((error: unknown) => this.fail?.(error));

@@ -8,8 +8,8 @@
  */
 import { DataCheckError, UsageError } from '../errors.js';
 import type { CdcStore, ChangeSource, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
-import { partitionId } from '../ports/index.js';
-import { PartitionCursors, writeWithRetries, type StreamRun } from '../stream/job.js';
+import { parsePartitionId, partitionId } from '../ports/index.js';
+import { PartitionCursors, drained, pollStoredOffsets, writeWithRetries, type StreamRun } from '../stream/job.js';
 import { topicName } from './capture.js';
 import { decodeChange, type Change } from './change.js';
 
@@ -104,7 +104,7 @@ export async function runApply(
       lag: lagOf(endsNow, now).toString(),
     };
   };
-  const isDrained = (): boolean => lagOf(ends, stored) === 0n;
+  const isDrained = (): boolean => drained(ends, stored);
   if (!options.follow && isDrained()) return report();
 
   let stopping: Promise<void> | undefined;
@@ -114,21 +114,13 @@ export async function runApply(
   };
   let failure: { readonly error: unknown } | undefined;
   const cursors = new PartitionCursors(storedOffsets, earliest, async (id) => {
-    const at = id.lastIndexOf(':');
-    return (await source.topicOffsets(id.slice(0, at))).get(Number(id.slice(at + 1)))?.earliest;
+    const { topic, partition } = parsePartitionId(id);
+    return (await source.topicOffsets(topic)).get(partition)?.earliest;
   });
   // Other members of the group apply other partitions: look at what is stored now and then.
-  const poll = options.follow
-    ? undefined
-    : setInterval(() => {
-        void storedOffsets().then(
-          (latest) => {
-            for (const [id, o] of latest) if (BigInt(o) > BigInt(stored.get(id) ?? '0')) stored.set(id, o);
-            stopWhenDrained();
-          },
-          () => {},
-        );
-      }, run.pollMs ?? 1000);
+  const cancelPoll = options.follow
+    ? () => {}
+    : pollStoredOffsets(storedOffsets, stored, stopWhenDrained, run.pollMs ?? 1000);
   try {
     await source.consumeTopics({
       topics,
@@ -172,7 +164,7 @@ export async function runApply(
       },
     });
   } finally {
-    if (poll !== undefined) clearInterval(poll);
+    cancelPoll();
   }
   if (failure !== undefined) throw failure.error;
   return report();

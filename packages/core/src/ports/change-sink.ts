@@ -18,6 +18,11 @@ export interface ChangeSink {
 
 /** A topic's partition, named `topic:partition` (Kafka topic names never hold a colon). */
 export const partitionId = (topic: string, partition: number): string => `${topic}:${partition}`;
+/** The topic and partition a `partitionId` names (topics may hold ':' themselves; partitions never do). */
+export function parsePartitionId(id: string): { readonly topic: string; readonly partition: number } {
+  const at = id.lastIndexOf(':');
+  return { topic: id.slice(0, at), partition: Number(id.slice(at + 1)) };
+}
 
 export interface ChangeSource {
   readonly endpoint: string;

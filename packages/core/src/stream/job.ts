@@ -129,7 +129,7 @@ export async function streamStatus(
 }
 
 /** True when every partition's stored offset has reached the given end offset. */
-export function drained(ends: ReadonlyMap<number, string>, stored: ReadonlyMap<number, string>): boolean {
+export function drained<K>(ends: ReadonlyMap<K, string>, stored: ReadonlyMap<K, string>): boolean {
   return [...ends].every(([partition, end]) => BigInt(stored.get(partition) ?? '0') >= BigInt(end));
 }
 
@@ -223,9 +223,9 @@ export class PartitionCursors<K> {
  * Poll: in drain mode other members of the group may take partitions, so the stored offsets
  * are looked at now and then, not only after this member's own batches. Returns its cancel.
  */
-function pollStoredOffsets(
-  read: () => Promise<ReadonlyMap<number, string>>,
-  stored: Map<number, string>,
+export function pollStoredOffsets<K>(
+  read: () => Promise<ReadonlyMap<K, string>>,
+  stored: Map<K, string>,
   onChange: () => void,
   everyMs: number,
 ): () => void {
