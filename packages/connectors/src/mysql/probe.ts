@@ -4,9 +4,9 @@
 import {
   MYSQL_PRIVILEGES,
   SOURCE_TABLES,
+  mysqlCreateDatabase,
   mysqlPrivilege,
   type DatabaseEndpoint,
-  type Privilege,
   type ServiceInfo,
   type ServiceProbe,
 } from '@etl/core';
@@ -41,18 +41,12 @@ export class MysqlProbe implements ServiceProbe {
         );
         const held = await privileges(connection, this.db.database);
         if (schemata.length === 0) {
-          const create: Privilege = {
-            ...mysqlPrivilege(this.db, 'CREATE'),
-            name: `CREATE (database ${this.db.database} is missing)`,
-            neededFor: 'etl init (it creates the database)',
-            grant: `CREATE DATABASE ${quoteMysqlIdent(this.db.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;`,
-          };
           return {
             version,
             schemaVersion: null,
             tables: {},
             detail: `database "${this.db.database}" does not exist yet (etl init creates it)`,
-            missing: held.global.has('CREATE') ? [] : [create],
+            missing: held.global.has('CREATE') ? [] : [mysqlCreateDatabase(this.db)],
           };
         }
         await connection.query(`USE ${quoteMysqlIdent(this.db.database)}`);

@@ -3,6 +3,7 @@
  */
 import {
   SOURCE_TABLES,
+  pgCreateDatabase,
   pgOwner,
   pgReadAllStats,
   pgReplication,
@@ -41,16 +42,12 @@ export class PostgresProbe implements ServiceProbe {
           const role = await c.query<{ may: boolean }>(
             'SELECT rolsuper OR rolcreatedb AS may FROM pg_roles WHERE rolname = current_user',
           );
-          const create: Privilege = {
-            ...pgOwner(this.db),
-            grant: `CREATE DATABASE ${quoteIdent(this.db.database)} OWNER ${quoteIdent(this.db.user)};`,
-          };
           return {
             version: await this.version(c),
             schemaVersion: null,
             tables: {},
             detail: `database "${this.db.database}" does not exist yet (etl init creates it)`,
-            missing: role.rows[0]?.may === true ? [] : [create],
+            missing: role.rows[0]?.may === true ? [] : [pgCreateDatabase(this.db)],
           };
         },
         { database: 'postgres', connectTimeoutMs: this.connectTimeoutMs },

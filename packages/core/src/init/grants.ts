@@ -45,6 +45,11 @@ export const pgOwner = (db: DatabaseEndpoint): Privilege => ({
   neededFor: 'every command (etl init creates etl’s tables in it)',
   grant: `ALTER DATABASE ${pgIdent(db.database)} OWNER TO ${pgIdent(db.user)};`,
 });
+/** The database does not exist and the role may not create it. */
+export const pgCreateDatabase = (db: DatabaseEndpoint): Privilege => ({
+  ...pgOwner(db),
+  grant: `CREATE DATABASE ${pgIdent(db.database)} OWNER ${pgIdent(db.user)};`,
+});
 export const pgReadAllStats = (db: DatabaseEndpoint): Privilege => ({
   service: 'postgres',
   name: 'pg_read_all_stats',
@@ -64,6 +69,14 @@ export const mysqlPrivilege = (db: DatabaseEndpoint, privilege: string): Privile
   grant: `GRANT ${privilege} ON ${mysqlGrantDatabase(db.database)}.* TO ${mysqlString(db.user)}@'%';`,
 });
 
+/** The database does not exist and the user may not create it. */
+export const mysqlCreateDatabase = (db: DatabaseEndpoint): Privilege => ({
+  ...mysqlPrivilege(db, 'CREATE'),
+  name: `CREATE (database ${db.database} is missing)`,
+  neededFor: 'etl init (it creates the database)',
+  grant: `CREATE DATABASE IF NOT EXISTS ${mysqlIdent(db.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;`,
+});
+
 /** The statements for an administrator, each database's in the order to run them. */
 export function grantStatements(
   pg: DatabaseEndpoint,
@@ -73,7 +86,7 @@ export function grantStatements(
     postgres: [
       `-- as a superuser, e.g. psql -U postgres`,
       `CREATE ROLE ${pgIdent(pg.user)} LOGIN PASSWORD ${PLACEHOLDER};`,
-      `CREATE DATABASE ${pgIdent(pg.database)} OWNER ${pgIdent(pg.user)};`,
+      pgCreateDatabase(pg).grant,
       `-- etl replicate --mode incremental reads every session's transaction start (the watermark)`,
       pgReadAllStats(pg).grant,
       `-- etl cdc only: a logical replication slot (also allow the role in pg_hba.conf for replication)`,
@@ -81,7 +94,7 @@ export function grantStatements(
     ],
     mysql: [
       `-- as root`,
-      `CREATE DATABASE IF NOT EXISTS ${mysqlIdent(mysql.database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;`,
+      mysqlCreateDatabase(mysql).grant,
       `CREATE USER IF NOT EXISTS ${mysqlString(mysql.user)}@'%' IDENTIFIED BY ${PLACEHOLDER};`,
       `GRANT ${MYSQL_PRIVILEGES.join(', ')} ON ${mysqlGrantDatabase(mysql.database)}.* ` +
         `TO ${mysqlString(mysql.user)}@'%';`,
