@@ -1,8 +1,7 @@
 /**
- * The faults the fault suite injects into a running command, and what it compares after:
- * a seeded random source (so a failing cell can be replayed), a restart of a service through
- * `infra/restart` (Compose or native, as `make up` chose), every connection of a database
- * dropped from the server's side, and fingerprints of tables.
+ * The faults the fault suite injects into a running command, and what it compares after: a
+ * restart of a service through `infra/restart` (Compose or native, as `make up` chose), every
+ * connection of a database dropped from the server's side, and fingerprints of tables.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,18 +14,6 @@ import type { DatabaseEndpoint } from '@etl/core';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 export type Service = 'postgres' | 'mysql' | 'kafka';
-
-/** mulberry32: the same seed gives the same moments on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Stops the service and starts it again; resolves once it answers. */
 export async function restartService(service: Service): Promise<void> {
