@@ -37,6 +37,20 @@ wait_port() { # host port seconds what
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# The system's newest PostgreSQL cluster (Debian's packages), and pg_ctlcluster on it: pg_cluster start|stop|restart.
+pg_version() { ls /etc/postgresql | sort -V | tail -n 1; }
+pg_cluster() { pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main "$@"; }
+
+# The native MariaDB (or MySQL) server, its client, and SQL or a shutdown as root (TCP, else the socket).
+mysql_server() { if [ -x /usr/sbin/mariadbd ]; then echo /usr/sbin/mariadbd; else echo /usr/sbin/mysqld; fi; }
+mysql_client=$(command -v mariadb || command -v mysql || true)
+my_admin() { "$mysql_client" -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u root --protocol=TCP -e "$1" 2>/dev/null || "$mysql_client" -u root -e "$1"; }
+mysql_shutdown() {
+  local admin
+  admin=$(command -v mariadb-admin || command -v mysqladmin) || return 1
+  "$admin" -h "$MYSQL_HOST" -P "$MYSQL_PORT" --protocol=TCP -u root shutdown 2>/dev/null || "$admin" -u root shutdown
+}
+
 # Starts the Kafka broker unless it runs (or another process serves its port), then waits
 # until it answers metadata requests. Used by up and restart.
 start_kafka() {
