@@ -17,6 +17,7 @@ import {
 import { CompressionTypes, type Consumer, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import { createKafka, type KafkaClientOptions } from './client.js';
 import { kafkaError } from './errors.js';
+import { keyPartitioner } from './partitioner.js';
 
 /**
  * What `etl produce` and `etl cdc capture` share: an idempotent producer (acks from all in-sync
@@ -60,6 +61,7 @@ class IdempotentProducer {
           idempotent: true,
           maxInFlightRequests: 5,
           allowAutoTopicCreation: false,
+          createPartitioner: keyPartitioner,
         });
         await this.producer.connect();
       }
