@@ -79,6 +79,9 @@ function seededFaker(): { faker: Faker; random: RowRandom } {
   return { faker: new FakerClass({ locale: englishFaker.rawDefinitions, randomizer }), random };
 }
 
+/** How many product prices a generator remembers (a Map of a million numbers: tens of MB). */
+const PRICES_KEPT = 1_000_000;
+
 const EMAIL_DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example', 'shop.example'];
 const LOYALTY_MIX = [
   ['Gold', 8],
@@ -113,6 +116,10 @@ const emailPart = (s: string): string =>
 export class ShopGenerator {
   private readonly random = new RowRandom();
   private readonly textFaker = seededFaker();
+  private readonly prices = new Map<number, number>();
+  /** An order's draws for its lines, and the catalogue indexes it has used: reused, order after order. */
+  private readonly picks = new Float64Array(3 * MAX_LINES_PER_ORDER);
+  private readonly seen = new Float64Array(MAX_LINES_PER_ORDER);
 
   constructor(readonly seed: number) {}
 
@@ -151,6 +158,17 @@ export class ShopGenerator {
 
   /** A product's price in cents, alone: order lines need it without the rest of the product. */
   priceCents(productId: number): number {
+    // Every order line asks for its product's price: remembered, up to a bounded number of products.
+    const known = this.prices.get(productId);
+    if (known !== undefined) return known;
+    if (this.prices.size >= PRICES_KEPT) this.prices.clear();
+    const cents = this.drawPrice(productId);
+    this.prices.set(productId, cents);
+    return cents;
+  }
+
+  /** The price's draw: reseeds the stream, which product() goes on drawing from. */
+  private drawPrice(productId: number): number {
     const r = this.random.reseed([this.seed, STREAM.products, productId]);
     // Log-uniform between $2 and $1000, ending in .99: many cheap things, few expensive ones.
     const dollars = Math.floor(Math.exp(Math.log(2) + r.next() * (Math.log(1000) - Math.log(2))));
@@ -158,7 +176,7 @@ export class ShopGenerator {
   }
 
   product(productId: number): ProductRow {
-    const priceCents = this.priceCents(productId);
+    const priceCents = this.drawPrice(productId);
     const r = this.random;
     const categoryId = r.pick(LEAF_CATEGORY_IDS);
     const stockQuantity = r.next() < 0.05 ? 0 : r.int(1, 1000);
@@ -177,6 +195,23 @@ export class ShopGenerator {
   }
 
   order(orderId: number, sizes: SeedSizes): OrderRow {
+    const { userId, status, placedAfter, deliveryDays, lines, totalAmountCents } = this.drawOrder(orderId, sizes);
+    const registered = this.registrationDate(userId).getTime();
+    const orderDate = new Date(registered + Math.floor(placedAfter * (AS_OF - registered)));
+    const deliveryDate =
+      status === 'Shipped' || status === 'Completed'
+        ? new Date(orderDate.getTime() + DAY + Math.floor(deliveryDays * 9 * DAY))
+        : null;
+    return { orderId, userId, orderDate, totalAmountCents, status, deliveryDate, lines };
+  }
+
+  /** An order's lines alone, the same as order(orderId).lines without working out its dates. */
+  orderLines(orderId: number, sizes: SeedSizes): readonly OrderLine[] {
+    return this.drawOrder(orderId, sizes).lines;
+  }
+
+  /** Every draw of an order's stream, then its lines (pricing reseeds the stream, so draws come first). */
+  private drawOrder(orderId: number, sizes: SeedSizes) {
     const r = this.random.reseed([this.seed, STREAM.orders, orderId]);
     // Some customers buy far more often than others.
     const userId = 1 + permute(Math.floor(sizes.users * r.next() ** 1.5), sizes.users);
@@ -184,31 +219,33 @@ export class ShopGenerator {
     const lineCount = r.int(1, MAX_LINES_PER_ORDER);
     const placedAfter = r.next();
     const deliveryDays = r.next();
-    const picks: number[] = [];
-    for (let k = 0; k < lineCount; k++) picks.push(r.next(), r.next(), r.next());
-
-    const registered = this.registrationDate(userId).getTime();
-    const orderDate = new Date(registered + Math.floor(placedAfter * (AS_OF - registered)));
-    const deliveryDate =
-      status === 'Shipped' || status === 'Completed'
-        ? new Date(orderDate.getTime() + DAY + Math.floor(deliveryDays * 9 * DAY))
-        : null;
+    const picks = this.picks;
+    for (let k = 0; k < lineCount; k++) {
+      picks[3 * k] = r.next();
+      picks[3 * k + 1] = r.next();
+      picks[3 * k + 2] = r.next();
+    }
 
     const lines: OrderLine[] = [];
-    const seen = new Set<number>();
+    const seen = this.seen;
+    let seenCount = 0;
+    const isSeen = (index: number): boolean => {
+      for (let i = 0; i < seenCount; i++) if (seen[i] === index) return true;
+      return false;
+    };
     let totalAmountCents = 0;
+    // Popularity is skewed: 60% of picks go to the best-selling tenth of the catalogue, the
+    // rest anywhere, so a small share sells most of the units without one product in every order.
+    const bestSellers = Math.max(1, Math.ceil(sizes.products / 10));
     for (let k = 0; k < lineCount; k++) {
-      // Popularity is skewed: 60% of picks go to the best-selling tenth of the catalogue, the
-      // rest anywhere, so a small share sells most of the units without one product in every order.
-      const bestSellers = Math.max(1, Math.ceil(sizes.products / 10));
       let index = Math.floor(
-        (picks[3 * k] ?? 0) < 0.6 ? bestSellers * (picks[3 * k + 2] ?? 0) : sizes.products * (picks[3 * k + 2] ?? 0),
+        picks[3 * k]! < 0.6 ? bestSellers * picks[3 * k + 2]! : sizes.products * picks[3 * k + 2]!,
       );
-      while (seen.has(index) && seen.size < sizes.products) index = (index + 1) % sizes.products;
-      if (seen.has(index)) break;
-      seen.add(index);
+      while (isSeen(index) && seenCount < sizes.products) index = (index + 1) % sizes.products;
+      if (isSeen(index)) break;
+      seen[seenCount++] = index;
       const productId = 1 + permute(index, sizes.products);
-      const quantity = QUANTITY_MIX[Math.min(QUANTITY_MIX.length - 1, weightedIndex(picks[3 * k + 1] ?? 0))]?.[0] ?? 1;
+      const quantity = QUANTITY_MIX[Math.min(QUANTITY_MIX.length - 1, weightedIndex(picks[3 * k + 1]!))]?.[0] ?? 1;
       const pricePerUnitCents = this.priceCents(productId);
       const totalPriceCents = quantity * pricePerUnitCents;
       totalAmountCents += totalPriceCents;
@@ -221,7 +258,7 @@ export class ShopGenerator {
         totalPriceCents,
       });
     }
-    return { orderId, userId, orderDate, totalAmountCents, status, deliveryDate, lines };
+    return { userId, status, placedAfter, deliveryDays, lines, totalAmountCents };
   }
 }
 
