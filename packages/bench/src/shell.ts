@@ -33,3 +33,12 @@ export function psqlCommand(db: DatabaseEndpoint, command: string): string {
 export function psql(db: DatabaseEndpoint, command: string): Promise<void> {
   return sh(psqlCommand(db, command), { PGPASSWORD: db.password ?? '' });
 }
+
+/** `psql -f file` against the endpoint, stopping at the first error. */
+export function psqlFile(db: DatabaseEndpoint, file: string): Promise<void> {
+  return sh(
+    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ` +
+      `${quote(db.database)} -f ${quote(file)}`,
+    { PGPASSWORD: db.password ?? '' },
+  );
+}
