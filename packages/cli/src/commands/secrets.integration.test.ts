@@ -109,6 +109,8 @@ describe('secrets', () => {
       ['cdc', 'capture', '--debug'],
       ['cdc', 'apply', '--json', '--debug'],
       ['cdc', 'status', '--json'],
+      // cdc hands the replicas back before the pipeline copies them in batches.
+      ['cdc', 'reset', '--yes', '--debug'],
       ['marts', '--debug'],
       ['pipeline', ...small, '--events', '100', '--report', report, '--debug'],
       ['runs', '--json'],

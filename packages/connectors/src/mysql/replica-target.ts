@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  isTableName,
   keyRangeBounds,
   decodeCopyField,
   mysqlComparison,
@@ -73,6 +74,18 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     private readonly options: MysqlTargetOptions = {},
   ) {
     this.endpoint = db.display;
+  }
+
+  async cdcTables(): Promise<{ slot: string; tables: TableName[] } | undefined> {
+    return withMysql(this.db, async (c) => {
+      const [rows] = await c.query<Rows>('SELECT slot_name, tables_list FROM etl_cdc_state WHERE id = 1');
+      const r = rows[0];
+      if (r === undefined) return undefined;
+      const tables = String(r['tables_list'])
+        .split(',')
+        .filter((t): t is TableName => isTableName(t));
+      return { slot: String(r['slot_name']), tables };
+    });
   }
 
   async prepare(): Promise<void> {

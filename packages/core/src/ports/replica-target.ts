@@ -25,6 +25,8 @@ export interface ReplicaTarget {
   readonly endpoint: string;
   prepare(): Promise<void>;
   state(table: TableName): Promise<ReplicaState | undefined>;
+  /** The tables `etl cdc` keeps current in these replicas (its capture's slot), if it was set up. */
+  cdcTables(): Promise<{ readonly slot: string; readonly tables: readonly TableName[] } | undefined>;
   /**
    * Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. Returns the table's
    * rows.

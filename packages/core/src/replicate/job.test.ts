@@ -89,9 +89,14 @@ class MemoryTarget implements ReplicaTarget {
   states = new Map<TableName, ReplicaState>();
   writes = 0;
 
+  cdc: { slot: string; tables: TableName[] } | undefined;
+
   async prepare(): Promise<void> {}
   async state(table: TableName): Promise<ReplicaState | undefined> {
     return this.states.get(table);
+  }
+  async cdcTables(): Promise<{ slot: string; tables: TableName[] } | undefined> {
+    return this.cdc;
   }
   private save(state: ReplicaStateUpdate): number {
     this.writes++;
@@ -278,5 +283,24 @@ describe('chooseMode and planMasks', () => {
     expect(
       planMasks(['users'], new Map(), { set: ['users.phone', 'products.description'] }).byTable.get('users'),
     ).toEqual(['users.phone']);
+  });
+});
+
+describe('runReplicate beside etl cdc', () => {
+  it('refuses the tables cdc keeps current (exit 2, with the way out) before writing anything', async () => {
+    const { source, target } = shop(3);
+    target.cdc = { slot: 'etl_cdc_etl', tables: ['users', 'orders'] };
+    const refused = runReplicate(source, target, options(), run);
+    await expect(refused).rejects.toThrow(/users is kept current by etl cdc \(slot etl_cdc_etl\)/);
+    await expect(refused).rejects.toMatchObject({ exitCode: 2, hint: expect.stringMatching(/etl cdc reset --yes/) });
+    expect(target.writes).toBe(0);
+    expect(target.rows.size).toBe(0);
+  });
+
+  it('copies the tables cdc does not keep', async () => {
+    const { source, target } = shop(3);
+    target.cdc = { slot: 'etl_cdc_etl', tables: ['orders'] };
+    const report = await runReplicate(source, target, options(), run);
+    expect(report.tables.map((t) => t.table)).toEqual(['users']);
   });
 });

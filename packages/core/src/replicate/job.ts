@@ -187,6 +187,26 @@ export async function copyTable(
   return { targetRows, watermark };
 }
 
+/**
+ * Replicas that `etl cdc` keeps current are not copied in batches beside it: the copy would be
+ * newer than changes still in Kafka, and applying those afterwards would take rows back to older
+ * values until apply caught up. Refused before any change, with the two ways out.
+ */
+async function refuseCdcTables(target: ReplicaTarget, tables: readonly TableName[]): Promise<void> {
+  const cdc = await target.cdcTables();
+  const kept = cdc === undefined ? [] : tables.filter((t) => cdc.tables.includes(t));
+  if (cdc === undefined || kept.length === 0) return;
+  throw new UsageError(
+    `${kept.join(', ')} ${kept.length === 1 ? 'is' : 'are'} kept current by etl cdc (slot ${cdc.slot}): ` +
+      'a batch copy beside it would let changes still in Kafka take rows back to older values',
+    {
+      hint:
+        'Keep them with `etl cdc capture` and `etl cdc apply`; to hand them back to etl replicate, stop cdc and ' +
+        'run `etl cdc reset --yes` first.',
+    },
+  );
+}
+
 export async function runReplicate(
   source: ReplicaSource,
   target: ReplicaTarget,
@@ -199,6 +219,7 @@ export async function runReplicate(
     throw new UsageError(`--concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
   }
   await target.prepare();
+  await refuseCdcTables(target, options.tables);
   const { states, masks } = await settleMasks(target, options, run);
   const reports: ReplicateTableReport[] = [];
 

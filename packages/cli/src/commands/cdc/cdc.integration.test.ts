@@ -321,6 +321,17 @@ describe('etl cdc', () => {
     expect(await mysqlCount(`SELECT COUNT(*) FROM orders WHERE order_id <= 50 AND status = 'Completed'`)).toBe(50);
   });
 
+  it('refuses etl replicate on the replicas cdc keeps current (2), changing nothing', async () => {
+    await sql(`UPDATE orders SET status = 'Pending' WHERE order_id <= 5`);
+    const run = await etl(['replicate', '--tables', 'orders']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/orders is kept current by etl cdc \(slot etl_cdc_/);
+    expect(run.stderr).toMatch(/etl cdc reset --yes/);
+    expect(await mysqlCount(`SELECT COUNT(*) FROM orders WHERE order_id <= 5 AND status = 'Pending'`)).toBe(0);
+    await settle();
+    expect(await mysqlCount(`SELECT COUNT(*) FROM orders WHERE order_id <= 5 AND status = 'Pending'`)).toBe(5);
+  });
+
   it('explains a role without the REPLICATION attribute (2) and a bad topic prefix (2)', async () => {
     const role = `${dbs.pg.database}_norepl`;
     await sql(`CREATE ROLE ${role} LOGIN PASSWORD 'x'`);
