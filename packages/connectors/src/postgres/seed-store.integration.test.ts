@@ -20,7 +20,7 @@ async function catalog(): Promise<string[]> {
          FROM pg_constraint
         WHERE conrelid::regclass::text IN ('productcategories', 'users', 'products', 'orders', 'orderdetails')
        UNION ALL
-       SELECT 'trigger ' || tgname || ' ' || tgenabled::text FROM pg_trigger
+       SELECT 'trigger ' || tgname || ' ' || tgenabled::text || ': ' || pg_get_triggerdef(oid) FROM pg_trigger
         WHERE NOT tgisinternal AND tgrelid::regclass::text
           IN ('productcategories', 'users', 'products', 'orders', 'orderdetails')
        ORDER BY 1`,
@@ -81,6 +81,29 @@ describe('seeding empty tables with indexes and constraints built after the load
       expect(await count('orders')).toBe(2100);
       expect(await catalog()).toEqual(before);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('puts back a trigger that fires always (or on replicas only) in that mode', async () => {
+    const store = new PostgresSeedStore(dbs.pg);
+    try {
+      await withPostgres(dbs.pg, (c) =>
+        c.query(`TRUNCATE orderdetails, orders;
+                 ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_touch_updated_at;
+                 ALTER TABLE orderdetails ENABLE REPLICA TRIGGER orderdetails_touch_updated_at`),
+      );
+      const modes = await catalog();
+      expect(modes.filter((item) => / (A|R): CREATE TRIGGER/.test(item))).toHaveLength(2);
+      const options = { ...SEED_DEFAULTS, users: 300, products: 50, orders: 500, reset: false };
+      const report = await runSeed(store, options, { now: () => performance.now() });
+      expect(report.tables.find((t) => t.table === 'orders')?.added).toBe(500);
+      expect(await catalog()).toEqual(modes);
+    } finally {
+      await withPostgres(dbs.pg, (c) =>
+        c.query(`ALTER TABLE orders ENABLE TRIGGER orders_touch_updated_at;
+                 ALTER TABLE orderdetails ENABLE TRIGGER orderdetails_touch_updated_at`),
+      );
       await store.close();
     }
   });

@@ -10,10 +10,9 @@ import { migratePostgres } from './schema-target.js';
 
 /**
  * Inside the caller's transaction: drops what an empty table's load does not need — secondary
- * indexes, primary keys, unique and foreign-key constraints — and disables its per-row triggers
- * (updated_at comes from the column's default, the same now()). Returns the statements that put
- * all of it back, in order: indexes, primary keys and unique constraints, foreign keys
- * (validated), triggers. CHECK and NOT NULL constraints stay in force during the load. DDL is
+ * indexes, primary keys, unique and foreign-key constraints, and its triggers (updated_at comes
+ * from the column's default, the same now()). Returns the statements that put all of it back,
+ * in order: indexes, primary keys and unique constraints, foreign keys (validated), triggers. CHECK and NOT NULL constraints stay in force during the load. DDL is
  * transactional in PostgreSQL: a rollback restores the schema as it was.
  */
 async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<string[]> {
@@ -39,8 +38,9 @@ async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<
       ORDER BY i.relname`,
     [names],
   );
-  const triggers = await c.query<{ tbl: string; name: string }>(
-    `SELECT t.relname AS tbl, g.tgname AS name FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+  const triggers = await c.query<{ tbl: string; name: string; def: string; enabled: string }>(
+    `SELECT t.relname AS tbl, g.tgname AS name, pg_get_triggerdef(g.oid) AS def, g.tgenabled AS enabled
+       FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
       WHERE t.relname = ANY($1) AND t.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal
         AND g.tgenabled <> 'D'
       ORDER BY g.tgname`,
@@ -51,16 +51,24 @@ async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<
   // the reverse order after the data, and so does the caller.
   for (const k of constraints.rows) await c.query(`ALTER TABLE ${k.tbl} DROP CONSTRAINT ${quoteIdent(k.name)}`);
   for (const i of indexes.rows) await c.query(`DROP INDEX ${quoteIdent(i.name)}`);
-  for (const t of triggers.rows) {
-    await c.query(`ALTER TABLE ${quoteIdent(t.tbl)} DISABLE TRIGGER ${quoteIdent(t.name)}`);
-  }
+  // Dropped, not disabled: COPY inserts row by row into a table with a BEFORE INSERT trigger
+  // even when it is disabled (orderdetails: 2.9 s instead of 2.0 s for 3M lines).
+  for (const t of triggers.rows) await c.query(`DROP TRIGGER ${quoteIdent(t.name)} ON ${quoteIdent(t.tbl)}`);
   const unique = constraints.rows.filter((k) => k.type === 'u' || k.type === 'p');
   const foreign = constraints.rows.filter((k) => k.type === 'f');
   return [
     ...indexes.rows.map((i) => i.def),
     ...unique.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
     ...foreign.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
-    ...triggers.rows.map((t) => `ALTER TABLE ${quoteIdent(t.tbl)} ENABLE TRIGGER ${quoteIdent(t.name)}`),
+    ...triggers.rows.flatMap((t) => [
+      t.def,
+      // Fired on replicas only, or always: the mode pg_get_triggerdef does not spell.
+      ...(t.enabled === 'R' || t.enabled === 'A'
+        ? [
+            `ALTER TABLE ${quoteIdent(t.tbl)} ENABLE ${t.enabled === 'R' ? 'REPLICA' : 'ALWAYS'} TRIGGER ${quoteIdent(t.name)}`,
+          ]
+        : []),
+    ]),
   ];
 }
 
