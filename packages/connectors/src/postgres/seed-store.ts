@@ -12,8 +12,9 @@ import { migratePostgres } from './schema-target.js';
  * Inside the caller's transaction: drops what an empty table's load does not need — secondary
  * indexes, primary keys, unique and foreign-key constraints, and its triggers (updated_at comes
  * from the column's default, the same now()). Returns the statements that put all of it back,
- * in order: indexes, primary keys and unique constraints, foreign keys (validated), triggers. CHECK and NOT NULL constraints stay in force during the load. DDL is
- * transactional in PostgreSQL: a rollback restores the schema as it was.
+ * in order: indexes, primary keys and unique constraints, foreign keys (validated), triggers.
+ * CHECK and NOT NULL constraints stay in force during the load. DDL is transactional in
+ * PostgreSQL: a rollback restores the schema as it was.
  */
 async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<string[]> {
   const names = [...tables];
@@ -64,13 +65,14 @@ async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<
       t.def,
       // Fired on replicas only, or always: the mode pg_get_triggerdef does not spell.
       ...(t.enabled === 'R' || t.enabled === 'A'
-        ? [
-            `ALTER TABLE ${quoteIdent(t.tbl)} ENABLE ${t.enabled === 'R' ? 'REPLICA' : 'ALWAYS'} TRIGGER ${quoteIdent(t.name)}`,
-          ]
+        ? [`ALTER TABLE ${quoteIdent(t.tbl)} ENABLE ${MODES[t.enabled]} TRIGGER ${quoteIdent(t.name)}`]
         : []),
     ]),
   ];
 }
+
+/** pg_trigger.tgenabled's modes other than the default (O) and disabled (D). */
+const MODES = { R: 'REPLICA', A: 'ALWAYS' } as const;
 
 /** Children first, so TRUNCATE needs no CASCADE (which would reach further than seed's tables). */
 const SEEDED_TABLES: readonly SeedTable[] = ['orderdetails', 'orders', 'products', 'users', 'productcategories'];
