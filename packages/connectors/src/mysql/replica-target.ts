@@ -8,7 +8,6 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
-  isTableName,
   keyRangeBounds,
   decodeCopyField,
   mysqlComparison,
@@ -23,6 +22,7 @@ import {
   type TableName,
 } from '@etl/core';
 import type mysql from 'mysql2/promise';
+import { MysqlCdcStore } from './cdc-store.js';
 import { connectMysql, quoteMysqlIdent as q, withMysql, type MysqlConnectOptions } from './client.js';
 import { mysqlError } from './errors.js';
 import { migrateMysql } from './schema-target.js';
@@ -76,16 +76,9 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     this.endpoint = db.display;
   }
 
-  async cdcTables(): Promise<{ slot: string; tables: TableName[] } | undefined> {
-    return withMysql(this.db, async (c) => {
-      const [rows] = await c.query<Rows>('SELECT slot_name, tables_list FROM etl_cdc_state WHERE id = 1');
-      const r = rows[0];
-      if (r === undefined) return undefined;
-      const tables = String(r['tables_list'])
-        .split(',')
-        .filter((t): t is TableName => isTableName(t));
-      return { slot: String(r['slot_name']), tables };
-    });
+  async cdcTables(): Promise<{ slot: string; tables: readonly TableName[] } | undefined> {
+    const cdc = await new MysqlCdcStore(this.db).state();
+    return cdc === undefined ? undefined : { slot: cdc.slot, tables: cdc.tables };
   }
 
   async prepare(): Promise<void> {
