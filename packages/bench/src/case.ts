@@ -2,7 +2,7 @@
  * A benchmark case measures one of etl's paths and, in the same run on the same data, the
  * physical limit that path should approach (for example `psql \copy` of the same rows).
  */
-import { PostgresSeedStore } from '@etl/connectors';
+import { PostgresSeedStore, withPostgres } from '@etl/connectors';
 import type { Servers, ThrowawayDatabases } from '@etl/connectors/testing';
 import { SEED_DEFAULTS, runSeed, type DatabaseEndpoint } from '@etl/core';
 
@@ -70,4 +70,9 @@ export function etlEnvFor(dbs: ThrowawayDatabases, servers: Servers): NodeJS.Pro
     ETL_CDC_TOPIC_PREFIX: dbs.topic,
     ETL_CDC_GROUP: `${dbs.topic}_apply`,
   };
+}
+
+/** Writes out every dirty page, so that a timed run does not pay for an earlier one's. */
+export async function checkpoint(db: DatabaseEndpoint): Promise<void> {
+  await withPostgres(db, (c) => c.query('CHECKPOINT'));
 }

@@ -21,12 +21,15 @@ export function sh(script: string, env: Record<string, string> = {}): Promise<vo
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The shell words of `psql -c command` against the endpoint (the password goes in PGPASSWORD). */
+/** psql against the endpoint, stopping at the first error (the password goes in PGPASSWORD). */
+function psqlTo(db: DatabaseEndpoint): string {
+  const where = `-h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ${quote(db.database)}`;
+  return `psql -X -q -v ON_ERROR_STOP=1 ${where}`;
+}
+
+/** The shell words of `psql -c command` against the endpoint. */
 export function psqlCommand(db: DatabaseEndpoint, command: string): string {
-  return (
-    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ` +
-    `${quote(db.database)} -c ${quote(command)}`
-  );
+  return `${psqlTo(db)} -c ${quote(command)}`;
 }
 
 /** `psql -c command` against the endpoint. */
@@ -36,9 +39,5 @@ export function psql(db: DatabaseEndpoint, command: string): Promise<void> {
 
 /** `psql -f file` against the endpoint, stopping at the first error. */
 export function psqlFile(db: DatabaseEndpoint, file: string): Promise<void> {
-  return sh(
-    `psql -X -q -v ON_ERROR_STOP=1 -h ${quote(db.host)} -p ${db.port} -U ${quote(db.user)} -d ` +
-      `${quote(db.database)} -f ${quote(file)}`,
-    { PGPASSWORD: db.password ?? '' },
-  );
+  return sh(`${psqlTo(db)} -f ${quote(file)}`, { PGPASSWORD: db.password ?? '' });
 }

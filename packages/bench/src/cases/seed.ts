@@ -21,13 +21,10 @@ import {
 } from '@etl/core';
 import { PostgresSeedStore, ensurePostgresDatabase, migratePostgres, quoteIdent, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import { shopOfSize, type BenchCase, type Measurement } from '../case.js';
+import { checkpoint, shopOfSize, type BenchCase, type Measurement } from '../case.js';
 import { psql, psqlFile } from '../shell.js';
 
 const TABLES: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
-
-/** Writes out every dirty page, so that a timed run does not pay for an earlier one's. */
-const checkpoint = (db: DatabaseEndpoint): Promise<unknown> => withPostgres(db, (c) => c.query('CHECKPOINT'));
 
 /** The binary COPY files of these tables (the rest are text), as etl sends them. */
 const BINARY: readonly SeedTable[] = ['orders', 'orderdetails'];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runProduce, type DatabaseEndpoint, type StreamReport } from '@etl/core';
 import { KafkaEventSink, PostgresEventStore, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import { rate, seedShop, type BenchCase, type Measurement } from '../case.js';
+import { checkpoint, rate, seedShop, type BenchCase, type Measurement } from '../case.js';
 import { runEtl } from '@etl/cli/testing';
 import { psql, psqlCommand, sh } from '../shell.js';
 
@@ -21,7 +21,7 @@ const COLUMNS =
 /** kcat reads every partition from the start to the end, one value per line, into one jsonb column. */
 async function kcatIntoJsonb(db: DatabaseEndpoint, brokers: readonly string[], topic: string): Promise<Measurement> {
   await withPostgres(db, (c) => c.query('CREATE TABLE kafka_values_bare (doc jsonb)'));
-  await withPostgres(db, (c) => c.query('CHECKPOINT'));
+  await checkpoint(db);
   const started = performance.now();
   // CSV with quote and delimiter bytes that JSON text never contains: each line is one value, as sent.
   await sh(
@@ -51,7 +51,7 @@ async function postgresAlone(db: DatabaseEndpoint): Promise<Measurement> {
     const files = Array.from({ length: PARTITIONS }, (_, p) => join(dir, `p${p}.tsv`));
     for (const [p, file] of files.entries())
       await psql(db, `\\copy (SELECT ${COLUMNS} FROM kafka_events WHERE partition = ${p}) TO '${file}'`);
-    await withPostgres(db, (c) => c.query('CHECKPOINT'));
+    await checkpoint(db);
     const started = performance.now();
     await Promise.all(files.map((file) => psql(db, `\\copy kafka_events_alone (${COLUMNS}) FROM '${file}'`)));
     const seconds = (performance.now() - started) / 1000;
