@@ -38,3 +38,42 @@ describe('CopyBinaryWriter.cents', () => {
     }
   });
 });
+
+describe('CopyBinaryWriter fields', () => {
+  it('writes int4, int8, timestamptz, null and text as Buffer would, negatives and extremes included', () => {
+    const ints = [0, 1, -1, 255, 256, -256, 2 ** 31 - 1, -(2 ** 31), 123_456_789, -987_654_321];
+    const bigs = [...ints, 2 ** 32, 2 ** 32 + 1, -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1), 4_999_999_999];
+    // ms since 1970: the PostgreSQL epoch, before 1970, now, and beyond ±285 years (BigInt path).
+    const instants = [946_684_800_000, 0, -1, 1_764_000_000_123, -62_135_596_800_000, 253_402_300_799_999];
+    const w = new CopyBinaryWriter(4);
+    const expected: Buffer[] = [];
+    const field = (bytes: number, write: (b: Buffer) => void): void => {
+      const b = Buffer.alloc(4 + bytes);
+      b.writeInt32BE(bytes, 0);
+      write(b);
+      expected.push(b);
+    };
+    w.row(7);
+    expected.push(Buffer.from([0, 7]));
+    for (const v of ints) {
+      w.int4(v);
+      field(4, (b) => b.writeInt32BE(v, 4));
+    }
+    for (const v of bigs) {
+      w.int8(v);
+      field(8, (b) => b.writeBigInt64BE(BigInt(v), 4));
+    }
+    for (const ms of instants) {
+      w.timestamptz(ms);
+      field(8, (b) => b.writeBigInt64BE((BigInt(ms) - 946_684_800_000n) * 1000n, 4));
+    }
+    w.null();
+    expected.push(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+    for (const text of ['', 'Completed', 'Zoë ☕ 𝄞', 'x'.repeat(70_000)]) {
+      w.text(text);
+      const utf8 = Buffer.from(text, 'utf8');
+      field(utf8.length, (b) => utf8.copy(b, 4));
+    }
+    expect(w.take().equals(Buffer.concat(expected))).toBe(true);
+  });
+});

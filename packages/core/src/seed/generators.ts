@@ -11,7 +11,7 @@ import type { Faker, Randomizer } from '@faker-js/faker';
 import { faker as englishFaker } from '@faker-js/faker/locale/en';
 import { type LOYALTY_STATUSES, type ORDER_STATUSES } from '../schema/tables.js';
 import { CATEGORIES, LEAF_CATEGORY_IDS } from './categories.js';
-import { RowRandom, permute } from './random.js';
+import { RowRandom, permute, strideFor } from './random.js';
 
 /** Per-table stream ids, part of every row's seed. Never renumber them. */
 const STREAM = { users: 1, products: 2, orders: 3, userFaker: 11, productFaker: 12 } as const;
@@ -79,8 +79,8 @@ function seededFaker(): { faker: Faker; random: RowRandom } {
   return { faker: new FakerClass({ locale: englishFaker.rawDefinitions, randomizer }), random };
 }
 
-/** How many product prices a generator remembers (a Map of a million numbers: tens of MB). */
-const PRICES_KEPT = 1_000_000;
+/** How many product prices a generator remembers: a direct-mapped cache of 2^20 slots, 8 MB. */
+const PRICE_SLOTS = 1 << 20;
 
 const EMAIL_DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example', 'shop.example'];
 const LOYALTY_MIX = [
@@ -116,7 +116,14 @@ const emailPart = (s: string): string =>
 export class ShopGenerator {
   private readonly random = new RowRandom();
   private readonly textFaker = seededFaker();
-  private readonly prices = new Map<number, number>();
+  /** Product prices by slot (productId mod PRICE_SLOTS), and the product each slot holds (0: none). */
+  private priceOf: Int32Array | undefined;
+  private priceFor: Int32Array | undefined;
+  /** The sizes drawOrder last worked with, and their permutations' strides. */
+  private strideUsers = -1;
+  private strideProducts = -1;
+  private userStride = 1;
+  private productStride = 1;
   /** An order's draws for its lines, and the catalogue indexes it has used: reused, order after order. */
   private readonly picks = new Float64Array(3 * MAX_LINES_PER_ORDER);
   private readonly seen = new Float64Array(MAX_LINES_PER_ORDER);
@@ -158,12 +165,16 @@ export class ShopGenerator {
 
   /** A product's price in cents, alone: order lines need it without the rest of the product. */
   priceCents(productId: number): number {
-    // Every order line asks for its product's price: remembered, up to a bounded number of products.
-    const known = this.prices.get(productId);
-    if (known !== undefined) return known;
-    if (this.prices.size >= PRICES_KEPT) this.prices.clear();
+    // Every order line asks for its product's price: remembered, for up to PRICE_SLOTS products.
+    if (this.priceOf === undefined || this.priceFor === undefined) {
+      this.priceOf = new Int32Array(PRICE_SLOTS);
+      this.priceFor = new Int32Array(PRICE_SLOTS);
+    }
+    const slot = productId & (PRICE_SLOTS - 1);
+    if (this.priceFor[slot] === productId) return this.priceOf[slot]!;
     const cents = this.drawPrice(productId);
-    this.prices.set(productId, cents);
+    this.priceFor[slot] = productId;
+    this.priceOf[slot] = cents;
     return cents;
   }
 
@@ -212,9 +223,15 @@ export class ShopGenerator {
 
   /** Every draw of an order's stream, then its lines (pricing reseeds the stream, so draws come first). */
   private drawOrder(orderId: number, sizes: SeedSizes) {
+    if (sizes.users !== this.strideUsers || sizes.products !== this.strideProducts) {
+      this.strideUsers = sizes.users;
+      this.strideProducts = sizes.products;
+      this.userStride = strideFor(sizes.users);
+      this.productStride = strideFor(sizes.products);
+    }
     const r = this.random.reseed([this.seed, STREAM.orders, orderId]);
     // Some customers buy far more often than others.
-    const userId = 1 + permute(Math.floor(sizes.users * r.next() ** 1.5), sizes.users);
+    const userId = 1 + permute(Math.floor(sizes.users * r.next() ** 1.5), sizes.users, this.userStride);
     const status = r.weighted(STATUS_MIX);
     const lineCount = r.int(1, MAX_LINES_PER_ORDER);
     const placedAfter = r.next();
@@ -229,10 +246,6 @@ export class ShopGenerator {
     const lines: OrderLine[] = [];
     const seen = this.seen;
     let seenCount = 0;
-    const isSeen = (index: number): boolean => {
-      for (let i = 0; i < seenCount; i++) if (seen[i] === index) return true;
-      return false;
-    };
     let totalAmountCents = 0;
     // Popularity is skewed: 60% of picks go to the best-selling tenth of the catalogue, the
     // rest anywhere, so a small share sells most of the units without one product in every order.
@@ -241,11 +254,16 @@ export class ShopGenerator {
       let index = Math.floor(
         picks[3 * k]! < 0.6 ? bestSellers * picks[3 * k + 2]! : sizes.products * picks[3 * k + 2]!,
       );
-      while (isSeen(index) && seenCount < sizes.products) index = (index + 1) % sizes.products;
-      if (isSeen(index)) break;
+      // A product appears once per order: step to the next one not in it yet, if any is left.
+      let taken = seenIn(seen, seenCount, index);
+      while (taken && seenCount < sizes.products) {
+        index = (index + 1) % sizes.products;
+        taken = seenIn(seen, seenCount, index);
+      }
+      if (taken) break;
       seen[seenCount++] = index;
-      const productId = 1 + permute(index, sizes.products);
-      const quantity = QUANTITY_MIX[Math.min(QUANTITY_MIX.length - 1, weightedIndex(picks[3 * k + 1]!))]?.[0] ?? 1;
+      const productId = 1 + permute(index, sizes.products, this.productStride);
+      const quantity = QUANTITY_MIX[weightedIndex(picks[3 * k + 1]!)]![0];
       const pricePerUnitCents = this.priceCents(productId);
       const totalPriceCents = quantity * pricePerUnitCents;
       totalAmountCents += totalPriceCents;
@@ -262,15 +280,22 @@ export class ShopGenerator {
   }
 }
 
+/** Whether the first `count` entries of `seen` hold `index`. */
+function seenIn(seen: Float64Array, count: number, index: number): boolean {
+  for (let i = 0; i < count; i++) if (seen[i] === index) return true;
+  return false;
+}
+
 const QUANTITY_CUMULATIVE = (() => {
   const total = QUANTITY_MIX.reduce((s, [, w]) => s + w, 0);
   let acc = 0;
   return QUANTITY_MIX.map(([, w]) => (acc += w / total));
 })();
 
+/** The quantity's index for a uniform draw u in [0, 1). */
 function weightedIndex(u: number): number {
-  const i = QUANTITY_CUMULATIVE.findIndex((c) => u < c);
-  return i === -1 ? QUANTITY_CUMULATIVE.length - 1 : i;
+  for (let i = 0; i < QUANTITY_CUMULATIVE.length; i++) if (u < QUANTITY_CUMULATIVE[i]!) return i;
+  return QUANTITY_CUMULATIVE.length - 1;
 }
 
 /** Cents as the exact decimal text PostgreSQL and MySQL read as numeric(…,2). */

@@ -52,12 +52,14 @@ export class RowRandom {
 
   /** One of the values, by the given weights (which need not sum to 1). */
   weighted<T>(choices: readonly (readonly [T, number])[]): T {
+    // Indexed loops: this runs once or twice per generated row.
     let total = 0;
-    for (const [, w] of choices) total += w;
+    for (let i = 0; i < choices.length; i++) total += choices[i]![1];
     let x = this.next() * total;
-    for (const [value, w] of choices) {
-      x -= w;
-      if (x < 0) return value;
+    for (let i = 0; i < choices.length; i++) {
+      const choice = choices[i]!;
+      x -= choice[1];
+      if (x < 0) return choice[0];
     }
     const last = choices[choices.length - 1];
     if (last === undefined) throw new RangeError('weighted() needs at least one choice');
@@ -73,11 +75,17 @@ export class RowRandom {
 
 const STRIDES = [7919, 104_729, 1_299_709, 15_485_863];
 
+/** The stride permute() steps through [0, n) by: the first of STRIDES that does not divide n. */
+export function strideFor(n: number): number {
+  for (const p of STRIDES) if (n % p !== 0) return p;
+  return 1;
+}
+
 /**
  * A bijection of [0, n): spreads "popular" low indexes over the whole id range, so the best
- * sellers and best customers are not simply the first ids.
+ * sellers and best customers are not simply the first ids. Callers that permute millions of
+ * indexes of one n pass its strideFor(n), worked out once.
  */
-export function permute(index: number, n: number): number {
-  const stride = STRIDES.find((p) => n % p !== 0) ?? 1;
+export function permute(index: number, n: number, stride = strideFor(n)): number {
   return (index * stride + 12_345) % n;
 }
