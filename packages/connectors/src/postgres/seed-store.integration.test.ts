@@ -56,6 +56,44 @@ describe('seeding empty tables with indexes and constraints built after the load
     }
   });
 
+  it('still checks a foreign key it merges in order: an orphan line rolls the whole load back', async () => {
+    const store = new PostgresSeedStore(dbs.pg);
+    try {
+      await runSeed(store, { ...SEED_DEFAULTS, users: 10, products: 5, orders: 0, reset: false }, { now: () => 0 });
+      const schema = await catalog();
+      const at = '2024-01-01 00:00:00+00';
+      const parts = [
+        {
+          table: 'orders' as const,
+          columns: seedColumns('orders'),
+          ascending: ['order_id'],
+          chunks: [`1\t1\t${at}\t2.00\tPending\t\\N\n2\t1\t${at}\t2.00\tPending\t\\N\n`],
+        },
+        {
+          table: 'orderdetails' as const,
+          columns: seedColumns('orderdetails'),
+          ascending: ['order_detail_id', 'order_id'],
+          // Line 11 belongs to order 3, which does not exist.
+          chunks: [`1\t1\t1\t1\t2.00\t2.00\n6\t2\t1\t1\t2.00\t2.00\n11\t3\t1\t1\t2.00\t2.00\n`],
+        },
+      ];
+      await expect(store.loadIntoEmpty(['orders', 'orderdetails'], parts)).rejects.toThrow(
+        /orderdetails_order_id_fkey/,
+      );
+      expect(await count('orders')).toBe(0);
+      expect(await count('orderdetails')).toBe(0);
+      expect(await catalog()).toEqual(schema);
+      // Without the orphan, the same load goes through and its key is validated.
+      const fixed = [parts[0]!, { ...parts[1]!, chunks: [`1\t1\t1\t1\t2.00\t2.00\n6\t2\t1\t1\t2.00\t2.00\n`] }];
+      expect(await store.loadIntoEmpty(['orders', 'orderdetails'], fixed)).toBe(true);
+      expect(await count('orderdetails')).toBe(2);
+      expect(await catalog()).toEqual(schema);
+    } finally {
+      await withPostgres(dbs.pg, (c) => c.query('TRUNCATE orderdetails, orders, products, users, productcategories'));
+      await store.close();
+    }
+  });
+
   it('builds every index, constraint and trigger back, validated, and rows keep their updated_at', async () => {
     const store = new PostgresSeedStore(dbs.pg);
     try {

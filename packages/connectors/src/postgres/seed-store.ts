@@ -8,18 +8,54 @@ import { ClientPool, quoteIdent } from './client.js';
 import { copyInto } from './copy.js';
 import { migratePostgres } from './schema-target.js';
 
+/** A foreign key as deferSchema reads it: its table's and the referenced table's single columns. */
+export interface ForeignKeyColumns {
+  readonly table: string;
+  readonly column: string | null;
+  readonly refTable: string;
+  readonly refColumn: string | null;
+}
+
+/**
+ * Whether a foreign key is best checked by merging its two columns in order: both are single
+ * columns that the load's rows arrived in ascending order of (orderdetails.order_id against
+ * orders.order_id). Without statistics on tables filled in the same transaction the planner
+ * hashes the referenced table instead: at 3M orders, 2.0 s against 1.3 s for the merge. A
+ * column in random order (product_id) must not be merged: sorting it costs far more.
+ */
+export function mergesInOrder(fk: ForeignKeyColumns, ascending: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  return (
+    fk.column !== null &&
+    fk.refColumn !== null &&
+    (ascending.get(fk.table)?.has(fk.column) ?? false) &&
+    (ascending.get(fk.refTable)?.has(fk.refColumn) ?? false)
+  );
+}
+
 /**
  * Inside the caller's transaction: drops what an empty table's load does not need — secondary
  * indexes, primary keys, unique and foreign-key constraints, and its triggers (updated_at comes
  * from the column's default, the same now()). Returns the statements that put all of it back,
  * in order: indexes, primary keys and unique constraints, foreign keys (validated), triggers.
  * CHECK and NOT NULL constraints stay in force during the load. DDL is transactional in
- * PostgreSQL: a rollback restores the schema as it was.
+ * PostgreSQL: a rollback restores the schema as it was. `ascending` names the columns each
+ * table's rows arrive in ascending order of (see mergesInOrder).
  */
-async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<string[]> {
+async function deferSchema(
+  c: pg.Client,
+  tables: readonly SeedTable[],
+  ascending: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<string[]> {
   const names = [...tables];
-  const constraints = await c.query<{ tbl: string; name: string; def: string; type: string }>(
-    `SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def, contype AS type
+  // For foreign keys, the table names and (when single) the columns on either side.
+  const constraints = await c.query<{ tbl: string; name: string; def: string; type: string } & ForeignKeyColumns>(
+    `SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def, contype AS type,
+            (SELECT relname FROM pg_class WHERE oid = conrelid) AS "table",
+            (SELECT relname FROM pg_class WHERE oid = confrelid) AS "refTable",
+            (SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1]
+              AND cardinality(conkey) = 1) AS "column",
+            (SELECT attname FROM pg_attribute WHERE attrelid = confrelid AND attnum = confkey[1]
+              AND cardinality(confkey) = 1) AS "refColumn"
        FROM pg_constraint
       WHERE conrelid = ANY(SELECT oid FROM pg_class WHERE relname = ANY($1)
         AND relnamespace = current_schema()::regnamespace)
@@ -60,7 +96,10 @@ async function deferSchema(c: pg.Client, tables: readonly SeedTable[]): Promise<
   return [
     ...indexes.rows.map((i) => i.def),
     ...unique.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
-    ...foreign.map((k) => `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
+    ...foreign.flatMap((k) => {
+      const add = `ALTER TABLE ${k.tbl} ADD CONSTRAINT ${quoteIdent(k.name)} ${k.def}`;
+      return mergesInOrder(k, ascending) ? ['SET LOCAL enable_hashjoin = off', add, 'RESET enable_hashjoin'] : [add];
+    }),
     ...triggers.rows.flatMap((t) => [
       t.def,
       // Fired on replicas only, or always: the mode pg_get_triggerdef does not spell.
@@ -157,7 +196,8 @@ export class PostgresSeedStore implements SeedStore {
             return false;
           }
         }
-        const restore = await deferSchema(c, tables);
+        const ascending = new Map(parts.map((p) => [p.table as string, new Set(p.ascending ?? [])]));
+        const restore = await deferSchema(c, tables, ascending);
         // Index builds sort in memory rather than in temporary files (at 9M order lines, 512MB
         // split between the parallel workers spilled: 0.9 s more); foreign-key checks hash. JIT
         // compiling the checks' queries cost more than it saved.

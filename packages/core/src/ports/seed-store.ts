@@ -17,6 +17,12 @@ export interface LoadPart {
   readonly chunks: Iterable<PgCopyText | PgCopyBinary>;
   /** 'text' unless said otherwise. */
   readonly format?: 'text' | 'binary';
+  /**
+   * Columns whose values the rows arrive in ascending order of, each on its own. A bulk load
+   * checks a foreign key between two such columns by merging them in that order: the planner,
+   * with no statistics on tables filled in the same transaction, would hash the referenced one.
+   */
+  readonly ascending?: readonly string[];
 }
 
 /** Where seeded rows go. connectors implements it for PostgreSQL. */

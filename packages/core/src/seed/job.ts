@@ -141,12 +141,15 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
           table: 'orders',
           columns: seedColumns('orders'),
           format: 'binary',
+          ascending: ['order_id'],
           chunks: binaryChunks(ids(range), (w, id) => orderBinary(w, generator.order(id, sizes))),
         },
         {
           table: 'orderdetails',
           columns: seedColumns('orderdetails'),
           format: 'binary',
+          // Line ids are (order_id - 1) * 5 + 1…5: both grow with the order.
+          ascending: ['order_detail_id', 'order_id'],
           // A second pass over the same orders: recomputing is cheaper than holding them.
           chunks: binaryChunks(ids(range), (w, id) => {
             for (const line of generator.orderLines(id, sizes)) {
@@ -176,6 +179,8 @@ function streamedParts(plan: TablePlan, ranges: readonly IdRange[], onBatch: (ra
     table: shape.table,
     columns: shape.columns,
     ...(shape.format === undefined ? {} : { format: shape.format }),
+    // Batches follow one another in id order, so what each batch's rows ascend in, the whole stream does.
+    ...(shape.ascending === undefined ? {} : { ascending: shape.ascending }),
     chunks: (function* () {
       for (const range of ranges) {
         const part = index === 0 && range === first ? shape : plan.partsFor(range)[index];
