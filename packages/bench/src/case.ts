@@ -2,8 +2,9 @@
  * A benchmark case measures one of etl's paths and, in the same run on the same data, the
  * physical limit that path should approach (for example `psql \copy` of the same rows).
  */
-import { PostgresSeedStore, withPostgres } from '@etl/connectors';
+import { FileSpool, PostgresSeedStore, withPostgres } from '@etl/connectors';
 import type { Servers, ThrowawayDatabases } from '@etl/connectors/testing';
+import { sh } from './shell.js';
 import { SEED_DEFAULTS, runSeed, type DatabaseEndpoint } from '@etl/core';
 
 export interface Measurement {
@@ -54,7 +55,8 @@ export async function seedShop(
 ): Promise<void> {
   const store = new PostgresSeedStore(db);
   try {
-    await runSeed(store, { ...SEED_DEFAULTS, ...size, reset: false }, { now: () => performance.now() });
+    const options = { ...SEED_DEFAULTS, ...size, reset: false };
+    await runSeed(store, options, { now: () => performance.now(), spool: () => new FileSpool() });
   } finally {
     await store.close();
   }
@@ -72,7 +74,11 @@ export function etlEnvFor(dbs: ThrowawayDatabases, servers: Servers): NodeJS.Pro
   };
 }
 
-/** Writes out every dirty page, so that a timed run does not pay for an earlier one's. */
+/**
+ * Writes out every dirty page, PostgreSQL's and the system's (files a case exported), so that
+ * a timed run does not pay for writing back an earlier step's.
+ */
 export async function checkpoint(db: DatabaseEndpoint): Promise<void> {
   await withPostgres(db, (c) => c.query('CHECKPOINT'));
+  await sh('sync');
 }
