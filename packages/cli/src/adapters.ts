@@ -4,6 +4,7 @@
  * apart (the pipeline once replicated without the masks the command had used).
  */
 import {
+  FileSpool,
   KafkaChangeSink,
   KafkaEventSink,
   KafkaEventSource,
@@ -21,13 +22,15 @@ import {
   PostgresSchemaTarget,
   PostgresSeedStore,
 } from '@etl/connectors';
-import type { EtlConfig } from '@etl/core';
+import type { EtlConfig, Spool } from '@etl/core';
 
 export interface Adapters {
   readonly config: EtlConfig;
   probes(): [PostgresProbe, MysqlProbe, KafkaProbe];
   schemaTargets(): [PostgresSchemaTarget, MysqlSchemaTarget];
   seedStore(): PostgresSeedStore;
+  /** Where a bulk seed sets the orders aside while their lines load (a temporary file). */
+  spool(): Spool;
   replicaSource(): PostgresReplicaSource;
   replicaTarget(): MysqlReplicaTarget;
   warehouse(): MysqlWarehouse;
@@ -53,6 +56,7 @@ export function buildAdapters(config: EtlConfig, log: (line: string) => void): A
     ],
     schemaTargets: () => [new PostgresSchemaTarget(config.pg), new MysqlSchemaTarget(config.mysql)],
     seedStore: () => new PostgresSeedStore(config.pg),
+    spool: () => new FileSpool(),
     replicaSource: () => new PostgresReplicaSource(config.pg),
     replicaTarget: () => new MysqlReplicaTarget(config.mysql),
     warehouse: () => new MysqlWarehouse(config.mysql),

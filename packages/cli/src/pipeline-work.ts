@@ -59,7 +59,7 @@ export function pipelineWork(adapters: Adapters, settings: PipelineSettings): Pi
     },
     seed: () =>
       using(adapters.seedStore(), async (store) => {
-        const r = await runSeed(store, seed, { now });
+        const r = await runSeed(store, seed, { now, spool: () => adapters.spool() });
         return {
           rows: r.tables.reduce((n, t) => n + t.added, 0),
           message: r.changed ? `seed ${r.seed}` : 'nothing to add',

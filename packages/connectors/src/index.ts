@@ -29,3 +29,4 @@ export { PostgresChangeLog } from './postgres/change-log.js';
 export { MysqlCdcStore, applyChanges, collapse } from './mysql/cdc-store.js';
 export { PostgresEventStore, type DeadLetterView } from './postgres/event-store.js';
 export { PostgresRunStore, type RunSummary, type RunDetail } from './postgres/run-store.js';
+export { FileSpool } from './shared/file-spool.js';

@@ -19,7 +19,14 @@ import {
   type SeedReport,
   type SeedTable,
 } from '@etl/core';
-import { PostgresSeedStore, ensurePostgresDatabase, migratePostgres, quoteIdent, withPostgres } from '@etl/connectors';
+import {
+  FileSpool,
+  PostgresSeedStore,
+  ensurePostgresDatabase,
+  migratePostgres,
+  quoteIdent,
+  withPostgres,
+} from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { checkpoint, shopOfSize, type BenchCase, type Measurement } from '../case.js';
 import { psql, psqlFile } from '../shell.js';
@@ -111,7 +118,7 @@ async function timedSeed(db: DatabaseEndpoint, options: SeedOptions): Promise<{ 
   const store = new PostgresSeedStore(db);
   try {
     const started = performance.now();
-    const report = await runSeed(store, options, { now: () => performance.now() });
+    const report = await runSeed(store, options, { now: () => performance.now(), spool: () => new FileSpool() });
     return { report, seconds: (performance.now() - started) / 1000 };
   } finally {
     await store.close();

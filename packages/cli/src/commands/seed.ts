@@ -83,6 +83,7 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
         (stages) =>
           runSeed(store, options, {
             now: () => performance.now(),
+            spool: () => adapters.spool(),
             onProgress: (event) => {
               if (event.type === 'batch') {
                 stages.update(

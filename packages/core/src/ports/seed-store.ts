@@ -38,10 +38,23 @@ export interface SeedStore {
   /** Loads every part in one transaction: all of it is stored, or none. May be called concurrently. */
   load(parts: readonly LoadPart[]): Promise<void>;
   /**
-   * Loads every part into tables that are empty, in one transaction, deferring what the rows do
+   * Loads every part, in the order given (a part's rows may be set aside while an earlier part
+   * is generated), into tables that are empty, in one transaction, deferring what the rows do
    * not need while they arrive (secondary indexes, unique and foreign-key constraints, per-row
    * triggers) and building it once they are in, as pg_restore does. A kill leaves the tables
    * empty. Returns false, changing nothing, when one of the tables is not empty any more.
    */
   loadIntoEmpty(tables: readonly SeedTable[], parts: readonly LoadPart[]): Promise<boolean>;
+}
+
+/**
+ * Bytes written once, in order, then read back once: a bulk load sets one table's rows aside
+ * there while the database takes another's. A temporary file in connectors (memory would grow
+ * with the rows); nothing of it outlives close(), or the process.
+ */
+export interface Spool {
+  write(bytes: Buffer): void;
+  /** Everything written, in order, in chunks. Once only, after the last write. */
+  read(): Iterable<Buffer>;
+  close(): void;
 }

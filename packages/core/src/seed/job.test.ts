@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IdRange, LoadPart, SeedStore } from '../ports/index.js';
+import type { IdRange, LoadPart, SeedStore, Spool } from '../ports/index.js';
 import { runSeed } from './job.js';
 import { SEED_DEFAULTS, type SeedOptions } from './options.js';
 import type { SeedTable } from './rows.js';
@@ -102,6 +102,25 @@ class MemorySeedStore implements SeedStore {
   }
 }
 
+/** A spool in memory (connectors' is a file), noting how it was used. */
+class MemorySpool implements Spool {
+  static made: MemorySpool[] = [];
+  readonly chunks: Buffer[] = [];
+  closed = false;
+  constructor() {
+    MemorySpool.made.push(this);
+  }
+  write(bytes: Buffer): void {
+    this.chunks.push(Buffer.from(bytes));
+  }
+  *read(): Generator<Buffer> {
+    yield* this.chunks;
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
 const small = (extra: Partial<SeedOptions> = {}): SeedOptions => ({
   ...SEED_DEFAULTS,
   users: 30,
@@ -178,6 +197,37 @@ describe('runSeed', () => {
     store.failAfter = Infinity;
     await runSeed(store, small({ batchSize: 20 }), run);
     expect(store.snapshot()).toEqual(clean.snapshot());
+  });
+
+  it('draws each order once with a spool: the same rows, in bulk loads only, the spool closed', async () => {
+    const twoPasses = new MemorySeedStore();
+    await runSeed(twoPasses, small({ batchSize: 30 }), run);
+    MemorySpool.made = [];
+    const store = new MemorySeedStore();
+    const spooled = { ...run, spool: () => new MemorySpool() };
+    const report = await runSeed(store, small({ batchSize: 30 }), spooled);
+    expect(store.snapshot()).toEqual(twoPasses.snapshot());
+    const lines = report.tables.find((t) => t.table === 'orderdetails');
+    expect(lines?.added).toBe(store.tables.get('orderdetails')?.size);
+    // One spool, for the orders' bulk load, holding every order.
+    expect(MemorySpool.made).toHaveLength(1);
+    expect(MemorySpool.made[0]?.closed).toBe(true);
+    expect(binaryLines(Buffer.concat(MemorySpool.made[0]?.chunks ?? []))).toHaveLength(200);
+    // Growth goes by batches, without a spool.
+    await runSeed(store, small({ orders: 260, batchSize: 30 }), spooled);
+    await runSeed(twoPasses, small({ orders: 260, batchSize: 30 }), run);
+    expect(store.snapshot()).toEqual(twoPasses.snapshot());
+    expect(MemorySpool.made).toHaveLength(1);
+  });
+
+  it('closes the spool of a bulk load that fails, and leaves the orders and lines empty', async () => {
+    MemorySpool.made = [];
+    const store = new MemorySeedStore();
+    store.failAfter = 3;
+    await expect(runSeed(store, small(), { ...run, spool: () => new MemorySpool() })).rejects.toThrow('killed');
+    expect(MemorySpool.made.map((spool) => spool.closed)).toEqual([true]);
+    expect(store.tables.get('orders')?.size ?? 0).toBe(0);
+    expect(store.tables.get('orderdetails')?.size ?? 0).toBe(0);
   });
 
   it('empties the tables first with reset, and reports the change', async () => {

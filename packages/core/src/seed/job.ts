@@ -4,7 +4,7 @@
  * transaction, so no order ever exists without its lines. Rerunning adds nothing; larger
  * counts add only the missing ids; a run killed midway is completed by the next.
  */
-import type { IdRange, LoadPart, SeedStore } from '../ports/index.js';
+import type { IdRange, LoadPart, SeedStore, Spool } from '../ports/index.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { CATEGORIES } from './categories.js';
 import { ShopGenerator, type SeedSizes } from './generators.js';
@@ -52,6 +52,11 @@ export type SeedProgress =
 export interface SeedRunOptions {
   readonly now: () => number;
   readonly onProgress?: (event: SeedProgress) => void;
+  /**
+   * Where a bulk load of orders sets the orders aside while their lines load, so that each
+   * order is drawn once rather than twice (connectors' FileSpool). Without it, two passes.
+   */
+  readonly spool?: () => Spool;
 }
 
 const CHUNK_CHARS = 128 * 1024;
@@ -108,7 +113,22 @@ export interface TablePlan {
   readonly partsFor: (range: IdRange) => LoadPart[];
   /** A table whose rows travel in the same transaction (order lines with their orders). */
   readonly companion?: { readonly table: SeedTable; readonly added: () => number };
+  /**
+   * The parts of a bulk load of all `ranges` that can set rows aside in a spool, in the order
+   * they are loaded; `onBatch` hears when a range has been drawn.
+   */
+  readonly spooledParts?: (ranges: readonly IdRange[], spool: Spool, onBatch: (range: IdRange) => void) => LoadPart[];
 }
+
+// Orders and their lines go in binary: PostgreSQL then parses no numbers, instants or numerics.
+const ORDERS = { table: 'orders', columns: seedColumns('orders'), format: 'binary', ascending: ['order_id'] } as const;
+const LINES = {
+  table: 'orderdetails',
+  columns: seedColumns('orderdetails'),
+  format: 'binary',
+  // Line ids are (order_id - 1) * 5 + 1…5: both grow with the order.
+  ascending: ['order_detail_id', 'order_id'],
+} as const;
 
 /** Pure: the tables to seed, in foreign-key order, each generating its rows lazily from the seed. */
 export function seedPlan(options: SeedOptions): TablePlan[] {
@@ -135,21 +155,10 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
     {
       table: 'orders',
       upTo: options.orders,
-      // Orders and their lines go in binary: PostgreSQL then parses no numbers, instants or numerics.
       partsFor: (range) => [
+        { ...ORDERS, chunks: binaryChunks(ids(range), (w, id) => orderBinary(w, generator.order(id, sizes))) },
         {
-          table: 'orders',
-          columns: seedColumns('orders'),
-          format: 'binary',
-          ascending: ['order_id'],
-          chunks: binaryChunks(ids(range), (w, id) => orderBinary(w, generator.order(id, sizes))),
-        },
-        {
-          table: 'orderdetails',
-          columns: seedColumns('orderdetails'),
-          format: 'binary',
-          // Line ids are (order_id - 1) * 5 + 1…5: both grow with the order.
-          ascending: ['order_detail_id', 'order_id'],
+          ...LINES,
           // A second pass over the same orders: recomputing is cheaper than holding them.
           chunks: binaryChunks(ids(range), (w, id) => {
             for (const line of generator.orderLines(id, sizes)) {
@@ -160,6 +169,40 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
         },
       ],
       companion: { table: 'orderdetails', added: () => linesAdded },
+      // One pass draws each order once: its lines go to the database while the order itself
+      // waits in the spool, loaded right after (the orders' COPY was bound by drawing them).
+      spooledParts: (ranges, spool, onBatch) => {
+        let spooled = false;
+        return [
+          {
+            ...LINES,
+            chunks: (function* () {
+              const orders = new CopyBinaryWriter();
+              for (const range of ranges) {
+                yield* binaryChunks(ids(range), (w, id) => {
+                  const order = generator.order(id, sizes);
+                  orderBinary(orders, order);
+                  if (orders.size >= CHUNK_CHARS) spool.write(orders.take());
+                  for (const line of order.lines) {
+                    linesAdded++;
+                    orderLineBinary(w, line);
+                  }
+                });
+                onBatch(range);
+              }
+              if (orders.size > 0) spool.write(orders.take());
+              spooled = true;
+            })(),
+          },
+          {
+            ...ORDERS,
+            chunks: (function* () {
+              if (!spooled) throw new Error('the orders were to be loaded before their lines had been drawn');
+              yield* spool.read();
+            })(),
+          },
+        ];
+      },
     },
   ];
 }
@@ -216,7 +259,19 @@ async function seedTable(
   };
   const ranges = batches(missing, options.batchSize);
   const tables = plan.companion === undefined ? [table] : [table, plan.companion.table];
-  const bulk = isEmpty(plan, missing) && (await store.loadIntoEmpty(tables, streamedParts(plan, ranges, tick)));
+  let bulk = false;
+  if (isEmpty(plan, missing)) {
+    const spool = plan.spooledParts === undefined ? undefined : run.spool?.();
+    try {
+      const parts =
+        spool === undefined || plan.spooledParts === undefined
+          ? streamedParts(plan, ranges, tick)
+          : plan.spooledParts(ranges, spool, tick);
+      bulk = await store.loadIntoEmpty(tables, parts);
+    } finally {
+      spool?.close();
+    }
+  }
   if (!bulk) {
     await forEachConcurrently(ranges, options.concurrency, async (range) => {
       await store.load(plan.partsFor(range));
