@@ -166,15 +166,18 @@ describe('etl seed', () => {
       orders = await scalar(killed, 'SELECT count(*) AS v FROM orders');
     }
     expect(orders).toBe(0);
+    // Users, products, orders and lines were filled in one transaction: all of them are empty.
     expect(await scalar(killed, 'SELECT count(*) AS v FROM orderdetails')).toBe(0);
-    expect(await scalar(killed, 'SELECT count(*) AS v FROM users')).toBe(2000);
+    expect(await scalar(killed, 'SELECT count(*) AS v FROM users')).toBe(0);
+    expect(await scalar(killed, 'SELECT count(*) AS v FROM products')).toBe(0);
+    expect(await scalar(killed, 'SELECT count(*) AS v FROM productcategories')).toBe(58);
     expect(
       await scalar(
         killed,
-        `SELECT count(*) AS v FROM pg_indexes WHERE tablename IN ('orders', 'orderdetails')
+        `SELECT count(*) AS v FROM pg_indexes WHERE tablename IN ('users', 'products', 'orders', 'orderdetails')
           AND indexname LIKE '%updated_at%'`,
       ),
-    ).toBe(2);
+    ).toBe(4);
     const rerun = await runEtl([...args, '--json'], { env: { ETL_PG_URL: killed.pg.url } });
     expect(rerun.code).toBe(0);
     expect(await scalar(killed, 'SELECT count(*) AS v FROM orders')).toBe(60_000);

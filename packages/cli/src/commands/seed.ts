@@ -1,5 +1,13 @@
 import { Flags } from '@oclif/core';
-import { UsageError, flagProblemsError, parseSeedOptions, runSeed, type SeedReport, type SeedTable } from '@etl/core';
+import {
+  UsageError,
+  flagProblemsError,
+  parseSeedOptions,
+  runSeed,
+  type SeedProgress,
+  type SeedReport,
+  type SeedTable,
+} from '@etl/core';
 import { using } from '../adapters.js';
 import { EtlCommand } from '../base-command.js';
 import { yesFlag } from '../flags.js';
@@ -10,18 +18,30 @@ import { withStages } from '../ui/progress.js';
 const STAGES: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/** Progress of tables filled together: the orders drawn so far, then the database's own work. */
+function togetherText(event: Extract<SeedProgress, { type: 'together' }>): string {
+  if (event.orders >= event.toAdd) return `every row drawn; ${event.tables.join(', ')}: loading, then indexes and keys`;
+  return (
+    `${fmt(event.orders)} / ${fmt(event.toAdd)} orders drawn, ${fmt(event.rowsPerSecond)} orders/s ` +
+    `(${event.tables.join(', ')} in one transaction)`
+  );
+}
+
 export default class Seed extends EtlCommand<typeof Seed, SeedReport> {
   static override summary =
     'Generate the shop dataset in PostgreSQL: categories, users, products, orders and their lines.';
   static override description = `Deterministic: row i of every table is a pure function of --seed and i (and of the
-table sizes
-it references), so the same arguments give byte-identical rows in any database, whatever the
-batch size or the number of runs it took.
+table sizes it references), so the same arguments give byte-identical rows in any database,
+whatever the batch size or the number of runs it took.
 
 Idempotent: rerunning with the same arguments adds nothing and says so. Larger counts add only
 the missing rows and leave existing ones untouched (--orders 25000 after --orders 20000 adds
 5,000 orders with their lines). Killed at any moment, a rerun completes the work with no
 duplicates: each batch is one transaction, and an order is always stored with its lines.
+
+Empty tables are filled the way pg_restore does, rows first, then indexes and keys: users,
+products and orders with their lines in one transaction (a kill leaves them all empty), each
+row drawn once while the database parses the order lines.
 
 Creates the schema first when it is missing (what \`etl init\` does for PostgreSQL).`;
 
@@ -91,6 +111,9 @@ Creates the schema first when it is missing (what \`etl init\` does for PostgreS
                   `${fmt(event.added)} / ${fmt(event.toAdd)} rows, ${fmt(event.rowsPerSecond)} rows/s`,
                 );
                 if (event.table === 'orders') stages.update('orderdetails', 'with their orders');
+              } else if (event.type === 'together') {
+                // Shown on the first of the tables: its stage is the one running while all of them load.
+                stages.update(event.tables[0] ?? 'orders', togetherText(event));
               } else if (event.type === 'done') {
                 const r = event.report;
                 stages.done(

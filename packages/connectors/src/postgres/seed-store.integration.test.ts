@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED_DEFAULTS, runSeed, seedColumns } from '@etl/core';
+import { SEED_DEFAULTS, runSeed, seedColumns, type Spool } from '@etl/core';
+import { FileSpool } from '../shared/file-spool.js';
 import { throwawayDatabases } from '../testing/index.js';
 import { withPostgres } from './client.js';
 import { migratePostgres } from './schema-target.js';
@@ -117,6 +118,34 @@ describe('seeding empty tables with indexes and constraints built after the load
       expect(await store.loadIntoEmpty(['users'], [])).toBe(false);
       await runSeed(store, { ...options, orders: 2100 }, { now: () => performance.now() });
       expect(await count('orders')).toBe(2100);
+      expect(await catalog()).toEqual(before);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fills users, products, orders and lines together, all or nothing, every index and key back', async () => {
+    const store = new PostgresSeedStore(dbs.pg);
+    try {
+      await withPostgres(dbs.pg, (c) => c.query('TRUNCATE orderdetails, orders, products, users, productcategories'));
+      const options = { ...SEED_DEFAULTS, users: 300, products: 50, orders: 2000, reset: false };
+      // The orders' spool fails when read: the lines are in by then, and must go with the rest.
+      const failing = (): Spool => {
+        const spool = new FileSpool();
+        return {
+          write: (bytes) => spool.write(bytes),
+          read: () => {
+            throw new Error('spool lost');
+          },
+          close: () => spool.close(),
+        };
+      };
+      await expect(runSeed(store, options, { now: () => 0, spool: failing })).rejects.toThrow('spool lost');
+      for (const table of ['users', 'products', 'orders', 'orderdetails']) expect(await count(table), table).toBe(0);
+      expect(await count('productcategories')).toBe(58);
+      expect(await catalog()).toEqual(before);
+      const report = await runSeed(store, options, { now: () => 0, spool: () => new FileSpool() });
+      expect(report.tables.map((t) => t.added)).toEqual([0, 300, 50, 2000, await count('orderdetails')]);
       expect(await catalog()).toEqual(before);
     } finally {
       await store.close();

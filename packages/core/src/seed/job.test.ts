@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IdRange, LoadPart, SeedStore, Spool } from '../ports/index.js';
-import { runSeed } from './job.js';
+import { runSeed, type SeedProgress } from './job.js';
 import { SEED_DEFAULTS, type SeedOptions } from './options.js';
 import type { SeedTable } from './rows.js';
 
@@ -84,8 +84,14 @@ class MemorySeedStore implements SeedStore {
     this.loads++;
   }
   /** Like PostgreSQL's: all or nothing, only into empty tables. */
+  /** Bulk loads to refuse, after the categories', as if a table had stopped being empty. */
+  refuseBulk = 0;
   async loadIntoEmpty(tables: readonly SeedTable[], parts: readonly LoadPart[]): Promise<boolean> {
     if (tables.some((t) => this.table(t).size > 0)) return false;
+    if (this.refuseBulk > 0 && !tables.includes('productcategories')) {
+      this.refuseBulk--;
+      return false;
+    }
     this.bulkLoads++;
     try {
       await this.load(parts);
@@ -132,18 +138,14 @@ const small = (extra: Partial<SeedOptions> = {}): SeedOptions => ({
   ...extra,
 });
 const run = { now: () => 0 };
+const spooled = { ...run, spool: () => new MemorySpool() };
+const FK_ORDER = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
 
 describe('runSeed', () => {
   it('seeds every table in foreign-key order, each order with its lines', async () => {
     const store = new MemorySeedStore();
     const report = await runSeed(store, small(), run);
-    expect(report.tables.map((t) => t.table)).toEqual([
-      'productcategories',
-      'users',
-      'products',
-      'orders',
-      'orderdetails',
-    ]);
+    expect(report.tables.map((t) => t.table)).toEqual(FK_ORDER);
     expect(report.changed).toBe(true);
     expect(Object.fromEntries(report.tables.map((t) => [t.table, t.present]))).toMatchObject({
       users: 30,
@@ -199,35 +201,75 @@ describe('runSeed', () => {
     expect(store.snapshot()).toEqual(clean.snapshot());
   });
 
-  it('draws each order once with a spool: the same rows, in bulk loads only, the spool closed', async () => {
-    const twoPasses = new MemorySeedStore();
-    await runSeed(twoPasses, small({ batchSize: 30 }), run);
+  it('fills empty users, products and orders in one load with spools: the same rows, every spool closed', async () => {
+    const plain = new MemorySeedStore();
+    await runSeed(plain, small({ batchSize: 30 }), run);
     MemorySpool.made = [];
     const store = new MemorySeedStore();
-    const spooled = { ...run, spool: () => new MemorySpool() };
-    const report = await runSeed(store, small({ batchSize: 30 }), spooled);
-    expect(store.snapshot()).toEqual(twoPasses.snapshot());
-    const lines = report.tables.find((t) => t.table === 'orderdetails');
-    expect(lines?.added).toBe(store.tables.get('orderdetails')?.size);
-    // One spool, for the orders' bulk load, holding every order.
-    expect(MemorySpool.made).toHaveLength(1);
-    expect(MemorySpool.made[0]?.closed).toBe(true);
+    const events: SeedProgress[] = [];
+    const report = await runSeed(store, small({ batchSize: 30 }), { ...spooled, onProgress: (e) => events.push(e) });
+    expect(store.snapshot()).toEqual(plain.snapshot());
+    // Progress of the load together: orders drawn, every 30, then all of them, once.
+    const together = events.filter((e) => e.type === 'together');
+    expect(together.map((e) => e.orders)).toEqual([30, 60, 90, 120, 150, 180, 200]);
+    expect(together.every((e) => e.toAdd === 200)).toBe(true);
+    expect(together[0]?.tables).toEqual(['users', 'products', 'orders', 'orderdetails']);
+    // The categories, then everything else together.
+    expect(store.bulkLoads).toBe(2);
+    expect(report.tables.map((t) => [t.table, t.added, t.present])).toEqual([
+      ['productcategories', 58, 58],
+      ['users', 30, 30],
+      ['products', 12, 12],
+      ['orders', 200, 200],
+      ['orderdetails', store.tables.get('orderdetails')?.size, store.tables.get('orderdetails')?.size],
+    ]);
+    // Orders, users and products each waited in a spool, closed after the load.
+    expect(MemorySpool.made.map((spool) => spool.closed)).toEqual([true, true, true]);
     expect(binaryLines(Buffer.concat(MemorySpool.made[0]?.chunks ?? []))).toHaveLength(200);
-    // Growth goes by batches, without a spool.
-    await runSeed(store, small({ orders: 260, batchSize: 30 }), spooled);
-    await runSeed(twoPasses, small({ orders: 260, batchSize: 30 }), run);
-    expect(store.snapshot()).toEqual(twoPasses.snapshot());
-    expect(MemorySpool.made).toHaveLength(1);
+    // Growth goes by batches, without spools.
+    await runSeed(store, small({ users: 40, orders: 260, batchSize: 30 }), spooled);
+    await runSeed(plain, small({ users: 40, orders: 260, batchSize: 30 }), run);
+    expect(store.snapshot()).toEqual(plain.snapshot());
+    expect(MemorySpool.made).toHaveLength(3);
   });
 
-  it('closes the spool of a bulk load that fails, and leaves the orders and lines empty', async () => {
+  it('fills only the empty tables together: users already there are grown first, by batches', async () => {
+    const plain = new MemorySeedStore();
+    await runSeed(plain, small({ users: 50 }), run);
     MemorySpool.made = [];
     const store = new MemorySeedStore();
-    store.failAfter = 3;
-    await expect(runSeed(store, small(), { ...run, spool: () => new MemorySpool() })).rejects.toThrow('killed');
-    expect(MemorySpool.made.map((spool) => spool.closed)).toEqual([true]);
-    expect(store.tables.get('orders')?.size ?? 0).toBe(0);
-    expect(store.tables.get('orderdetails')?.size ?? 0).toBe(0);
+    await runSeed(store, small({ orders: 0, products: 0 }), spooled);
+    expect(MemorySpool.made).toHaveLength(0);
+    await runSeed(store, small({ users: 50 }), spooled);
+    expect(store.snapshot()).toEqual(plain.snapshot());
+    // Orders and products together, each with its spool.
+    expect(MemorySpool.made).toHaveLength(2);
+  });
+
+  it('leaves users, products, orders and lines empty when the load together is killed; a rerun completes', async () => {
+    const plain = new MemorySeedStore();
+    await runSeed(plain, small(), run);
+    MemorySpool.made = [];
+    const store = new MemorySeedStore();
+    store.failAfter = 1;
+    await expect(runSeed(store, small(), spooled)).rejects.toThrow('killed');
+    expect(MemorySpool.made.every((spool) => spool.closed)).toBe(true);
+    for (const table of ['users', 'products', 'orders', 'orderdetails'])
+      expect(store.tables.get(table)?.size ?? 0, table).toBe(0);
+    expect(store.tables.get('productcategories')?.size).toBe(58);
+    store.failAfter = Infinity;
+    await runSeed(store, small(), spooled);
+    expect(store.snapshot()).toEqual(plain.snapshot());
+  });
+
+  it('goes table by table when a table stops being empty before the load together', async () => {
+    const plain = new MemorySeedStore();
+    await runSeed(plain, small(), run);
+    const store = new MemorySeedStore();
+    store.refuseBulk = 1; // as if another writer got there first: the load together changes nothing
+    const report = await runSeed(store, small(), spooled);
+    expect(store.snapshot()).toEqual(plain.snapshot());
+    expect(report.tables.map((t) => t.table)).toEqual(FK_ORDER);
   });
 
   it('empties the tables first with reset, and reports the change', async () => {

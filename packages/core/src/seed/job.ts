@@ -4,12 +4,12 @@
  * transaction, so no order ever exists without its lines. Rerunning adds nothing; larger
  * counts add only the missing ids; a run killed midway is completed by the next.
  */
-import type { IdRange, LoadPart, SeedStore, Spool } from '../ports/index.js';
+import type { IdRange, LoadPart, PgCopyBinary, SeedStore, Spool } from '../ports/index.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { CATEGORIES } from './categories.js';
 import { ShopGenerator, type SeedSizes } from './generators.js';
 import type { SeedOptions } from './options.js';
-import { CopyBinaryWriter } from '../copy-binary.js';
+import { ByteBuilder, CopyBinaryWriter } from '../copy-binary.js';
 import {
   categoryCopy,
   orderBinary,
@@ -47,14 +47,27 @@ export type SeedProgress =
       readonly toAdd: number;
       readonly rowsPerSecond: number;
     }
+  /**
+   * Tables filled together in one transaction (seedTogether), in foreign-key order: how many
+   * orders have been drawn, each with its lines and its share of the users and products. At
+   * `toAdd`, every row is drawn; the database goes on loading and building indexes and keys.
+   */
+  | {
+      readonly type: 'together';
+      readonly tables: readonly SeedTable[];
+      readonly orders: number;
+      readonly toAdd: number;
+      readonly rowsPerSecond: number;
+    }
   | { readonly type: 'done'; readonly report: SeedTableReport };
 
 export interface SeedRunOptions {
   readonly now: () => number;
   readonly onProgress?: (event: SeedProgress) => void;
   /**
-   * Where a bulk load of orders sets the orders aside while their lines load, so that each
-   * order is drawn once rather than twice (connectors' FileSpool). Without it, two passes.
+   * Where a bulk load sets rows aside while the order lines load (connectors' FileSpool): then
+   * empty users, products and orders are filled together, each row drawn once (seedTogether).
+   * Without it, table by table, the orders drawn twice.
    */
   readonly spool?: () => Spool;
 }
@@ -113,11 +126,6 @@ export interface TablePlan {
   readonly partsFor: (range: IdRange) => LoadPart[];
   /** A table whose rows travel in the same transaction (order lines with their orders). */
   readonly companion?: { readonly table: SeedTable; readonly added: () => number };
-  /**
-   * The parts of a bulk load of all `ranges` that can set rows aside in a spool, in the order
-   * they are loaded; `onBatch` hears when a range has been drawn.
-   */
-  readonly spooledParts?: (ranges: readonly IdRange[], spool: Spool, onBatch: (range: IdRange) => void) => LoadPart[];
 }
 
 // Orders and their lines go in binary: PostgreSQL then parses no numbers, instants or numerics.
@@ -169,40 +177,6 @@ export function seedPlan(options: SeedOptions): TablePlan[] {
         },
       ],
       companion: { table: 'orderdetails', added: () => linesAdded },
-      // One pass draws each order once: its lines go to the database while the order itself
-      // waits in the spool, loaded right after (the orders' COPY was bound by drawing them).
-      spooledParts: (ranges, spool, onBatch) => {
-        let spooled = false;
-        return [
-          {
-            ...LINES,
-            chunks: (function* () {
-              const orders = new CopyBinaryWriter();
-              for (const range of ranges) {
-                yield* binaryChunks(ids(range), (w, id) => {
-                  const order = generator.order(id, sizes);
-                  orderBinary(orders, order);
-                  if (orders.size >= CHUNK_CHARS) spool.write(orders.take());
-                  for (const line of order.lines) {
-                    linesAdded++;
-                    orderLineBinary(w, line);
-                  }
-                });
-                onBatch(range);
-              }
-              if (orders.size > 0) spool.write(orders.take());
-              spooled = true;
-            })(),
-          },
-          {
-            ...ORDERS,
-            chunks: (function* () {
-              if (!spooled) throw new Error('the orders were to be loaded before their lines had been drawn');
-              yield* spool.read();
-            })(),
-          },
-        ];
-      },
     },
   ];
 }
@@ -244,11 +218,11 @@ async function seedTable(
   plan: TablePlan,
   options: SeedOptions,
   run: SeedRunOptions,
+  missing: readonly IdRange[],
 ): Promise<SeedTableReport[]> {
   const progress = run.onProgress ?? (() => {});
   const { table } = plan;
   const started = run.now();
-  const missing = plan.upTo > 0 ? await store.missing(table, plan.upTo) : [];
   const toAdd = countIds(missing);
   progress({ type: 'start', table, toAdd });
   let added = 0;
@@ -259,19 +233,7 @@ async function seedTable(
   };
   const ranges = batches(missing, options.batchSize);
   const tables = plan.companion === undefined ? [table] : [table, plan.companion.table];
-  let bulk = false;
-  if (isEmpty(plan, missing)) {
-    const spool = plan.spooledParts === undefined ? undefined : run.spool?.();
-    try {
-      const parts =
-        spool === undefined || plan.spooledParts === undefined
-          ? streamedParts(plan, ranges, tick)
-          : plan.spooledParts(ranges, spool, tick);
-      bulk = await store.loadIntoEmpty(tables, parts);
-    } finally {
-      spool?.close();
-    }
-  }
+  const bulk = isEmpty(plan, missing) && (await store.loadIntoEmpty(tables, streamedParts(plan, ranges, tick)));
   if (!bulk) {
     await forEachConcurrently(ranges, options.concurrency, async (range) => {
       await store.load(plan.partsFor(range));
@@ -298,12 +260,171 @@ async function seedTable(
   return reports;
 }
 
+/** The tables seedTogether may fill beside the orders and their lines. */
+type Together = 'users' | 'products';
+
+/**
+ * The parts of seedTogether's load, in the order they are loaded: the order lines, drawn in one
+ * pass that also draws each order and, in proportion as it goes, the users and products, which
+ * wait in their spools; then the orders, users and products from them. `onDrawn` hears how
+ * many rows of each table have been drawn, every batchSize orders.
+ */
+function togetherParts(
+  options: SeedOptions,
+  together: readonly Together[],
+  spools: ReadonlyMap<SeedTable, Spool>,
+  onDrawn: (table: SeedTable, rows: number) => void,
+): LoadPart[] {
+  const generator = new ShopGenerator(options.seed);
+  const sizes: SeedSizes = { users: options.users, products: options.products };
+  const spool = (table: SeedTable): Spool => {
+    const found = spools.get(table);
+    if (found === undefined) throw new Error(`no spool for ${table}`);
+    return found;
+  };
+  const textOf = {
+    users: (id: number) => userCopy(generator.user(id)),
+    products: (id: number) => productCopy(generator.product(id)),
+  };
+  let drawn = false;
+  function* lines(): Generator<PgCopyBinary> {
+    const linesOut = new CopyBinaryWriter();
+    const ordersOut = new CopyBinaryWriter();
+    const textOut = new Map(together.map((t) => [t, new ByteBuilder()]));
+    const next = { users: 1, products: 1 };
+    let lineCount = 0;
+    /** Draws the users and products due by `share` of the orders (all of them at 1). */
+    const drawShare = (share: number): void => {
+      for (const t of together) {
+        const out = textOut.get(t) ?? new ByteBuilder();
+        const due = share >= 1 ? sizes[t] : Math.floor(sizes[t] * share);
+        for (; next[t] <= due; next[t]++) out.utf8(textOf[t](next[t]));
+        if (out.size >= CHUNK_CHARS || (share >= 1 && out.size > 0)) spool(t).write(out.take());
+      }
+    };
+    const report = (orders: number): void => {
+      for (const t of together) onDrawn(t, next[t] - 1);
+      onDrawn('orderdetails', lineCount);
+      onDrawn('orders', orders);
+    };
+    for (let id = 1; id <= options.orders; id++) {
+      const order = generator.order(id, sizes);
+      orderBinary(ordersOut, order);
+      for (const line of order.lines) {
+        lineCount++;
+        orderLineBinary(linesOut, line);
+      }
+      if (ordersOut.size >= CHUNK_CHARS) spool('orders').write(ordersOut.take());
+      if (linesOut.size >= CHUNK_CHARS) {
+        // A little of the rest between chunks: the database must not wait for lines meanwhile.
+        drawShare(id / options.orders);
+        yield linesOut.take();
+      }
+      if (id % options.batchSize === 0 && id < options.orders) report(id);
+    }
+    drawShare(1);
+    if (ordersOut.size > 0) spool('orders').write(ordersOut.take());
+    if (linesOut.size > 0) yield linesOut.take();
+    report(options.orders);
+    drawn = true;
+  }
+  function* spooled(table: SeedTable): Generator<PgCopyBinary> {
+    if (!drawn) throw new Error(`the ${table} were to be loaded before the order lines had been drawn`);
+    yield* spool(table).read();
+  }
+  return [
+    { ...LINES, chunks: lines() },
+    { ...ORDERS, chunks: spooled('orders') },
+    ...together.map((t) => ({ table: t, columns: seedColumns(t), chunks: spooled(t) })),
+  ];
+}
+
+/**
+ * Fills the empty ones of users and products, and orders with their lines, in one transaction
+ * (pg_restore --single-transaction's way): the lines, the longest COPY, are parsed by the
+ * database while Node draws every other row, once, into spools loaded right after. A kill
+ * leaves all of them empty. Returns undefined, having changed nothing, when one of the tables
+ * is not empty any more.
+ */
+async function seedTogether(
+  store: SeedStore,
+  together: readonly Together[],
+  options: SeedOptions,
+  run: SeedRunOptions,
+  newSpool: () => Spool,
+): Promise<SeedTableReport[] | undefined> {
+  const progress = run.onProgress ?? (() => {});
+  const started = run.now();
+  const tables: SeedTable[] = [...together, 'orders', 'orderdetails'];
+  const toAdd: Partial<Record<SeedTable, number>> = {
+    users: options.users,
+    products: options.products,
+    orders: options.orders,
+  };
+  for (const table of [...together, 'orders'] as const) progress({ type: 'start', table, toAdd: toAdd[table] ?? 0 });
+  const added = new Map<SeedTable, number>();
+  const onDrawn = (table: SeedTable, rows: number): void => {
+    added.set(table, rows);
+    if (table !== 'orders') return;
+    const seconds = (run.now() - started) / 1000;
+    const rowsPerSecond = seconds > 0 ? rows / seconds : 0;
+    progress({ type: 'together', tables, orders: rows, toAdd: options.orders, rowsPerSecond });
+  };
+  const spools = new Map<SeedTable, Spool>();
+  try {
+    for (const table of ['orders', ...together] as const) spools.set(table, newSpool());
+    if (!(await store.loadIntoEmpty(tables, togetherParts(options, together, spools, onDrawn)))) return undefined;
+  } finally {
+    for (const spool of spools.values()) spool.close();
+  }
+  const seconds = (run.now() - started) / 1000;
+  return tables.map((table) => {
+    const count = added.get(table) ?? 0;
+    // One transaction that held the tables alone committed exactly the rows it added.
+    const report = { table, added: count, present: count, seconds, rowsPerSecond: seconds > 0 ? count / seconds : 0 };
+    progress({ type: 'done', report });
+    return report;
+  });
+}
+
+/** The order reports come in: the tables' foreign-key order. */
+const REPORT_ORDER: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
+
 export async function runSeed(store: SeedStore, options: SeedOptions, run: SeedRunOptions): Promise<SeedReport> {
   const started = run.now();
   await store.prepare();
   if (options.reset) await store.reset();
   const reports: SeedTableReport[] = [];
-  for (const plan of seedPlan(options)) reports.push(...(await seedTable(store, plan, options, run)));
+  const missingOf = (plan: TablePlan): Promise<IdRange[]> =>
+    plan.upTo > 0 ? store.missing(plan.table, plan.upTo) : Promise.resolve([]);
+  const plans = seedPlan(options);
+  const missing = new Map<SeedTable, IdRange[]>();
+  for (const plan of plans) missing.set(plan.table, await missingOf(plan));
+  const empty = (plan: TablePlan): boolean => isEmpty(plan, missing.get(plan.table) ?? []);
+  const orders = plans.find((p) => p.table === 'orders');
+  let left = plans;
+  if (run.spool !== undefined && orders !== undefined && empty(orders)) {
+    const together = plans.filter(
+      (p): p is TablePlan & { table: Together } => (p.table === 'users' || p.table === 'products') && empty(p),
+    );
+    // What is not filled together goes first, table by table: the orders' foreign keys need it.
+    for (const plan of plans.filter((p) => p !== orders && !together.some((t) => t === p))) {
+      reports.push(...(await seedTable(store, plan, options, run, missing.get(plan.table) ?? [])));
+    }
+    const filled = await seedTogether(
+      store,
+      together.map((p) => p.table),
+      options,
+      run,
+      run.spool,
+    );
+    if (filled !== undefined) reports.push(...filled);
+    // Somebody else wrote into a table meanwhile: table by table, from what is missing now.
+    left = filled === undefined ? [...together, orders] : [];
+    if (filled === undefined) for (const plan of left) missing.set(plan.table, await missingOf(plan));
+  }
+  for (const plan of left) reports.push(...(await seedTable(store, plan, options, run, missing.get(plan.table) ?? [])));
+  reports.sort((a, b) => REPORT_ORDER.indexOf(a.table) - REPORT_ORDER.indexOf(b.table));
   return {
     endpoint: store.endpoint,
     seed: options.seed,
