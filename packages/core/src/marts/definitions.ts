@@ -236,12 +236,15 @@ export const MARTS: readonly MartDefinition[] = [
       count('units_sold', 'Units of its products sold.'),
       money('revenue', 'Sum of total_price of those lines.'),
     ],
+    // STRAIGHT_JOIN: the lines in one pass, each looking up its order and product. MariaDB
+    // otherwise walked the products and fetched each one's lines through product_id: 3M random
+    // reads of orderdetails, 200 s at 1M orders with a 128 MB buffer pool, against 6.7 s.
     select: `SELECT c.category_id, c.name, parent.name, COALESCE(s.orders_count, 0), COALESCE(s.units_sold, 0),
       COALESCE(s.revenue, 0)
   FROM productcategories c
   LEFT JOIN productcategories parent ON parent.category_id = c.parent_category_id
-  LEFT JOIN (SELECT p.category_id, COUNT(DISTINCT d.order_id) AS orders_count, SUM(d.quantity) AS units_sold,
-    SUM(d.total_price) AS revenue
+  LEFT JOIN (SELECT STRAIGHT_JOIN p.category_id, COUNT(DISTINCT d.order_id) AS orders_count,
+    SUM(d.quantity) AS units_sold, SUM(d.total_price) AS revenue
                FROM orderdetails d JOIN orders o ON o.order_id = d.order_id
                  JOIN products p ON p.product_id = d.product_id
               WHERE ${NOT_CANCELLED} GROUP BY p.category_id) s ON s.category_id = c.category_id`,
