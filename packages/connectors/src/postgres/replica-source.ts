@@ -66,12 +66,18 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
         if (!/^[0-9A-F]+-[0-9A-F]+-[0-9A-F]+$/i.test(snapshot)) throw new Error(`invalid snapshot name ${snapshot}`);
         await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
       }
+      // A copy compiles nothing worth having: with the estimates below it crossed jit_above_cost.
+      await client.query('SET LOCAL jit = off');
       const columns = spec.columns.map((c) => c.pgExpression).join(', ');
-      const where = since === null ? '' : ` WHERE "updated_at" >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
+      const table = quoteIdent(spec.table);
+      // The changed rows first (OFFSET 0 keeps the planner from merging the two), found through
+      // the updated_at index, then sorted. Without statistics on the table (just filled;
+      // autovacuum off or not there yet) the planner guessed a third of it changed and, to avoid
+      // sorting that many, walked the whole primary key instead: 0.3 s for no row of 3M lines.
+      const changed = `"updated_at" >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
+      const from = since === null ? table : `(SELECT * FROM ${table} WHERE ${changed} OFFSET 0) AS ${table}`;
       const order = spec.primaryKey.map(quoteIdent).join(', ');
-      const copy = client.query(
-        copyTo(`COPY (SELECT ${columns} FROM ${quoteIdent(spec.table)}${where} ORDER BY ${order}) TO STDOUT`),
-      );
+      const copy = client.query(copyTo(`COPY (SELECT ${columns} FROM ${from} ORDER BY ${order}) TO STDOUT`));
       stream = copy;
       const result = await consume(copy as AsyncIterable<Buffer>, watermark);
       await client.query('COMMIT');
