@@ -11,7 +11,7 @@ import type { Faker, Randomizer } from '@faker-js/faker';
 import { faker as englishFaker } from '@faker-js/faker/locale/en';
 import { type LOYALTY_STATUSES, type ORDER_STATUSES } from '../schema/tables.js';
 import { CATEGORIES, LEAF_CATEGORY_IDS } from './categories.js';
-import { RowRandom, permute, strideFor } from './random.js';
+import { RowRandom, permute } from './random.js';
 
 /** Per-table stream ids, part of every row's seed. Never renumber them. */
 const STREAM = { users: 1, products: 2, orders: 3, userFaker: 11, productFaker: 12 } as const;
@@ -119,11 +119,6 @@ export class ShopGenerator {
   /** Product prices by slot (productId mod PRICE_SLOTS), and the product each slot holds (0: none). */
   private priceOf: Int32Array | undefined;
   private priceFor: Int32Array | undefined;
-  /** The sizes drawOrder last worked with, and their permutations' strides. */
-  private strideUsers = -1;
-  private strideProducts = -1;
-  private userStride = 1;
-  private productStride = 1;
   /** An order's draws for its lines, and the catalogue indexes it has used: reused, order after order. */
   private readonly picks = new Float64Array(3 * MAX_LINES_PER_ORDER);
   private readonly seen = new Float64Array(MAX_LINES_PER_ORDER);
@@ -223,15 +218,9 @@ export class ShopGenerator {
 
   /** Every draw of an order's stream, then its lines (pricing reseeds the stream, so draws come first). */
   private drawOrder(orderId: number, sizes: SeedSizes) {
-    if (sizes.users !== this.strideUsers || sizes.products !== this.strideProducts) {
-      this.strideUsers = sizes.users;
-      this.strideProducts = sizes.products;
-      this.userStride = strideFor(sizes.users);
-      this.productStride = strideFor(sizes.products);
-    }
     const r = this.random.reseed([this.seed, STREAM.orders, orderId]);
     // Some customers buy far more often than others.
-    const userId = 1 + permute(Math.floor(sizes.users * r.next() ** 1.5), sizes.users, this.userStride);
+    const userId = 1 + permute(Math.floor(sizes.users * r.next() ** 1.5), sizes.users);
     const status = r.weighted(STATUS_MIX);
     const lineCount = r.int(1, MAX_LINES_PER_ORDER);
     const placedAfter = r.next();
@@ -262,7 +251,7 @@ export class ShopGenerator {
       }
       if (taken) break;
       seen[seenCount++] = index;
-      const productId = 1 + permute(index, sizes.products, this.productStride);
+      const productId = 1 + permute(index, sizes.products);
       const quantity = QUANTITY_MIX[weightedIndex(picks[3 * k + 1]!)]![0];
       const pricePerUnitCents = this.priceCents(productId);
       const totalPriceCents = quantity * pricePerUnitCents;
