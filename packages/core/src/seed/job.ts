@@ -290,13 +290,13 @@ function togetherParts(
   function* lines(): Generator<PgCopyBinary> {
     const linesOut = new CopyBinaryWriter();
     const ordersOut = new CopyBinaryWriter();
-    const textOut = new Map(together.map((t) => [t, new ByteBuilder()]));
+    const textOut = { users: new ByteBuilder(), products: new ByteBuilder() };
     const next = { users: 1, products: 1 };
     let lineCount = 0;
     /** Draws the users and products due by `share` of the orders (all of them at 1). */
     const drawShare = (share: number): void => {
       for (const t of together) {
-        const out = textOut.get(t) ?? new ByteBuilder();
+        const out = textOut[t];
         const due = share >= 1 ? sizes[t] : Math.floor(sizes[t] * share);
         for (; next[t] <= due; next[t]++) out.utf8(textOf[t](next[t]));
         if (out.size >= CHUNK_CHARS || (share >= 1 && out.size > 0)) spool(t).write(out.take());
@@ -387,9 +387,6 @@ async function seedTogether(
   });
 }
 
-/** The order reports come in: the tables' foreign-key order. */
-const REPORT_ORDER: readonly SeedTable[] = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
-
 export async function runSeed(store: SeedStore, options: SeedOptions, run: SeedRunOptions): Promise<SeedReport> {
   const started = run.now();
   await store.prepare();
@@ -418,13 +415,19 @@ export async function runSeed(store: SeedStore, options: SeedOptions, run: SeedR
       run,
       run.spool,
     );
-    if (filled !== undefined) reports.push(...filled);
-    // Somebody else wrote into a table meanwhile: table by table, from what is missing now.
-    left = filled === undefined ? [...together, orders] : [];
-    if (filled === undefined) for (const plan of left) missing.set(plan.table, await missingOf(plan));
+    if (filled !== undefined) {
+      reports.push(...filled);
+      left = [];
+    } else {
+      // Somebody else wrote into a table meanwhile: table by table, from what is missing now.
+      left = [...together, orders];
+      for (const plan of left) missing.set(plan.table, await missingOf(plan));
+    }
   }
   for (const plan of left) reports.push(...(await seedTable(store, plan, options, run, missing.get(plan.table) ?? [])));
-  reports.sort((a, b) => REPORT_ORDER.indexOf(a.table) - REPORT_ORDER.indexOf(b.table));
+  // In the plan's order, foreign-key order, whichever way each table was filled.
+  const order = plans.flatMap((p) => (p.companion === undefined ? [p.table] : [p.table, p.companion.table]));
+  reports.sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
   return {
     endpoint: store.endpoint,
     seed: options.seed,
