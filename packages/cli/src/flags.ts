@@ -46,3 +46,12 @@ export const groupFlag = (
 /** Confirms a destructive choice in a script (on a terminal, the command asks). */
 export const yesFlag = (what: string) =>
   Flags.boolean({ char: 'y', description: `Do not ask for confirmation (${what}).` });
+
+/** `--config`: the settings file of replicate and verify (per-table settings; see docs/guide.md). */
+export const configFlag = () =>
+  Flags.string({
+    description:
+      'Per-table settings (YAML): mode, key, cursor, mask, as_text, target, columns. Default: ./etl.yaml when present.',
+    env: 'ETL_CONFIG',
+    helpValue: '<file>',
+  });

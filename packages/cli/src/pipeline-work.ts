@@ -3,6 +3,7 @@
  * without their UI. Keyed by task name, so a task without work is a compile error.
  */
 import {
+  exactPatterns,
   MARTS,
   REPLICATED_TABLES,
   runInit,
@@ -44,7 +45,7 @@ export function pipelineWork(adapters: Adapters, settings: PipelineSettings): Pi
     const r = await runReplicate(
       adapters.replicaSource(),
       adapters.replicaTarget(),
-      { tables, mode: undefined, concurrency, deletes: true },
+      { tables: exactPatterns(tables), mode: undefined, concurrency, deletes: true },
       { now },
     );
     return {
@@ -132,7 +133,9 @@ export function pipelineWork(adapters: Adapters, settings: PipelineSettings): Pi
       }
     },
     verify: async () => {
-      const r = await runVerify(adapters.replicaSource(), adapters.replicaTarget(), [...REPLICATED_TABLES], { now });
+      const r = await runVerify(adapters.replicaSource(), adapters.replicaTarget(), exactPatterns(REPLICATED_TABLES), {
+        now,
+      });
       if (!r.equal) throw verifyFailedError(r, 'Run `etl verify` for the differing keys, then `etl replicate`.');
       return { rows: r.tables.reduce((n, t) => n + t.sourceRows, 0), message: 'all replicas equal' };
     },

@@ -16,6 +16,7 @@ export { KafkaProbe } from './kafka/probe.js';
 export { copyInto, type CopyChunks } from './postgres/copy.js';
 export { PostgresSeedStore } from './postgres/seed-store.js';
 export { PostgresReplicaSource } from './postgres/replica-source.js';
+export { PostgresCatalog } from './postgres/catalog.js';
 export {
   MysqlReplicaTarget,
   secondaryIndexes,

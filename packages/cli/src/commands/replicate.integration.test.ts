@@ -243,10 +243,8 @@ describe('etl replicate and etl verify', () => {
   it('rejects unknown tables and masks with exit 2, listing the valid names', async () => {
     const run = await etl(['replicate', '--tables', 'users,ordrs']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown table "ordrs" (did you mean orders?)');
-    expect(run.stderr).toContain(
-      'valid tables are productcategories, users, products, orders, orderdetails, kafka_events',
-    );
+    expect(run.stderr).toContain('--tables: "ordrs" (did you mean orders?) matches no table');
+    expect(run.stderr).toContain('here: productcategories, users, products, orders, orderdetails, kafka_events.');
     expect((await etl(['verify', '--tables', 'nope'])).code).toBe(2);
     expect((await etl(['replicate', '--mask', 'users.emial'])).stderr).toContain('did you mean users.email');
   });

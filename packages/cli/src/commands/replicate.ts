@@ -1,15 +1,17 @@
 import { Flags } from '@oclif/core';
 import {
   parseMasks,
-  parseTables,
+  parseTablePatterns,
   previewMasks,
+  TABLES_FLAG_DESCRIPTION,
   runReplicate,
   unmaskRefusedError,
   type ReplicateMode,
   type ReplicateReport,
 } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
-import { yesFlag } from '../flags.js';
+import { configFlag, yesFlag } from '../flags.js';
+import { loadSettings } from '../settings-file.js';
 import { askYes } from '../ui/confirm.js';
 import { isInteractive, renderTable, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
@@ -18,23 +20,33 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class Replicate extends EtlCommand<typeof Replicate, ReplicateReport> {
   static override summary = 'Copy the source tables from PostgreSQL to MySQL, fully or incrementally.';
-  static override description = `Tables go in foreign-key order; independent ones run in parallel (up to --concurrency).
+  static override description = `Any PostgreSQL database: every table of schema public but etl's own, or those --tables
+names (patterns: 'public.*,sales.orders,!public.audit_*'). A table of schema public keeps its name in
+MySQL; a table of schema s becomes s__t. Each replica's columns and types come from PostgreSQL's catalog:
+a MySQL type that holds every value exactly where there is one, else PostgreSQL's own text form (arrays
+and composites as JSON text); --json lists, per table, the columns stored that way. A value MySQL cannot
+hold (a date before year 1000, infinity, NaN) stops the copy with exit 4 naming the table, column, key
+and value, before anything is swapped in; names MySQL would merge ("ID" and id) or cannot hold stop it
+with exit 2. Per-table settings (mode, key, cursor, masks, target names, columns as exact text) come
+from --config or ./etl.yaml.
 
 full (the first run's default): every row is streamed (COPY TO STDOUT → LOAD DATA LOCAL INFILE) into a
 stage table that is then swapped in with one atomic RENAME TABLE: readers see the old table or the
-new one, never a missing or half-loaded one. Keys and indexes are kept.
+new one, never a missing or half-loaded one. Every LOAD DATA is checked: one warning, or one row
+fewer than were sent, fails it. Keys and indexes are kept.
 
-incremental (the default once a table has been replicated): only rows changed since the table's
-watermark are read (re-reading from the start of the oldest transaction that was still open last
-time, so late commits are not missed), upserted together with the new watermark in one MySQL
-transaction; then rows deleted in PostgreSQL are found by comparing key ranges and deleted
-(--no-deletes skips that).
+incremental (the default once a table has been replicated, when it has a key and an updated_at
+timestamptz column): only rows changed since the table's watermark are read (re-reading from the
+start of the oldest transaction that was still open last time, so late commits are not missed),
+upserted together with the new watermark in one MySQL transaction; then rows deleted in PostgreSQL
+are found by comparing key ranges and deleted (--no-deletes skips that). A table without a key or a
+cursor is copied in full each run, and the result says so.
 
-On the way: timestamps become DATETIME(6) in UTC, emails are trimmed and lower-cased, and
---mask replaces the named columns with a deterministic hash (joins still work, people are not
-exposed). Masks are sticky: the replica records them, and every later replicate and pipeline run
-keeps them. A new --mask set replaces them; --unmask removes some. A run that would copy a masked
-column in clear asks first on a terminal, and needs --yes in a script.
+On the way: the demo shop's emails are trimmed and lower-cased, and --mask replaces the named columns
+with a deterministic hash (joins still work, people are not exposed). Masks are sticky: the replica
+records them, and every later replicate and pipeline run keeps them. A new --mask set replaces them;
+--unmask removes some. A run that would copy a masked column in clear asks first on a terminal, and
+needs --yes in a script.
 
 Rerunning leaves the target unchanged; a run killed at any point leaves the old or the new table,
 and the next run completes.`;
@@ -44,6 +56,15 @@ and the next run completes.`;
     {
       description: 'Only some tables, copied in full',
       command: '<%= config.bin %> <%= command.id %> --tables users,orders --mode full',
+    },
+    {
+      description: 'Your own database: every table of two schemas but the audit tables',
+      command:
+        "<%= config.bin %> <%= command.id %> --pg-url postgres://app@db/app --tables 'public.*,sales.*,!*.audit_*'",
+    },
+    {
+      description: 'Per-table settings from a file (validated before anything runs)',
+      command: '<%= config.bin %> <%= command.id %> --config replication.yaml',
     },
     {
       description: 'Hide personal data in the replica (kept by every later run)',
@@ -57,9 +78,10 @@ and the next run completes.`;
 
   static override flags = {
     tables: Flags.string({
-      description: 'Comma-separated tables (default: all replicated tables).',
-      helpValue: '<a,b>',
+      description: TABLES_FLAG_DESCRIPTION,
+      helpValue: '<patterns>',
     }),
+    config: configFlag(),
     mode: Flags.string({
       description: 'full or incremental (default: full the first time, then incremental).',
       options: ['full', 'incremental'],
@@ -82,7 +104,7 @@ and the next run completes.`;
   };
 
   protected async execute(): Promise<ReplicateReport> {
-    const tables = parseTables(this.flags.tables);
+    const tables = this.flags.tables === undefined ? undefined : parseTablePatterns(this.flags.tables);
     const masks = {
       ...(this.flags.mask === undefined ? {} : { set: parseMasks(this.flags.mask, '--mask') }),
       ...(this.flags.unmask === undefined ? {} : { unmask: parseMasks(this.flags.unmask, '--unmask') }),
@@ -90,14 +112,17 @@ and the next run completes.`;
     const mode = this.flags.mode as ReplicateMode | undefined;
     const adapters = this.adapters();
     const target = adapters.replicaTarget();
-    await this.confirmUnmask((await previewMasks(target, tables, masks)).unmasked);
+    const source = adapters.replicaSource();
+    const settings = loadSettings(this.flags.config, process.cwd());
+    const preview = await previewMasks(source, target, tables, masks, settings);
+    await this.confirmUnmask(preview.unmasked);
     const report = await withStages(
-      tables,
+      [...preview.byTable.keys()],
       (stages) =>
         runReplicate(
-          adapters.replicaSource(),
+          source,
           target,
-          { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes },
+          { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes, settings },
           {
             now: () => performance.now(),
             confirmUnmask: async () => true, // asked above

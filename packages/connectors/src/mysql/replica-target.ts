@@ -9,17 +9,19 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
   keyRangeBounds,
+  DataCheckError,
   decodeCopyField,
   mysqlComparison,
   splitKey,
+  workTableName,
   type KeyRangeSum,
   type ChecksumSide,
   type DatabaseEndpoint,
+  type ReplicaColumn,
   type ReplicaSpec,
   type ReplicaState,
   type ReplicaStateUpdate,
   type ReplicaTarget,
-  type TableName,
 } from '@etl/core';
 import type mysql from 'mysql2/promise';
 import { MysqlCdcStore } from './cdc-store.js';
@@ -29,6 +31,8 @@ import { migrateMysql } from './schema-target.js';
 
 type Rows = mysql.RowDataPacket[];
 
+const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+
 const LOAD_OPTIONS = `CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'`;
 
 export interface MysqlTargetOptions {
@@ -37,7 +41,7 @@ export interface MysqlTargetOptions {
   /** How its reads of the state connect (read-only with a statement timeout for the web page). */
   readonly session?: MysqlConnectOptions;
   /** Test seam: runs after a full copy's stage is loaded and before its indexes are built. */
-  readonly beforeIndexes?: (table: TableName) => Promise<void>;
+  readonly beforeIndexes?: (table: string) => Promise<void>;
 }
 
 /** A replica's recorded state, with when it was last written. */
@@ -51,7 +55,7 @@ const STATE_COLUMNS =
 
 function stateOf(row: Record<string, unknown>): ReplicationStateView {
   return {
-    table: String(row['table_name']) as TableName,
+    table: String(row['table_name']),
     mode: row['mode'] === 'full' ? 'full' : 'incremental',
     watermark: String(row['watermark']),
     masked: String(row['masked'])
@@ -68,6 +72,8 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   readonly notices: string[] = [];
   private fastPath = true;
   private insertBytes = 4 * 1024 * 1024;
+  /** utf8mb4's binary NO PAD collation: 'a', 'A' and 'a ' stay three values (named differently by each server). */
+  private noPadCollation = 'utf8mb4_nopad_bin';
 
   constructor(
     private readonly db: DatabaseEndpoint,
@@ -76,7 +82,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     this.endpoint = db.display;
   }
 
-  async cdcTables(): Promise<{ slot: string; tables: readonly TableName[] } | undefined> {
+  async cdcTables(): Promise<{ slot: string; tables: readonly string[] } | undefined> {
     const cdc = await new MysqlCdcStore(this.db).state();
     return cdc === undefined ? undefined : { slot: cdc.slot, tables: cdc.tables };
   }
@@ -84,7 +90,10 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   async prepare(): Promise<void> {
     await migrateMysql(this.db);
     await withMysql(this.db, async (c) => {
-      const [rows] = await c.query<Rows>('SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map');
+      const [rows] = await c.query<Rows>(
+        'SELECT @@GLOBAL.local_infile AS li, @@GLOBAL.max_allowed_packet AS map, VERSION() AS v',
+      );
+      this.noPadCollation = /mariadb/i.test(String(rows[0]?.['v'])) ? 'utf8mb4_nopad_bin' : 'utf8mb4_0900_bin';
       const serverAllows = Number(rows[0]?.['li']) === 1;
       this.insertBytes = Math.max(
         64 * 1024,
@@ -100,12 +109,12 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     });
   }
 
-  async state(table: TableName): Promise<ReplicaState | undefined> {
+  async state(table: string): Promise<ReplicaState | undefined> {
     return (await this.states([table]))[0];
   }
 
   /** The recorded state of these tables (all replicated tables by default), those that have one. */
-  async states(tables?: readonly TableName[]): Promise<ReplicationStateView[]> {
+  async states(tables?: readonly string[]): Promise<ReplicationStateView[]> {
     return withMysql(
       this.db,
       async (c) => {
@@ -136,30 +145,87 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     state: () => ReplicaStateUpdate,
   ): Promise<number> {
     const table = q(spec.table);
-    const stage = q(`${spec.table}__etl_stage`);
-    const old = q(`${spec.table}__etl_old`);
+    const stageName = workTableName(spec.table, 'stage');
+    const stage = q(stageName);
+    const old = q(workTableName(spec.table, 'old'));
     return this.session(async (c) => {
       // Leftovers of a run killed midway are dropped; the live table was never touched.
       await c.query(`DROP TABLE IF EXISTS ${stage}`);
       await c.query(`DROP TABLE IF EXISTS ${old}`);
-      await c.query(`CREATE TABLE ${stage} LIKE ${table}`);
+      // The stage is made from the source's description, so a replica made by an older mapping
+      // (TEXT where the source holds more) is replaced by the right one; the live table's
+      // secondary indexes on columns that are still there are kept.
+      await c.query(this.createTableSql(stage, spec));
+      const live = await tableExists(c, spec.table);
+      const columns = new Set(spec.columns.map((col) => col.target));
+      const secondary = live
+        ? (await secondaryIndexes(c, spec.table)).filter((i) => i.columns.every((col) => columns.has(col)))
+        : [];
       // As MySQL Shell's loader does: load into a stage that has only its primary key, then
       // build the secondary indexes in one ALTER (a sorted build, not row-by-row inserts).
       // A kill in between leaves the live table untouched and a stage the next run drops.
-      const secondary = await secondaryIndexes(c, `${spec.table}__etl_stage`);
-      if (secondary.length > 0) {
-        await c.query(`ALTER TABLE ${stage} ${secondary.map((i) => `DROP INDEX ${q(i.name)}`).join(', ')}`);
-      }
-      const loaded = await this.load(c, `${spec.table}__etl_stage`, spec, rows);
+      const loaded = await this.load(c, stageName, spec, rows, () => state().rows);
       await this.options.beforeIndexes?.(spec.table);
       if (secondary.length > 0) {
         await c.query(`ALTER TABLE ${stage} ${secondary.map((i) => `ADD ${i.definition}`).join(', ')}`);
       }
       // One atomic statement: readers see the old table or the new one, never neither.
-      await c.query(`RENAME TABLE ${table} TO ${old}, ${stage} TO ${table}`);
-      await c.query(`DROP TABLE ${old}`);
+      if (live) {
+        await c.query(`RENAME TABLE ${table} TO ${old}, ${stage} TO ${table}`);
+        await c.query(`DROP TABLE ${old}`);
+      } else {
+        await c.query(`RENAME TABLE ${stage} TO ${table}`);
+      }
       await this.saveState(c, { ...state(), targetRows: loaded });
       return loaded;
+    });
+  }
+
+  /** CREATE TABLE for a replica of this spec: the codecs' types, NO PAD binary text, the key. */
+  private createTableSql(name: string, spec: ReplicaSpec): string {
+    const key = new Set(spec.primaryKey);
+    const columns = spec.columns.map((col) => {
+      const text = col.codec.textual ? ` CHARACTER SET utf8mb4 COLLATE ${this.noPadCollation}` : '';
+      const nullable = col.source.nullable && !key.has(col.name) ? 'NULL' : 'NOT NULL';
+      return `${q(col.target)} ${col.codec.mysqlType}${text} ${nullable}`;
+    });
+    const primary =
+      spec.primaryKey.length === 0
+        ? []
+        : [`PRIMARY KEY (${spec.primaryKey.map((k) => q(targetOf(spec, k))).join(', ')})`];
+    return `CREATE TABLE ${name} (${[...columns, ...primary].join(', ')}) ${TABLE_OPTIONS}`;
+  }
+
+  async drift(spec: ReplicaSpec): Promise<string[]> {
+    return this.session(async (c) => {
+      const [rows] = await c.query<Rows>(
+        `SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLLATION_NAME AS collation,
+                COLUMN_KEY AS k
+           FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
+          ORDER BY ORDINAL_POSITION`,
+        [spec.table],
+      );
+      if (rows.length === 0) return ['the replica table is missing'];
+      const problems: string[] = [];
+      const have = rows.map((r) => String(r['name']));
+      const want = spec.columns.map((col) => col.target);
+      if (have.join('\u0000') !== want.join('\u0000')) problems.push("its columns are not the source's");
+      const key = new Set(spec.primaryKey);
+      for (const col of spec.columns) {
+        const row = rows.find((r) => String(r['name']) === col.target);
+        if (row === undefined) continue;
+        if (normaliseType(String(row['type'])) !== normaliseType(col.codec.mysqlType))
+          problems.push(`${col.target} is ${String(row['type'])}, not ${col.codec.mysqlType}`);
+        else if (col.codec.textual && row['collation'] !== this.noPadCollation)
+          problems.push(`${col.target} compares as ${String(row['collation'])}, not ${this.noPadCollation}`);
+        const nullable = String(row['nullable']) === 'YES';
+        if (nullable !== (col.source.nullable && !key.has(col.name)))
+          problems.push(`${col.target} nullability differs`);
+      }
+      const primary = rows.filter((r) => String(r['k']) === 'PRI').map((r) => String(r['name']));
+      const wantKey = spec.primaryKey.map((k) => targetOf(spec, k));
+      if ([...primary].sort().join(',') !== [...wantKey].sort().join(',')) problems.push('its primary key differs');
+      return problems;
     });
   }
 
@@ -168,12 +234,13 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     rows: AsyncIterable<Buffer | string>,
     state: () => ReplicaStateUpdate,
   ): Promise<number> {
-    const delta = q(`${spec.table}__etl_delta`);
-    const columns = spec.columns.map((col) => q(col.name)).join(', ');
+    const deltaName = workTableName(spec.table, 'delta');
+    const delta = q(deltaName);
+    const columns = spec.columns.map((col) => q(col.target)).join(', ');
     return this.session(async (c) => {
       await c.query(`DROP TEMPORARY TABLE IF EXISTS ${delta}`);
       await c.query(`CREATE TEMPORARY TABLE ${delta} LIKE ${q(spec.table)}`);
-      const changed = await this.load(c, `${spec.table}__etl_delta`, spec, rows);
+      const changed = await this.load(c, deltaName, spec, rows, () => state().rows);
       await c.query('START TRANSACTION');
       try {
         const [kept] = await c.query<Rows>(
@@ -198,35 +265,90 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     });
   }
 
-  /** Loads the rows into `into`; returns how many went in. */
+  /**
+   * Loads the rows into `into`; returns how many went in. Every row sent must arrive as it was:
+   * LOAD DATA LOCAL turns a value that does not fit into a warning (truncated, clamped, zeroed)
+   * and skips a duplicate key, so one warning or one missing row fails the load, and nothing is
+   * swapped in.
+   */
   private async load(
     c: mysql.Connection,
     into: string,
     spec: ReplicaSpec,
     rows: AsyncIterable<Buffer | string>,
+    sent: () => number,
   ): Promise<number> {
-    const columns = spec.columns.map((col) => q(col.name)).join(', ');
-    if (this.fastPath) {
-      const [result] = await c.query<mysql.ResultSetHeader>({
-        sql: `LOAD DATA LOCAL INFILE 'etl-stream' INTO TABLE ${q(into)} ${LOAD_OPTIONS} (${columns})`,
-        // mysql2 writes what the stream gives it as Buffers.
-        infileStreamFactory: () => Readable.from(asBuffers(rows)),
-      });
-      return result.affectedRows;
+    const loaded = this.fastPath
+      ? await this.loadData(c, into, spec, rows)
+      : await this.insertRows(c, into, spec, rows);
+    if (loaded.warnings > 0) {
+      const [warnings] = await c.query<Rows>('SHOW WARNINGS LIMIT 3');
+      const said = warnings.map((w) => String(w['Message'])).join('; ');
+      throw new DataCheckError(
+        `${spec.table}: MySQL changed ${loaded.warnings === 1 ? 'a value' : `${loaded.warnings} values`} on the ` +
+          `way in (${said}); nothing was swapped in`,
+        {
+          hint: 'Store the column as exact text (as_text in the settings file), or report its type as an etl bug.',
+        },
+      );
     }
-    // Fallback: multi-row INSERTs, each under max_allowed_packet.
+    if (loaded.rows !== sent()) {
+      throw new DataCheckError(
+        `${spec.table}: ${sent()} rows were sent and MySQL stored ${loaded.rows}: keys PostgreSQL tells apart ` +
+          'are one key in MySQL; nothing was swapped in',
+        { hint: "Compare the key columns' values, or give the table another key in the settings file." },
+      );
+    }
+    return loaded.rows;
+  }
+
+  private async loadData(
+    c: mysql.Connection,
+    into: string,
+    spec: ReplicaSpec,
+    rows: AsyncIterable<Buffer | string>,
+  ): Promise<{ rows: number; warnings: number }> {
+    // A column loaded through a function (bytea's hex through UNHEX) reads into a variable first.
+    const fields = spec.columns.map((col, i) => (col.codec.mysqlLoad === undefined ? q(col.target) : `@v${i}`));
+    const sets = spec.columns.flatMap((col, i) =>
+      col.codec.mysqlLoad === undefined ? [] : [`${q(col.target)} = ${col.codec.mysqlLoad(`@v${i}`)}`],
+    );
+    const [result] = await c.query<mysql.ResultSetHeader>({
+      sql:
+        `LOAD DATA LOCAL INFILE 'etl-stream' INTO TABLE ${q(into)} ${LOAD_OPTIONS} (${fields.join(', ')})` +
+        (sets.length === 0 ? '' : ` SET ${sets.join(', ')}`),
+      // mysql2 writes what the stream gives it as Buffers.
+      infileStreamFactory: () => Readable.from(asBuffers(rows)),
+    });
+    return { rows: result.affectedRows, warnings: result.warningStatus };
+  }
+
+  /** Fallback without local infile: multi-row INSERTs, each under max_allowed_packet. */
+  private async insertRows(
+    c: mysql.Connection,
+    into: string,
+    spec: ReplicaSpec,
+    rows: AsyncIterable<Buffer | string>,
+  ): Promise<{ rows: number; warnings: number }> {
+    const columns = spec.columns.map((col) => q(col.target)).join(', ');
     const head = `INSERT INTO ${q(into)} (${columns}) VALUES `;
     let sql = '';
     let carry = '';
     let inserted = 0;
+    let warnings = 0;
     const flush = async (): Promise<void> => {
-      if (sql !== '') inserted += (await c.query<mysql.ResultSetHeader>(sql))[0].affectedRows;
+      if (sql === '') return;
+      const [result] = await c.query<mysql.ResultSetHeader>(sql);
+      inserted += result.affectedRows;
+      warnings += result.warningStatus;
       sql = '';
     };
     const addLine = async (line: string): Promise<void> => {
-      const values = line.split('\t').map((field) => {
+      const values = line.split('\t').map((field, i) => {
         const value = decodeLoadField(field);
-        return value === null ? 'NULL' : c.escape(value);
+        if (value === null) return 'NULL';
+        const codec = spec.columns[i]?.codec;
+        return codec?.mysqlLoad === undefined ? c.escape(value) : codec.mysqlLoad(c.escape(value));
       });
       const tuple = `(${values.join(',')})`;
       if (sql !== '' && sql.length + tuple.length + 1 > this.insertBytes) await flush();
@@ -242,12 +364,12 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     carry += decoder.end();
     if (carry !== '') await addLine(carry);
     await flush();
-    return inserted;
+    return { rows: inserted, warnings };
   }
 
-  async count(table: TableName): Promise<number> {
+  async count(spec: ReplicaSpec): Promise<number> {
     return withMysql(this.db, async (c) =>
-      Number((await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0][0]?.['n'] ?? 0),
+      Number((await c.query<Rows>(`SELECT COUNT(*) AS n FROM ${q(spec.table)}`))[0][0]?.['n'] ?? 0),
     );
   }
 
@@ -283,8 +405,10 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   }
 
   async deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number> {
-    const tuple = `(${spec.primaryKey.map(() => '?').join(', ')})`;
-    const columns = `(${spec.primaryKey.map(q).join(', ')})`;
+    // Keys come back as the comparison's text: bytes as hex, loaded the way LOAD DATA loads them.
+    const keyColumns = spec.primaryKey.map((k) => spec.columns.find((c) => c.name === k));
+    const tuple = `(${keyColumns.map((c) => c?.codec.mysqlLoad?.('?') ?? '?').join(', ')})`;
+    const columns = `(${keyColumns.map((c) => q(c?.target ?? '')).join(', ')})`;
     let deleted = 0;
     await this.session(async (c) => {
       await c.query('START TRANSACTION');
@@ -307,8 +431,15 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
 
   private async inKeyRange(spec: ReplicaSpec, keyRange: string, select: string): Promise<Rows> {
     const range = keyRangeBounds(spec, keyRange);
-    const conditions = [...range.equal.map((e) => `${q(e.column)} = ?`), `${q(range.column)} BETWEEN ? AND ?`];
-    const params = [...range.equal.map((e) => e.value), range.from, range.to];
+    const conditions =
+      range.kind === 'expression'
+        ? [`${mysqlComparison(spec).keyRange} = ?`]
+        : [
+            ...range.equal.map((e) => `${q(targetOf(spec, e.column))} = ?`),
+            `${q(targetOf(spec, range.column))} BETWEEN ? AND ?`,
+          ];
+    const params =
+      range.kind === 'expression' ? [range.value] : [...range.equal.map((e) => e.value), range.from, range.to];
     return withMysql(
       this.db,
       async (c) =>
@@ -320,6 +451,9 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     const c = await connectMysql(this.db);
     try {
       await c.query('SET SESSION unique_checks = 1, foreign_key_checks = 0');
+      // Values are never bent to fit: strict, and a 0 stays a 0 (MySQL would renumber it in an
+      // AUTO_INCREMENT column otherwise).
+      await c.query(`SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'`);
       return await work(c);
     } catch (error) {
       throw mysqlError(error, this.db);
@@ -333,6 +467,25 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
 export interface SecondaryIndex {
   readonly name: string;
   readonly definition: string;
+  readonly columns: readonly string[];
+}
+
+/** A replica column's MySQL name, from its PostgreSQL name. */
+function targetOf(spec: ReplicaSpec, column: string): string {
+  return spec.columns.find((c: ReplicaColumn) => c.name === column)?.target ?? column;
+}
+
+/** A column type as information_schema shows it, without the integer display widths MariaDB adds. */
+function normaliseType(type: string): string {
+  return type.toLowerCase().replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1');
+}
+
+async function tableExists(c: mysql.Connection, table: string): Promise<boolean> {
+  const [rows] = await c.query<Rows>(
+    'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [table],
+  );
+  return rows.length > 0;
 }
 
 /** The secondary (non-primary) indexes of a table in the current database, as the catalog has them. */
@@ -344,14 +497,16 @@ export async function secondaryIndexes(c: mysql.Connection, table: string): Prom
       ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
     [table],
   );
-  const byName = new Map<string, { unique: boolean; type: string; columns: string[] }>();
+  const byName = new Map<string, { unique: boolean; type: string; columns: string[]; names: string[] }>();
   for (const row of rows) {
     const name = String(row['name']);
     const index = byName.get(name) ?? {
       unique: Number(row['nonUnique']) === 0,
       type: String(row['type']),
       columns: [],
+      names: [],
     };
+    index.names.push(String(row['col']));
     const part = row['part'] === null ? '' : `(${Number(row['part'])})`;
     index.columns.push(`${q(String(row['col']))}${part}`);
     byName.set(name, index);
@@ -360,7 +515,11 @@ export async function secondaryIndexes(c: mysql.Connection, table: string): Prom
     if (index.type !== 'BTREE') {
       throw new Error(`index ${name} of ${table} is ${index.type}; etl rebuilds only BTREE indexes`);
     }
-    return { name, definition: `${index.unique ? 'UNIQUE ' : ''}KEY ${q(name)} (${index.columns.join(', ')})` };
+    return {
+      name,
+      definition: `${index.unique ? 'UNIQUE ' : ''}KEY ${q(name)} (${index.columns.join(', ')})`,
+      columns: index.names,
+    };
   });
 }
 

@@ -4,20 +4,34 @@
  */
 import {
   keyRangeBounds,
+  PG_EXPORT_SETTINGS,
   pgComparison,
+  pgExportColumn,
+  pgIdent,
+  pgKeyOrder,
   pgReadAllStats,
+  pgString,
+  pgTable,
+  refusalIn,
   UsageError,
   type KeyRangeSum,
   type ChecksumSide,
   type DatabaseEndpoint,
   type ReplicaSource,
   type ReplicaSpec,
-  type TableName,
+  type SourceTable,
 } from '@etl/core';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { connectPostgres, quoteIdent, withPostgres } from './client.js';
+import { PostgresCatalog } from './catalog.js';
+import { connectPostgres, withPostgres } from './client.js';
 import { pgError } from './errors.js';
+
+/** SET (LOCAL) of every export setting (codec.ts): each type's text form as its codec expects it. */
+export const exportSettingsSql = (scope: 'LOCAL' | 'SESSION'): string =>
+  Object.entries(PG_EXPORT_SETTINGS)
+    .map(([name, value]) => `SET ${scope} ${name} = ${pgString(value)}`)
+    .join('; ');
 
 /**
  * The oldest moment a change invisible to a snapshot taken right after this query can carry:
@@ -36,9 +50,15 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 
 export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
   readonly endpoint: string;
+  private readonly catalog: PostgresCatalog;
 
   constructor(private readonly db: DatabaseEndpoint) {
     this.endpoint = db.display;
+    this.catalog = new PostgresCatalog(db);
+  }
+
+  tables(schemas?: readonly string[]): Promise<SourceTable[]> {
+    return this.catalog.tables(schemas);
   }
 
   async read<T>(
@@ -67,17 +87,20 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
         await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
       }
       // A copy compiles nothing worth having: with the estimates below it crossed jit_above_cost.
-      await client.query('SET LOCAL jit = off');
-      const columns = spec.columns.map((c) => c.pgExpression).join(', ');
-      const table = quoteIdent(spec.table);
+      await client.query(`SET LOCAL jit = off; ${exportSettingsSql('LOCAL')}`);
+      const columns = spec.columns.map((c) => pgExportColumn(spec, c)).join(', ');
+      const table = pgTable(spec.source);
+      if (since !== null && spec.cursor === null) throw new Error(`${spec.table} has no cursor column`);
       // The changed rows first (OFFSET 0 keeps the planner from merging the two), found through
       // the updated_at index, then sorted. Without statistics on the table (just filled;
       // autovacuum off or not there yet) the planner guessed a third of it changed and, to avoid
       // sorting that many, walked the whole primary key instead: 0.3 s for no row of 3M lines.
-      const changed = `"updated_at" >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
-      const from = since === null ? table : `(SELECT * FROM ${table} WHERE ${changed} OFFSET 0) AS ${table}`;
-      const order = spec.primaryKey.map(quoteIdent).join(', ');
-      const copy = client.query(copyTo(`COPY (SELECT ${columns} FROM ${from} ORDER BY ${order}) TO STDOUT`));
+      const changed = `${pgIdent(spec.cursor ?? '')} >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
+      const from = since === null ? table : `(SELECT * FROM ${table} WHERE ${changed} OFFSET 0) AS t`;
+      // In the key's order (byte order for text: MySQL's), which InnoDB loads fastest; a table
+      // without a key in whatever order PostgreSQL reads it.
+      const order = spec.primaryKey.length === 0 ? '' : ` ORDER BY ${pgKeyOrder(spec)}`;
+      const copy = client.query(copyTo(`COPY (SELECT ${columns} FROM ${from}${order}) TO STDOUT`));
       stream = copy;
       const result = await consume(copy as AsyncIterable<Buffer>, watermark);
       await client.query('COMMIT');
@@ -88,23 +111,23 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
       // and dropped here, or it would end the process as an unhandled 'error' event.
       stream?.on('error', () => {});
       stream?.destroy();
-      throw pgError(error, this.db);
+      throw refusalIn(spec, error instanceof Error ? error.message : String(error)) ?? pgError(error, this.db);
     } finally {
       await client.end().catch(() => {});
     }
   }
 
-  count(table: TableName): Promise<number> {
+  count(spec: ReplicaSpec): Promise<number> {
     return withPostgres(this.db, async (c) =>
-      Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]?.n ?? 0),
+      Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${pgTable(spec.source)}`)).rows[0]?.n ?? 0),
     );
   }
 
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>> {
     const { keyRange } = pgComparison(spec);
-    return withPostgres(this.db, async (c) => {
+    return this.compare(async (c) => {
       const r = await c.query<{ b: string; n: string }>(
-        `SELECT ${keyRange} AS b, count(*) AS n FROM ${quoteIdent(spec.table)} GROUP BY 1`,
+        `SELECT ${keyRange} AS b, count(*) AS n FROM ${pgTable(spec.source)} GROUP BY 1`,
       );
       return new Map(r.rows.map((row) => [row.b, Number(row.n)]));
     });
@@ -112,10 +135,10 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
 
   keyRangeSums(spec: ReplicaSpec): Promise<Map<string, KeyRangeSum>> {
     const { keyRange, rowText } = pgComparison(spec);
-    return withPostgres(this.db, async (c) => {
+    return this.compare(async (c) => {
       const r = await c.query<{ b: string; n: string; s: string }>(
         `SELECT ${keyRange} AS b, count(*) AS n, sum(('x' || left(md5(${rowText}), 8))::bit(32)::bigint)::text AS s
-           FROM ${quoteIdent(spec.table)} GROUP BY 1`,
+           FROM ${pgTable(spec.source)} GROUP BY 1`,
       );
       return new Map(r.rows.map((row) => [row.b, { count: Number(row.n), sum: row.s }]));
     });
@@ -136,6 +159,14 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     );
   }
 
+  /** A connection in the export's settings: the comparison text of each type is the one its codec expects. */
+  private compare<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
+    return withPostgres(this.db, async (c) => {
+      await c.query(exportSettingsSql('SESSION'));
+      return work(c);
+    });
+  }
+
   private inKeyRange<T>(
     spec: ReplicaSpec,
     keyRange: string,
@@ -144,15 +175,21 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
   ): Promise<T> {
     const range = keyRangeBounds(spec, keyRange);
     const params: unknown[] = [];
-    const conditions = range.equal.map((e) => {
-      params.push(e.value);
-      return `${quoteIdent(e.column)}::text = $${params.length}`;
-    });
-    params.push(range.from, range.to);
-    conditions.push(`${quoteIdent(range.column)} BETWEEN $${params.length - 1} AND $${params.length}`);
-    return withPostgres(this.db, async (c: pg.Client) => {
+    const conditions: string[] = [];
+    if (range.kind === 'expression') {
+      params.push(range.value);
+      conditions.push(`${pgComparison(spec).keyRange} = $1`);
+    } else {
+      for (const e of range.equal) {
+        params.push(e.value);
+        conditions.push(`${pgIdent(e.column)}::text = $${params.length}`);
+      }
+      params.push(range.from, range.to);
+      conditions.push(`${pgIdent(range.column)} BETWEEN $${params.length - 1} AND $${params.length}`);
+    }
+    return this.compare(async (c: pg.Client) => {
       const r = await c.query<Record<string, unknown>>(
-        `SELECT ${select} FROM ${quoteIdent(spec.table)} WHERE ${conditions.join(' AND ')}`,
+        `SELECT ${select} FROM ${pgTable(spec.source)} WHERE ${conditions.join(' AND ')}`,
         params,
       );
       return shape(r.rows);

@@ -342,7 +342,8 @@ class Decoder {
     const txn = this.txn;
     if (mapper === undefined) throw new Error(`pgoutput: a change of relation ${m.relationId} before its description`);
     if (mapper === null || txn === undefined) return [];
-    const table = mapper.spec.table;
+    // cdc carries the demo shop's tables (its specs are built from their names).
+    const table = mapper.spec.table as TableName;
     // Loaded again from a later snapshot after a kill: what committed before it is in the table.
     if (txn.lsn < (this.snapshotLsn.get(table) ?? 0n)) return [];
     const { epoch } = this.state;

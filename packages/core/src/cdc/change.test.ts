@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { replicaSpec } from '../replicate/spec.js';
-import { TABLES } from '../schema/tables.js';
+import { DataCheckError } from '../errors.js';
+import { shopColumnType } from '../schema/shop-catalog.js';
+import { TABLES, type TableName } from '../schema/tables.js';
 import {
   comparePositions,
   decodeChange,
   encodeChange,
-  expectedType,
   RelationMapper,
-  replicaValue,
+  replicaText,
   schemaDrift,
   type Change,
 } from './change.js';
@@ -80,8 +81,8 @@ class Bytes {
 
 const orderColumns: RelationColumn[] = TABLES.orders.columns.map((c) => ({
   name: c.name,
-  typeOid: expectedType(c).oid,
-  typeMod: expectedType(c).typeMod,
+  typeOid: shopColumnType(c.type).oid,
+  typeMod: shopColumnType(c.type).type.typmod,
   isKey: c.name === 'order_id',
 }));
 
@@ -179,7 +180,7 @@ describe('change envelope', () => {
     const users = replicaSpec('users', ['users.phone']);
     const columns: RelationColumn[] = TABLES.users.columns.map((c) => ({
       name: c.name,
-      ...{ typeOid: expectedType(c).oid, typeMod: expectedType(c).typeMod },
+      ...{ typeOid: shopColumnType(c.type).oid, typeMod: shopColumnType(c.type).type.typmod },
       isKey: c.name === 'user_id',
     }));
     const row = new RelationMapper(users, columns).row([
@@ -196,12 +197,16 @@ describe('change envelope', () => {
     expect(row['phone']).toMatch(/^masked_[0-9a-f]{24}$/);
   });
 
-  it('prints values as etl replicate does', () => {
-    const def = (kind: 'inet' | 'timestamptz') => ({ name: 'c', nullable: false, type: { kind } as const });
-    expect(replicaValue(def('inet'), '10.0.0.0/8')).toBe('10.0.0.0');
-    expect(replicaValue(def('inet'), '2001:db8::1')).toBe('2001:db8::1');
-    expect(replicaValue(def('timestamptz'), '2026-01-02 03:04:05.123456+00')).toBe('2026-01-02 03:04:05.123456');
-    expect(() => replicaValue(def('timestamptz'), 'infinity')).toThrow(/cannot be stored/);
+  it('prints values as etl replicate does, through the same codecs', () => {
+    const column = (table: TableName, name: string) =>
+      replicaSpec(table).columns.find((c) => c.name === name) ?? expect.fail(name);
+    const ip = column('kafka_events', 'ip_address');
+    expect(replicaText(ip, '10.0.0.0/8')).toBe('10.0.0.0/8');
+    expect(replicaText(ip, '2001:db8::1')).toBe('2001:db8::1');
+    const at = column('orders', 'order_date');
+    expect(replicaText(at, '2026-01-02 03:04:05.123456+00')).toBe('2026-01-02 03:04:05.123456');
+    expect(replicaText(at, '2026-01-02 03:04:05.5-02')).toBe('2026-01-02 05:04:05.500000');
+    expect(() => replicaText(at, 'infinity')).toThrow(DataCheckError);
   });
 
   it('names what changed in a relation', () => {

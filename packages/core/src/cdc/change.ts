@@ -7,8 +7,8 @@
  * value: the replica keeps what it has.
  */
 import { DataCheckError } from '../errors.js';
-import type { ReplicaSpec } from '../replicate/spec.js';
-import { isTableName, type ColumnDef, type TableName } from '../schema/tables.js';
+import type { ReplicaColumn, ReplicaSpec } from '../replicate/spec.js';
+import { isTableName, type TableName } from '../schema/tables.js';
 import { formatLsn, parseLsn, UNCHANGED, type Lsn, type RelationColumn, type TupleValue } from './pgoutput.js';
 
 export type ChangeOp = 'insert' | 'update' | 'delete';
@@ -108,33 +108,6 @@ export function decodeChange(value: Buffer | Uint8Array | null): Change | undefi
   };
 }
 
-/** The type OID and type modifier PostgreSQL reports for each column type of the data model. */
-export function expectedType(def: ColumnDef): { readonly oid: number; readonly typeMod: number } {
-  const t = def.type;
-  switch (t.kind) {
-    case 'integer':
-      return { oid: 23, typeMod: -1 };
-    case 'bigint':
-      return { oid: 20, typeMod: -1 };
-    case 'varchar':
-      return { oid: 1043, typeMod: t.length + 4 };
-    case 'text':
-      return { oid: 25, typeMod: -1 };
-    case 'numeric':
-      return { oid: 1700, typeMod: ((t.precision << 16) | t.scale) + 4 };
-    case 'timestamptz':
-      return { oid: 1184, typeMod: -1 };
-    case 'uuid':
-      return { oid: 2950, typeMod: -1 };
-    case 'inet':
-      return { oid: 869, typeMod: -1 };
-    case 'jsonb':
-      return { oid: 3802, typeMod: -1 };
-    case 'bytea':
-      return { oid: 17, typeMod: -1 };
-  }
-}
-
 /** What differs between a relation as decoded and the table as etl knows it; empty when nothing. */
 export function schemaDrift(spec: ReplicaSpec, columns: readonly RelationColumn[]): string[] {
   const problems: string[] = [];
@@ -147,30 +120,20 @@ export function schemaDrift(spec: ReplicaSpec, columns: readonly RelationColumn[
       problems.push(`column ${col.name} was dropped`);
       continue;
     }
-    const t = expectedType(col.def);
-    if (c.typeOid !== t.oid || c.typeMod !== t.typeMod) problems.push(`column ${col.name} changed its type`);
+    if (c.typeOid !== col.source.typeOid || c.typeMod !== col.source.typeMod)
+      problems.push(`column ${col.name} changed its type`);
   }
   return problems;
 }
 
-const TIMESTAMPTZ_UTC = /^(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
-
-/** A value as pgoutput printed it (session TimeZone UTC) → the text the replica stores. */
-export function replicaValue(def: ColumnDef, text: string): string {
-  switch (def.type.kind) {
-    case 'timestamptz': {
-      const m = TIMESTAMPTZ_UTC.exec(text);
-      if (m === null) throw new DataCheckError(`${def.name}: timestamp ${text} cannot be stored in MySQL`);
-      return `${m[1] ?? ''}.${(m[2] ?? '').padEnd(6, '0')}`;
-    }
-    case 'inet': {
-      // host(): the address without its netmask.
-      const slash = text.indexOf('/');
-      return slash < 0 ? text : text.slice(0, slash);
-    }
-    default:
-      return text;
-  }
+/**
+ * A value as pgoutput printed it → what the replica stores, by the column's codec: the same
+ * definition the batch copy and the snapshot use.
+ */
+export function replicaText(col: ReplicaColumn, text: string): string {
+  const value = col.codec.fromPgText(text);
+  if (typeof value !== 'string') throw new DataCheckError(`${col.name}: etl cdc does not carry binary values yet`);
+  return value;
 }
 
 /** Decodes the tuples of one relation into row images, in the replica's form. */
@@ -191,7 +154,7 @@ export class RelationMapper {
     this.spec.columns.forEach((col, i) => {
       const v = tuple[this.indexes[i] ?? -1];
       if (v === UNCHANGED || v === undefined) return;
-      row[col.name] = v === null ? null : (col.transform?.js ?? identity)(replicaValue(col.def, v));
+      row[col.name] = v === null ? null : (col.transform?.js ?? identity)(replicaText(col, v));
     });
     return row;
   }

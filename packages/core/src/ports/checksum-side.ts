@@ -4,7 +4,6 @@
  */
 
 import type { ReplicaSpec } from '../replicate/spec.js';
-import type { TableName } from '../schema/tables.js';
 import type { ReplicaTarget } from './replica-target.js';
 
 export interface KeyRangeSum {
@@ -15,7 +14,7 @@ export interface KeyRangeSum {
 /** One side of the comparison; connectors implements it for PostgreSQL and MySQL. */
 export interface ChecksumSide {
   readonly endpoint: string;
-  count(table: TableName): Promise<number>;
+  count(spec: ReplicaSpec): Promise<number>;
   keyRangeSums(spec: ReplicaSpec): Promise<Map<string, KeyRangeSum>>;
   rowHashes(spec: ReplicaSpec, keyRange: string): Promise<Map<string, string>>;
 }

@@ -13,6 +13,7 @@
  * | Warehouse         | marts/job.ts (`etl marts`)           | MysqlWarehouse                          |
  * | EventSink         | produce/job.ts (`etl produce`)       | KafkaEventSink                          |
  * | CatalogSource     | produce/job.ts                       | PostgresEventStore                      |
+ * | SourceCatalog     | replicate, verify, cdc capture       | PostgresCatalog                         |
  * | EventSource       | stream/job.ts (`etl stream`)         | KafkaEventSource                        |
  * | EventStore        | stream/job.ts                        | PostgresEventStore                      |
  * | RunRecorder, PipelineLock | pipeline/job.ts (`etl pipeline`) | PostgresRunStore                    |
@@ -33,6 +34,7 @@ export * from './checksum-side.js';
 export * from './warehouse.js';
 export * from './event-sink.js';
 export * from './catalog-source.js';
+export * from './source-catalog.js';
 export * from './event-source.js';
 export * from './event-store.js';
 export * from './run-recorder.js';

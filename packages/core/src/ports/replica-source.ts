@@ -1,11 +1,11 @@
 /** `etl replicate`: the source tables, read in one snapshot. Implemented by PostgresReplicaSource. */
 
 import type { ReplicaSpec } from '../replicate/spec.js';
-import type { TableName } from '../schema/tables.js';
+import type { SourceCatalog } from './source-catalog.js';
 import type { PgCopyBytes } from './wire-formats.js';
 
 /** Rows of one table read from the source, as COPY text, with the watermark for next time. */
-export interface ReplicaSource {
+export interface ReplicaSource extends SourceCatalog {
   readonly endpoint: string;
   /**
    * Reads in one consistent snapshot. The watermark (handed over before the rows) is the
@@ -19,7 +19,7 @@ export interface ReplicaSource {
     /** Read in this exported snapshot (a replication slot's) instead of a new one. */
     snapshot?: string,
   ): Promise<T>;
-  count(table: TableName): Promise<number>;
+  count(spec: ReplicaSpec): Promise<number>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
   keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;
 }

@@ -1,13 +1,12 @@
 /** `etl replicate` and `etl verify`: the MySQL replicas and their recorded state. Implemented by MysqlReplicaTarget. */
 
 import type { ReplicaSpec } from '../replicate/spec.js';
-import type { TableName } from '../schema/tables.js';
 import type { LoadDataText } from './wire-formats.js';
 
 export type ReplicateMode = 'full' | 'incremental';
 
 export interface ReplicaState {
-  readonly table: TableName;
+  readonly table: string;
   readonly mode: ReplicateMode;
   /** UTC 'YYYY-MM-DD HH:MM:SS.ffffff': the next incremental run reads rows updated at or after it. */
   readonly watermark: string;
@@ -24,9 +23,9 @@ export type ReplicaStateUpdate = Omit<ReplicaState, 'targetRows'>;
 export interface ReplicaTarget {
   readonly endpoint: string;
   prepare(): Promise<void>;
-  state(table: TableName): Promise<ReplicaState | undefined>;
+  state(table: string): Promise<ReplicaState | undefined>;
   /** The tables `etl cdc` keeps current in these replicas (its capture's slot), if it was set up. */
-  cdcTables(): Promise<{ readonly slot: string; readonly tables: readonly TableName[] } | undefined>;
+  cdcTables(): Promise<{ readonly slot: string; readonly tables: readonly string[] } | undefined>;
   /**
    * Loads the rows (LOAD DATA text) into a stage table and swaps it in; saves the state after. Returns the table's
    * rows.
@@ -34,6 +33,12 @@ export interface ReplicaTarget {
   replace(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;
   /** Upserts the rows and saves the state in one transaction. Returns the table's rows. */
   upsert(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;
+  /**
+   * How the live replica's columns differ from what the spec would create (names, types,
+   * nullability, key); empty when they agree or there is no replica yet. A difference makes
+   * the next copy a full one.
+   */
+  drift(spec: ReplicaSpec): Promise<string[]>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
   keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;
   /** Deletes the rows with these keys and lowers the kept row count in the same transaction. */

@@ -8,7 +8,9 @@ import type {
   ReplicaStateUpdate,
   ReplicaTarget,
 } from '../ports/index.js';
-import type { TableName } from '../schema/tables.js';
+import type { SourceTable } from '../catalog/source-table.js';
+import { exactPatterns } from '../catalog/selection.js';
+import { shopSourceTable } from '../schema/shop-catalog.js';
 import { chooseMode, runReplicate, type ReplicateOptions } from './job.js';
 import { planMasks } from './masks.js';
 import { KEY_RANGE_SIZE, mask, type ReplicaSpec } from './spec.js';
@@ -34,7 +36,16 @@ class MemorySource implements ReplicaSource {
   readonly endpoint = 'memory-pg';
   rows = new Map<number, string>();
   watermark = '2026-01-01 00:00:00.000000';
-  reads: { table: TableName; since: string | null }[] = [];
+  reads: { table: string; since: string | null }[] = [];
+  /** The catalog of a database etl seeded: the shop's users, and etl's schema version table. */
+  catalog: SourceTable[] = [
+    shopSourceTable('users'),
+    { ...shopSourceTable('users'), name: { schema: 'public', name: 'etl_schema_migrations' }, columns: [] },
+  ];
+
+  async tables(): Promise<SourceTable[]> {
+    return this.catalog;
+  }
 
   async read<T>(
     spec: ReplicaSpec,
@@ -86,16 +97,19 @@ class MemoryTarget implements ReplicaTarget {
   readonly endpoint = 'memory-mysql';
   readonly notices: string[] = [];
   rows = new Map<number, string[]>();
-  states = new Map<TableName, ReplicaState>();
+  states = new Map<string, ReplicaState>();
   writes = 0;
 
-  cdc: { slot: string; tables: TableName[] } | undefined;
+  cdc: { slot: string; tables: string[] } | undefined;
 
   async prepare(): Promise<void> {}
-  async state(table: TableName): Promise<ReplicaState | undefined> {
+  async drift(): Promise<string[]> {
+    return [];
+  }
+  async state(table: string): Promise<ReplicaState | undefined> {
     return this.states.get(table);
   }
-  async cdcTables(): Promise<{ slot: string; tables: TableName[] } | undefined> {
+  async cdcTables(): Promise<{ slot: string; tables: string[] } | undefined> {
     return this.cdc;
   }
   private save(state: ReplicaStateUpdate): number {
@@ -138,7 +152,7 @@ class MemoryTarget implements ReplicaTarget {
 }
 
 const options = (extra: Partial<ReplicateOptions> = {}): ReplicateOptions => ({
-  tables: ['users'],
+  tables: exactPatterns(['users']),
   mode: undefined,
   concurrency: 1,
   deletes: true,
@@ -274,7 +288,7 @@ describe('chooseMode and planMasks', () => {
     });
   });
   it('keeps, replaces and removes masks per table, naming what would be unmasked', () => {
-    const recorded = new Map<TableName, readonly string[]>([['users', ['users.email', 'users.phone']]]);
+    const recorded = new Map<string, readonly string[]>([['users', ['users.email', 'users.phone']]]);
     const keep = planMasks(['users', 'orders'], recorded, {});
     expect(Object.fromEntries(keep.byTable)).toEqual({ users: ['users.email', 'users.phone'], orders: [] });
     expect(keep.unmasked).toEqual([]);

@@ -8,23 +8,28 @@
  */
 import type { ReplicaSource, ReplicaState, ReplicaStateUpdate, ReplicaTarget, ReplicateMode } from '../ports/index.js';
 import { UsageError } from '../errors.js';
-import type { TableName } from '../schema/tables.js';
 import { forEachConcurrently } from '../concurrency.js';
+import type { TablePattern } from '../catalog/selection.js';
 import { CopyToLoadData } from './copy-to-load.js';
 import { planMasks, unmaskRefusedError, type MaskPlan, type MaskRequest } from './masks.js';
-import { replicaSpec, tableWaves, type ReplicaSpec } from './spec.js';
+import { checkMasks, planReplicas, type ReplicaPlan } from './plan.js';
+import type { ReplicationSettings } from './settings.js';
+import { tableWaves, type ReplicaSpec } from './spec.js';
 
 export interface ReplicateOptions {
-  readonly tables: readonly TableName[];
+  /** `--tables` patterns; every table of schema public but etl's own when absent. */
+  readonly tables: readonly TablePattern[] | undefined;
   readonly mode: ReplicateMode | undefined;
   readonly concurrency: number;
   /** Which columns to mask; by default each replica keeps the masks it was made with. */
   readonly masks?: MaskRequest;
   readonly deletes: boolean;
+  /** Per-table settings (the settings file); none by default. */
+  readonly settings?: ReplicationSettings;
 }
 
 export interface ReplicateTableReport {
-  readonly table: TableName;
+  readonly table: string;
   readonly mode: ReplicateMode;
   /** Rows read from PostgreSQL and written to MySQL. */
   readonly rows: number;
@@ -36,6 +41,34 @@ export interface ReplicateTableReport {
   /** The columns masked in the replica (`table.column`). */
   readonly masked: readonly string[];
   readonly note: string | null;
+  /** The columns MySQL has no exact native type for, and how each is stored instead. */
+  readonly stored: readonly StoredColumn[];
+}
+
+/** A column held in another form than a native MySQL type of the same meaning. */
+export interface StoredColumn {
+  readonly column: string;
+  readonly pgType: string;
+  readonly mysqlType: string;
+  readonly storage: 'text' | 'json';
+  readonly note: string;
+}
+
+/** The columns of a spec that are not stored natively, for reports. */
+export function storedColumns(spec: ReplicaSpec): StoredColumn[] {
+  return spec.columns.flatMap((c) =>
+    c.codec.storage === 'native'
+      ? []
+      : [
+          {
+            column: c.name,
+            pgType: c.source.type.formatted,
+            mysqlType: c.codec.mysqlType,
+            storage: c.codec.storage,
+            note: c.codec.note,
+          },
+        ],
+  );
 }
 
 export interface ReplicateReport {
@@ -47,8 +80,8 @@ export interface ReplicateReport {
 }
 
 export type ReplicateProgress =
-  | { readonly type: 'start'; readonly table: TableName; readonly mode: ReplicateMode }
-  | { readonly type: 'rows'; readonly table: TableName; readonly rows: number; readonly rowsPerSecond: number }
+  | { readonly type: 'start'; readonly table: string; readonly mode: ReplicateMode }
+  | { readonly type: 'rows'; readonly table: string; readonly rows: number; readonly rowsPerSecond: number }
   | { readonly type: 'done'; readonly report: ReplicateTableReport };
 
 export interface ReplicateRun {
@@ -83,7 +116,7 @@ async function deleteGone(
   targetCount: number,
 ): Promise<number> {
   // After the upsert the target holds every source row: equal counts mean nothing to delete.
-  if ((await source.count(spec.table)) === targetCount) return 0;
+  if ((await source.count(spec)) === targetCount) return 0;
   const [sourceKeyRanges, targetKeyRanges] = await Promise.all([
     source.keyRangeCounts(spec),
     target.keyRangeCounts(spec),
@@ -103,26 +136,50 @@ export function chooseMode(
   requested: ReplicateMode | undefined,
   previous: ReplicaState | undefined,
   masked: readonly string[],
+  spec?: Pick<ReplicaSpec, 'cursor' | 'primaryKey'>,
+  drift: readonly string[] = [],
 ): { readonly mode: ReplicateMode; readonly note: string | null } {
   if (previous === undefined) {
     return { mode: 'full', note: requested === 'incremental' ? 'never replicated before: full copy' : null };
   }
   if (requested === 'full') return { mode: 'full', note: null };
+  if (spec !== undefined && spec.primaryKey.length === 0) return { mode: 'full', note: 'no key: full copy' };
+  if (spec !== undefined && spec.cursor === null) return { mode: 'full', note: 'no updated_at column: full copy' };
+  if (drift.length > 0)
+    return { mode: 'full', note: `replica differs from the source (${drift.join('; ')}): full copy` };
   if (!sameMasks(previous.masked, masked)) return { mode: 'full', note: 'masked columns changed: full copy' };
   return { mode: 'incremental', note: null };
+}
+
+/** Refuses --mode incremental for tables that cannot be copied incrementally, naming the ways out. */
+function refuseIncremental(specs: readonly ReplicaSpec[]): void {
+  const keyless = specs.filter((s) => s.primaryKey.length === 0).map((s) => s.table);
+  const uncursored = specs.filter((s) => s.primaryKey.length > 0 && s.cursor === null).map((s) => s.table);
+  const problems = [
+    ...(keyless.length === 0 ? [] : [`${keyless.join(', ')}: no primary key or unique index over NOT NULL columns`]),
+    ...(uncursored.length === 0
+      ? []
+      : [`${uncursored.join(', ')}: no updated_at timestamptz column to find changed rows by`]),
+  ];
+  if (problems.length === 0) return;
+  throw new UsageError(`--mode incremental: ${problems.join('; ')}`, {
+    hint:
+      'Copy them with --mode full (or leave out --mode: such tables are copied in full each run), ' +
+      'or exclude them with --tables.',
+  });
 }
 
 /** Each table's recorded state, as the replica holds it. */
 async function readStates(
   target: Pick<ReplicaTarget, 'state'>,
-  tables: readonly TableName[],
-): Promise<Map<TableName, ReplicaState | undefined>> {
-  const states = new Map<TableName, ReplicaState | undefined>();
+  tables: readonly string[],
+): Promise<Map<string, ReplicaState | undefined>> {
+  const states = new Map<string, ReplicaState | undefined>();
   for (const table of tables) states.set(table, await target.state(table));
   return states;
 }
 
-const recordedMasks = (states: ReadonlyMap<TableName, ReplicaState | undefined>) =>
+const recordedMasks = (states: ReadonlyMap<string, ReplicaState | undefined>) =>
   new Map([...states].map(([table, state]) => [table, state?.masked ?? []]));
 
 /**
@@ -130,22 +187,33 @@ const recordedMasks = (states: ReadonlyMap<TableName, ReplicaState | undefined>)
  * question here, before any progress is drawn.
  */
 export async function previewMasks(
+  source: Pick<ReplicaSource, 'tables'>,
   target: Pick<ReplicaTarget, 'prepare' | 'state'>,
-  tables: readonly TableName[],
+  tables: readonly TablePattern[] | undefined,
   request: MaskRequest,
+  settings?: ReplicationSettings,
 ): Promise<MaskPlan> {
+  const plan = planReplicas(await source.tables(), tables, settings);
+  checkRequestedMasks(plan, request);
   await target.prepare();
-  return planMasks(tables, recordedMasks(await readStates(target, tables)), request);
+  return planMasks(plan.names, recordedMasks(await readStates(target, plan.names)), request);
+}
+
+function checkRequestedMasks(plan: ReplicaPlan, request: MaskRequest): void {
+  if (request.set !== undefined) checkMasks(plan, request.set, '--mask');
+  if (request.unmask !== undefined) checkMasks(plan, request.unmask, '--unmask');
 }
 
 /** Reads every table's state and settles the masks, refusing to remove one unless confirmed. */
 async function settleMasks(
   target: ReplicaTarget,
+  plan: ReplicaPlan,
   options: ReplicateOptions,
   run: ReplicateRun,
-): Promise<{ readonly states: ReadonlyMap<TableName, ReplicaState | undefined>; readonly masks: MaskPlan }> {
-  const states = await readStates(target, options.tables);
-  const masks = planMasks(options.tables, recordedMasks(states), options.masks ?? {});
+): Promise<{ readonly states: ReadonlyMap<string, ReplicaState | undefined>; readonly masks: MaskPlan }> {
+  checkRequestedMasks(plan, options.masks ?? {});
+  const states = await readStates(target, plan.names);
+  const masks = planMasks(plan.names, recordedMasks(states), options.masks ?? {});
   if (masks.unmasked.length > 0 && !((await run.confirmUnmask?.(masks.unmasked)) ?? false)) {
     throw unmaskRefusedError(masks.unmasked);
   }
@@ -192,7 +260,7 @@ export async function copyTable(
  * newer than changes still in Kafka, and applying those afterwards would take rows back to older
  * values until apply caught up. Refused before any change, with the two ways out.
  */
-async function refuseCdcTables(target: ReplicaTarget, tables: readonly TableName[]): Promise<void> {
+async function refuseCdcTables(target: ReplicaTarget, tables: readonly string[]): Promise<void> {
   const cdc = await target.cdcTables();
   const kept = cdc === undefined ? [] : tables.filter((t) => cdc.tables.includes(t));
   if (cdc === undefined || kept.length === 0) return;
@@ -218,16 +286,27 @@ export async function runReplicate(
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
   }
+  const plan = planReplicas(await source.tables(), options.tables, options.settings);
   await target.prepare();
-  await refuseCdcTables(target, options.tables);
-  const { states, masks } = await settleMasks(target, options, run);
+  await refuseCdcTables(target, plan.names);
+  const { states, masks } = await settleMasks(target, plan, options, run);
+  const specs = new Map(
+    plan.tables.map((t, i) => {
+      const name = plan.names[i] ?? '';
+      return [name, plan.spec(t, masks.byTable.get(name) ?? [])] as const;
+    }),
+  );
+  const requested = (table: string) => options.mode ?? plan.settings.get(table)?.mode;
+  refuseIncremental([...specs.values()].filter((s) => requested(s.table) === 'incremental'));
   const reports: ReplicateTableReport[] = [];
 
-  const replicateTable = async (table: TableName): Promise<void> => {
+  const replicateTable = async (table: string): Promise<void> => {
     const tableStarted = run.now();
-    const spec = replicaSpec(table, masks.byTable.get(table) ?? []);
+    const spec = specs.get(table);
+    if (spec === undefined) throw new Error(`no spec for ${table}`);
     const previous = states.get(table);
-    const { mode, note } = chooseMode(options.mode, previous, spec.masked);
+    const drift = previous === undefined ? [] : await target.drift(spec);
+    const { mode, note } = chooseMode(requested(table), previous, spec.masked, spec, drift);
     progress({ type: 'start', table, mode });
 
     const converter = new CopyToLoadData(spec);
@@ -255,15 +334,16 @@ export async function runReplicate(
       watermark,
       masked: spec.masked,
       note,
+      stored: storedColumns(spec),
     };
     reports.push(report);
     progress({ type: 'done', report });
   };
 
-  for (const wave of tableWaves(options.tables)) {
+  for (const wave of tableWaves(plan.names)) {
     await forEachConcurrently(wave, options.concurrency, replicateTable);
   }
-  const order = new Map(options.tables.map((t, i) => [t, i]));
+  const order = new Map(plan.names.map((t, i) => [t, i]));
   reports.sort((a, b) => (order.get(a.table) ?? 0) - (order.get(b.table) ?? 0));
   return {
     source: source.endpoint,

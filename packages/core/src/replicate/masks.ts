@@ -4,7 +4,6 @@
  * bring a masked value back asks for confirmation first.
  */
 import { UsageError } from '../errors.js';
-import type { TableName } from '../schema/tables.js';
 
 export interface MaskRequest {
   /** A new set of masked columns for the tables replicated; absent keeps what each replica records. */
@@ -15,21 +14,21 @@ export interface MaskRequest {
 
 export interface MaskPlan {
   /** The masked columns (`table.column`) each table is copied with. */
-  readonly byTable: ReadonlyMap<TableName, readonly string[]>;
+  readonly byTable: ReadonlyMap<string, readonly string[]>;
   /** Columns masked in a replica today that this run would copy in clear. */
   readonly unmasked: readonly string[];
 }
 
-const ofTable = (table: TableName, columns: readonly string[]): string[] =>
+const ofTable = (table: string, columns: readonly string[]): string[] =>
   columns.filter((c) => c.startsWith(`${table}.`)).sort();
 
 /** Pure: which columns each table masks this run, and which masks it would remove. */
 export function planMasks(
-  tables: readonly TableName[],
-  recorded: ReadonlyMap<TableName, readonly string[]>,
+  tables: readonly string[],
+  recorded: ReadonlyMap<string, readonly string[]>,
   request: MaskRequest,
 ): MaskPlan {
-  const byTable = new Map<TableName, readonly string[]>();
+  const byTable = new Map<string, readonly string[]>();
   const unmasked: string[] = [];
   for (const table of tables) {
     const before = ofTable(table, recorded.get(table) ?? []);

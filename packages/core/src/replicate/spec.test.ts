@@ -1,18 +1,74 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { CopyToLoadData, decodeCopyField, encodeLoadField } from './copy-to-load.js';
-import { tableWaves, mask, normaliseEmail, parseMasks, parseTables, pgExpressionFor, replicaSpec } from './spec.js';
+import { shopSourceTable } from '../schema/shop-catalog.js';
+import { checkMasks, planReplicas } from './plan.js';
+import {
+  buildReplicaSpec,
+  KEY_RANGE_SIZE,
+  mask,
+  normaliseEmail,
+  parseMasks,
+  parseTables,
+  pgExportColumn,
+  refusalIn,
+  replicaSpec,
+  splitKey,
+  tableWaves,
+  type ReplicaSpec,
+} from './spec.js';
 
 describe('replica specs', () => {
-  it('formats timestamps as UTC DATETIME(6) text, addresses as hosts, JSON and UUID as text', () => {
-    expect(pgExpressionFor({ name: 'order_date', type: { kind: 'timestamptz' }, nullable: false })).toBe(
-      `to_char("order_date" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`,
+  it('exports each shop column through its codec: timestamps as UTC DATETIME(6) text, JSON and UUID as text', () => {
+    const orders = replicaSpec('orders');
+    const exported = (spec: ReplicaSpec, name: string) =>
+      pgExportColumn(spec, spec.columns.find((c) => c.name === name) ?? expect.fail(name));
+    expect(exported(orders, 'order_date')).toContain(`to_char("order_date" AT TIME ZONE 'UTC'`);
+    expect(exported(orders, 'order_date')).toMatch(/^CASE WHEN .* THEN .*etl-refuses-value/);
+    expect(exported(orders, 'total_amount')).toMatch(/"total_amount"/);
+    const events = replicaSpec('kafka_events');
+    expect(exported(events, 'payload')).toContain('"payload"');
+    expect(events.columns.find((c) => c.name === 'payload')?.codec.storage).toBe('text');
+    expect(replicaSpec('products').columns.find((c) => c.name === 'description')?.codec.mysqlType).toBe('longtext');
+  });
+  it('names a refused value with its table, column, key and the setting that stores it as text', () => {
+    const orders = replicaSpec('orders');
+    const error = refusalIn(
+      orders,
+      'invalid input syntax for type integer: "etl-refuses-value\u001forder_date\u001f42\u001finfinity"',
     );
-    expect(pgExpressionFor({ name: 'ip_address', type: { kind: 'inet' }, nullable: false })).toBe('host("ip_address")');
-    expect(pgExpressionFor({ name: 'payload', type: { kind: 'jsonb' }, nullable: false })).toBe('"payload"::text');
-    expect(
-      pgExpressionFor({ name: 'price', type: { kind: 'numeric', precision: 10, scale: 2 }, nullable: false }),
-    ).toBe('"price"');
+    expect(error?.exitCode).toBe(4);
+    expect(error?.message).toMatch(
+      /^orders\.order_date, key 42: the value "infinity" cannot be stored in MySQL datetime/,
+    );
+    expect(error?.hint).toMatch(/as_text: \[order_date\]/);
+    expect(refusalIn(orders, 'some other error')).toBeUndefined();
+  });
+  it('fits a key of several columns into MySQL 3,072-byte index, and ranges it by its kind', () => {
+    const base = shopSourceTable('orderdetails');
+    const text = {
+      ...base.columns[1]!,
+      name: 'code',
+      type: { shape: { kind: 'base', name: 'text' }, typmod: -1, formatted: 'text' },
+    } as const;
+    const table = (key: string[], columns = [...base.columns, text]) => ({ ...base, columns, key });
+    const wide = buildReplicaSpec(table(['order_id', 'code']));
+    expect(wide.columns.find((c) => c.name === 'code')?.codec.mysqlType).toBe('varchar(766)');
+    expect(wide.keyRanges).toEqual({ kind: 'hash', digits: 2 });
+    const other = { ...text, name: 'other', attnum: 99 };
+    const two = buildReplicaSpec({ ...base, columns: [...base.columns, text, other], key: ['code', 'other'] });
+    expect(two.columns.filter((c) => c.codec.mysqlType.startsWith('varchar')).map((c) => c.codec.mysqlType)).toEqual([
+      'varchar(383)',
+      'varchar(383)',
+    ]);
+    expect(buildReplicaSpec(table(['order_id', 'product_id'])).keyRanges).toEqual({
+      kind: 'integer',
+      size: KEY_RANGE_SIZE,
+    });
+    expect(buildReplicaSpec(table([])).keyRanges).toEqual({ kind: 'none' });
+  });
+  it('splits keys back into values, tabs and backslashes included', () => {
+    expect(splitKey('a\\tb\\\\c\tx')).toEqual(['a\tb\\c', 'x']);
   });
   it('trims and lower-cases emails, and only users need row transforms by default', () => {
     const users = replicaSpec('users');
@@ -37,11 +93,14 @@ describe('replica specs', () => {
     expect(mask.js('a')).not.toBe(mask.js('b'));
     expect(spec.masked).toEqual(['users.email', 'users.phone']);
   });
-  it('rejects masks that are not non-key text columns of replicated tables', () => {
+  it('takes masks as table.column, checked against the catalog when planned', () => {
     expect(parseMasks('users.email, users.phone')).toEqual(['users.email', 'users.phone']);
-    expect(() => parseMasks('users.emial')).toThrow(/did you mean users.email/);
-    expect(() => parseMasks('users.user_id')).toThrow(/cannot be masked/);
-    expect(() => parseMasks('nosuch.col')).toThrow(UsageError);
+    expect(() => parseMasks('nodot')).toThrow(UsageError);
+    const plan = planReplicas([shopSourceTable('users')], undefined);
+    expect(() => checkMasks(plan, ['users.emial'])).toThrow(/did you mean users.email/);
+    expect(() => checkMasks(plan, ['users.user_id'])).toThrow(/cannot be masked/);
+    expect(() => checkMasks(plan, ['nosuch.col'])).toThrow(UsageError);
+    expect(() => checkMasks(plan, ['users.email', 'users.phone'])).not.toThrow();
   });
   it('validates table names and keeps foreign-key order', () => {
     expect(parseTables(undefined)).toEqual([

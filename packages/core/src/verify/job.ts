@@ -3,13 +3,14 @@
  * of key ranges computed inside each database, then, inside each range that differs, the
  * hashes of its rows, down to the first differing keys.
  */
-import type { ChecksumSide, ReplicaChecksumSide } from '../ports/index.js';
+import type { ChecksumSide, ReplicaChecksumSide, SourceCatalog } from '../ports/index.js';
 import { DataCheckError } from '../errors.js';
-import type { TableName } from '../schema/tables.js';
-import { replicaSpec } from '../replicate/spec.js';
+import type { TablePattern } from '../catalog/selection.js';
+import { planReplicas } from '../replicate/plan.js';
+import type { ReplicationSettings } from '../replicate/settings.js';
 
 export interface VerifyTableReport {
-  readonly table: TableName;
+  readonly table: string;
   readonly equal: boolean;
   readonly sourceRows: number;
   readonly targetRows: number;
@@ -33,17 +34,19 @@ export interface VerifyReport {
 const MAX_DIFFERENCES = 10;
 
 export async function runVerify(
-  source: ChecksumSide,
+  source: ChecksumSide & SourceCatalog,
   target: ReplicaChecksumSide,
-  tables: readonly TableName[],
-  options: { readonly now: () => number },
+  tables: readonly TablePattern[] | undefined,
+  options: { readonly now: () => number; readonly settings?: ReplicationSettings },
 ): Promise<VerifyReport> {
+  const plan = planReplicas(await source.tables(), tables, options.settings);
   await target.prepare();
   const reports: VerifyTableReport[] = [];
-  for (const table of tables) {
+  for (const [i, sourceTable] of plan.tables.entries()) {
+    const table = plan.names[i] ?? '';
     const started = options.now();
-    const spec = replicaSpec(table, (await target.state(table))?.masked ?? []);
-    const [sourceRows, targetRows] = await Promise.all([source.count(table), target.count(table)]);
+    const spec = plan.spec(sourceTable, (await target.state(table))?.masked ?? []);
+    const [sourceRows, targetRows] = await Promise.all([source.count(spec), target.count(spec)]);
     const [sourceKeyRanges, targetKeyRanges] = await Promise.all([
       source.keyRangeSums(spec),
       target.keyRangeSums(spec),
@@ -55,7 +58,8 @@ export async function runVerify(
       return s?.count !== t?.count || s?.sum !== t?.sum;
     });
     const differences: VerifyTableReport['differences'][number][] = [];
-    for (const keyRange of differing) {
+    // A table without a key is compared as a multiset: it differs, but no row can be named.
+    for (const keyRange of spec.keyRanges.kind === 'none' ? [] : differing) {
       if (differences.length >= MAX_DIFFERENCES) break;
       const [s, t] = await Promise.all([source.rowHashes(spec, keyRange), target.rowHashes(spec, keyRange)]);
       const keys = [...new Set([...s.keys(), ...t.keys()])].sort(compareKeys);

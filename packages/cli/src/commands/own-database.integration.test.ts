@@ -1,0 +1,220 @@
+/**
+ * `etl replicate` and `etl verify` on a database etl did not create: odd names, every type
+ * family, text / composite / uuid keys with case and trailing-space variants, a table keyed by
+ * a unique index, a keyless table, a partitioned table, a second schema; values compared side
+ * by side with PostgreSQL's, not only through etl verify; and the refusals with their exit codes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReplicateReport, VerifyReport } from '@etl/core';
+import { withMysql, withPostgres } from '@etl/connectors';
+import { throwawayDatabases } from '@etl/connectors/testing';
+import { runEtl } from '../testing/run-etl.js';
+
+const dbs = throwawayDatabases(undefined, 'etl_own');
+const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url };
+const etl = (args: string[]) => runEtl(args, { env });
+async function json<T>(args: string[]): Promise<{ code: number | null; body: T; stderr: string }> {
+  const run = await etl([...args, '--json']);
+  return { code: run.code, body: (run.stdout === '' ? undefined : JSON.parse(run.stdout)) as T, stderr: run.stderr };
+}
+const pg = async (sql: string) => (await withPostgres(dbs.pg, (c) => c.query(sql))).rows as Record<string, unknown>[];
+async function my(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const [rows] = await withMysql(dbs.mysql, (c) => c.query(sql, params));
+  return rows as Record<string, unknown>[];
+}
+const byTable = (r: ReplicateReport) => Object.fromEntries(r.tables.map((t) => [t.table, t]));
+
+/** 240,032 bytes of text: what MySQL's TEXT cut to 65,535 without a word. */
+const LONG = 'ü'.repeat(120_000) + 'end 🚀 ok.'.slice(0, 32);
+
+const SCHEMA = `
+CREATE SCHEMA sales;
+CREATE SCHEMA clash;
+CREATE SCHEMA far_away_schema;
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy 😀');
+CREATE DOMAIN price AS numeric(10,2) NOT NULL CHECK (VALUE >= 0);
+CREATE TABLE customers (
+  id bigint PRIMARY KEY, name text NOT NULL, email varchar(320), note text, balance price,
+  score double precision, ratio real, active boolean, born date, seen timestamptz, at_local timestamp(3),
+  payload jsonb, raw json, tags text[], grid int[][], photo bytea, mood mood, uid uuid, ip inet,
+  span interval, big numeric, total numeric(30,10) GENERATED ALWAYS AS (balance * 2) STORED,
+  updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE "Odd Names" ("ID" int PRIMARY KEY, "select" text, "we\`ird; col" text, "naïve ""quoted""" text);
+CREATE TABLE text_keyed (code text PRIMARY KEY, v int);
+CREATE TABLE composite_keyed (region varchar(20), id uuid, v text, PRIMARY KEY (region, id));
+CREATE TABLE unique_keyed (a int NOT NULL, b text NOT NULL, v text, UNIQUE (a, b));
+CREATE TABLE keyless (a int, b text);
+CREATE TABLE events (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day);
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE sales.orders (id int PRIMARY KEY, total numeric(12,2), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE clash.cased ("ID" int PRIMARY KEY, id int);
+CREATE TABLE far_away_schema.${'t'.repeat(60)} (id int PRIMARY KEY);
+CREATE TABLE refused_dates (id int PRIMARY KEY, d date);
+
+SET TimeZone = 'America/New_York';
+INSERT INTO customers (id, name, email, note, balance, score, ratio, active, born, seen, at_local, payload, raw, tags,
+                       grid, photo, mood, uid, ip, span, big) VALUES
+  (1, 'Ann', 'Ann@Example.COM ', '${LONG}', 12.5, 0.1, 0.3, true, '1999-12-31', '2026-03-04 05:06:07.123456',
+   '2026-01-01 00:00:00.5', '{"b": 1, "a": [1.50, "x"], "n": 12345678901234567890123}', '{"a":1, "a":2,  "z" : 0}',
+   ARRAY['x', NULL, 'with "quote"', 'tab	in'], '{{1,2},{3,4}}',
+   (SELECT string_agg(set_byte('\\x00'::bytea, 0, i), '') FROM generate_series(0, 255) AS i),
+   'happy 😀', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '192.168.0.0/16', '1 year 2 mons 3 days 04:05:06.789',
+   123456789012345678901234567890.123456789),
+  (2, 'Бо 🚀', NULL, E'form\\ffeed\\013tab\\\\back\\nline', 0, -1e300, 0.25, false, '0001-01-01'::date + 400000,
+   '1970-01-01 00:00:00+00', NULL, '[]', 'null', '{}', NULL, '\\x', 'sad', NULL, '::1', '-1 day', 1),
+  (3, '', '', '', 99999999.99, 5e-324, 3.4028235e38, NULL, NULL, NULL, NULL, '{}', '{}', NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL);
+RESET TimeZone;
+INSERT INTO "Odd Names" VALUES (1, 'from', 'semi;colon', 'x'), (2, NULL, NULL, NULL);
+INSERT INTO text_keyed VALUES ('a', 1), ('A', 2), ('a ', 3), ('é', 4), ('e', 5), ('tab	key', 6), ('back\\slash', 7);
+INSERT INTO composite_keyed VALUES ('EU', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'x'),
+  ('eu', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'y'), ('EU ', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'z');
+INSERT INTO unique_keyed SELECT i, 'k' || i, 'v' || i FROM generate_series(1, 50) AS i;
+INSERT INTO keyless VALUES (1, 'dup'), (1, 'dup'), (2, NULL);
+INSERT INTO events SELECT i, DATE '2025-06-01' + (i * 2), 'e' || i FROM generate_series(1, 200) AS i;
+INSERT INTO sales.orders VALUES (1, 10.00), (2, 20.50);
+INSERT INTO refused_dates VALUES (1, '2026-01-01'), (2, '0999-12-31'), (3, 'infinity');
+`;
+
+let sourceTables: string[];
+const sourceTableList = async () =>
+  (
+    await pg(`SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog',
+    'information_schema') ORDER BY 1`)
+  ).map((r) => String(r['t']));
+
+beforeAll(async () => {
+  await withPostgres(dbs.pg, (c) => c.query(`CREATE DATABASE ${dbs.pg.database}`), { database: 'postgres' });
+  await withMysql(dbs.mysql, (c) => c.query(`CREATE DATABASE ${dbs.mysql.database}`), { noDatabase: true });
+  await pg(SCHEMA);
+  sourceTables = await sourceTableList();
+});
+afterAll(() => dbs.drop());
+
+describe('etl replicate on a database etl did not create', () => {
+  it('copies every public table, a partitioned one as one table, and creates nothing in PostgreSQL', async () => {
+    const { code, body, stderr } = await json<ReplicateReport>(['replicate', '--tables', 'public.*,!refused_dates']);
+    expect(stderr).not.toMatch(/Error/);
+    expect(code).toBe(0);
+    expect(body.tables.map((t) => t.table).sort()).toEqual(
+      ['Odd Names', 'composite_keyed', 'customers', 'events', 'keyless', 'text_keyed', 'unique_keyed'].sort(),
+    );
+    expect(byTable(body)['events']?.targetRows).toBe(200);
+    expect(byTable(body)['keyless']?.targetRows).toBe(3);
+    expect(await sourceTableList()).toEqual(sourceTables);
+  });
+
+  it('keeps every value exactly: long text, every byte, 4-byte UTF-8, microseconds from New York', async () => {
+    const [row] = await my('SELECT LENGTH(note) AS bytes, note, HEX(photo) AS photo, name FROM customers WHERE id = 1');
+    expect(Number(row?.['bytes'])).toBe(Buffer.byteLength(LONG));
+    expect(row?.['note']).toBe(LONG);
+    const [pgPhoto] = await pg(`SELECT upper(encode(photo, 'hex')) AS h FROM customers WHERE id = 1`);
+    expect(row?.['photo']).toBe(pgPhoto?.['h']);
+    const [second] = await my(
+      `SELECT name, note, DATE_FORMAT(seen, '%Y-%m-%d %H:%i:%s.%f') AS seen FROM customers WHERE id = 2`,
+    );
+    expect(second).toMatchObject({
+      name: 'Бо 🚀',
+      note: 'form\ffeed\vtab\\back\nline',
+      seen: '1970-01-01 00:00:00.000000',
+    });
+    const [first] = await my(
+      `SELECT DATE_FORMAT(seen, '%Y-%m-%d %H:%i:%s.%f') AS seen, email FROM customers WHERE id = 1`,
+    );
+    // 05:06:07.123456 in New York is 10:06:07.123456 UTC; the email arrives untrimmed (not the shop's).
+    expect(first).toMatchObject({ seen: '2026-03-04 10:06:07.123456', email: 'Ann@Example.COM ' });
+    const [raw] = await my(`SELECT raw FROM customers WHERE id = 1`);
+    expect(raw?.['raw']).toBe('{"a":1, "a":2,  "z" : 0}');
+  });
+
+  it("keeps keys PostgreSQL tells apart apart: 'a', 'A', 'a ' and 'é', 'e' are five rows", async () => {
+    const rows = await my('SELECT code, v FROM text_keyed ORDER BY v');
+    expect(rows.map((r) => r['code'])).toEqual(['a', 'A', 'a ', 'é', 'e', 'tab\tkey', 'back\\slash']);
+    expect(await my('SELECT v FROM text_keyed WHERE code = ?', ['a '])).toEqual([{ v: 3 }]);
+    expect((await my('SELECT region FROM composite_keyed ORDER BY v')).map((r) => r['region'])).toEqual([
+      'EU',
+      'eu',
+      'EU ',
+    ]);
+    const keys = await my(
+      `SELECT COLUMN_NAME AS c FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()
+        AND TABLE_NAME = 'unique_keyed' AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
+    );
+    expect(keys.map((k) => k['c'])).toEqual(['a', 'b']);
+  });
+
+  it('verify calls equal replicas equal, and finds a changed value under any key type', async () => {
+    const tables = 'public.*,!refused_dates';
+    const equal = await json<VerifyReport>(['verify', '--tables', tables]);
+    expect(equal.body.tables.filter((t) => !t.equal)).toEqual([]);
+    expect(equal.code).toBe(0);
+    await my(`UPDATE text_keyed SET v = 30 WHERE code = 'a '`);
+    await my('UPDATE customers SET note = CONCAT(note, ?) WHERE id = 1', ['!']);
+    await my(`UPDATE keyless SET b = 'changed' WHERE b IS NULL`);
+    await my('UPDATE `Odd Names` SET `we``ird; col` = ? WHERE `ID` = 1', ['x']);
+    const differs = await json<VerifyReport>(['verify', '--tables', tables]);
+    expect(differs.code).toBe(4);
+    const report = Object.fromEntries(differs.body.tables.map((t) => [t.table, t]));
+    expect(report['text_keyed']?.differences).toEqual([{ key: 'a ', problem: 'values differ' }]);
+    expect(report['customers']?.differences).toEqual([{ key: '1', problem: 'values differ' }]);
+    expect(report['Odd Names']?.differences).toEqual([{ key: '1', problem: 'values differ' }]);
+    expect(report['keyless']?.equal).toBe(false);
+    expect(report['events']?.equal).toBe(true);
+  });
+
+  it('copies incrementally where it can, in full without a key or cursor, and deletes what is gone', async () => {
+    await pg(
+      `UPDATE customers SET name = 'Ann B.', updated_at = now() WHERE id = 1; DELETE FROM customers WHERE id = 3`,
+    );
+    await pg(`DELETE FROM text_keyed WHERE code = 'A'`);
+    const { code, body } = await json<ReplicateReport>(['replicate', '--tables', 'customers,text_keyed,keyless']);
+    expect(code).toBe(0);
+    const t = byTable(body);
+    expect(t['customers']).toMatchObject({ mode: 'incremental', rows: 1, deleted: 1, targetRows: 2 });
+    expect(t['text_keyed']).toMatchObject({ mode: 'full', note: 'no updated_at column: full copy', targetRows: 6 });
+    expect(t['keyless']).toMatchObject({ mode: 'full', note: 'no key: full copy' });
+    expect((await my('SELECT name FROM customers WHERE id = 1'))[0]?.['name']).toBe('Ann B.');
+    const verify = await json<VerifyReport>(['verify', '--tables', 'customers,text_keyed,keyless']);
+    expect(verify.body.tables.filter((r) => !r.equal)).toEqual([]);
+  });
+
+  it('names other schemas schema__table, only when asked for', async () => {
+    const { code, body } = await json<ReplicateReport>(['replicate', '--tables', 'sales.*']);
+    expect(code).toBe(0);
+    expect(body.tables.map((t) => t.table)).toEqual(['sales__orders']);
+    expect(await my('SELECT id, CAST(total AS CHAR) AS total FROM sales__orders ORDER BY id')).toEqual([
+      { id: 1, total: '10.00' },
+      { id: 2, total: '20.50' },
+    ]);
+  });
+});
+
+describe('etl replicate refuses what it cannot carry exactly', () => {
+  it('stops on a date MySQL cannot hold (exit 4), naming table, column, key and value; swaps nothing in', async () => {
+    const run = await etl(['replicate', '--tables', 'refused_dates']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/refused_dates\.d, key 2: the value "0999-12-31" cannot be stored in MySQL date/);
+    expect(run.stderr).toMatch(/as_text/);
+    expect(await my(`SHOW TABLES LIKE 'refused_dates'`)).toEqual([]);
+  });
+
+  it('refuses names MySQL would merge or cannot hold (exit 2), naming them', async () => {
+    const clash = await etl(['replicate', '--tables', 'clash.*']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/columns "ID" and "id" would both be MySQL column "id"/);
+    const long = await etl(['replicate', '--tables', 'far_away_schema.*']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/its MySQL name "far_away_schema__t+" is 77 characters long \(MySQL allows 64\)/);
+  });
+
+  it('refuses incremental copies of a table without a key (exit 2) and a pattern that matches nothing', async () => {
+    await json(['replicate', '--tables', 'keyless']);
+    const incremental = await etl(['replicate', '--tables', 'keyless', '--mode', 'incremental']);
+    expect(incremental.code).toBe(2);
+    expect(incremental.stderr).toMatch(/keyless: no primary key or unique index over NOT NULL columns/);
+    const none = await etl(['replicate', '--tables', 'custmers']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/"custmers" \(did you mean customers\?\) matches no table/);
+  });
+});
