@@ -14,13 +14,26 @@ import { cdcLag } from './cases/cdc-lag.js';
 import { cdcMemory } from './cases/cdc-memory.js';
 import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
+import { replicateWide } from './cases/replicate-wide.js';
 import { seed } from './cases/seed.js';
 import { stream } from './cases/stream.js';
 import { start } from './cases/start.js';
 import { ui } from './cases/ui.js';
 
 /** Every case, in the order they run. Later issues add theirs here. */
-export const CASES: readonly BenchCase[] = [seed, replicate, marts, stream, cdc, cdcLag, cdcMemory, pgCopy, ui, start];
+export const CASES: readonly BenchCase[] = [
+  seed,
+  replicate,
+  replicateWide,
+  marts,
+  stream,
+  cdc,
+  cdcLag,
+  cdcMemory,
+  pgCopy,
+  ui,
+  start,
+];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

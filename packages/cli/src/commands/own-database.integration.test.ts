@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicateReport, VerifyReport } from '@etl/core';
 import { withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import { runEtl } from '../testing/run-etl.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runEtl, scratchDir } from '../testing/run-etl.js';
 
 const dbs = throwawayDatabases(undefined, 'etl_own');
 const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url };
@@ -51,6 +53,8 @@ CREATE TABLE sales.orders (id int PRIMARY KEY, total numeric(12,2), updated_at t
 CREATE TABLE clash.cased ("ID" int PRIMARY KEY, id int);
 CREATE TABLE far_away_schema.${'t'.repeat(60)} (id int PRIMARY KEY);
 CREATE TABLE refused_dates (id int PRIMARY KEY, d date);
+CREATE TABLE users (id uuid PRIMARY KEY, handle text NOT NULL);
+INSERT INTO users VALUES ('c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Ann@Example.COM ');
 
 SET TimeZone = 'America/New_York';
 INSERT INTO customers (id, name, email, note, balance, score, ratio, active, born, seen, at_local, payload, raw, tags,
@@ -98,7 +102,7 @@ describe('etl replicate on a database etl did not create', () => {
     expect(stderr).not.toMatch(/Error/);
     expect(code).toBe(0);
     expect(body.tables.map((t) => t.table).sort()).toEqual(
-      ['Odd Names', 'composite_keyed', 'customers', 'events', 'keyless', 'text_keyed', 'unique_keyed'].sort(),
+      ['Odd Names', 'composite_keyed', 'customers', 'events', 'keyless', 'text_keyed', 'unique_keyed', 'users'].sort(),
     );
     expect(byTable(body)['events']?.targetRows).toBe(200);
     expect(byTable(body)['keyless']?.targetRows).toBe(3);
@@ -191,6 +195,17 @@ describe('etl replicate on a database etl did not create', () => {
 });
 
 describe('etl replicate refuses what it cannot carry exactly', () => {
+  it('never creates or seeds the demo shop in a database that has a users table of its own (exit 2)', async () => {
+    for (const args of [['init'], ['seed', '--users', '10', '--products', '5', '--orders', '10']]) {
+      const run = await etl(args);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/already holds public\.users, which etl did not create/);
+    }
+    expect(await sourceTableList()).toEqual(sourceTables);
+    expect(await pg('SELECT handle FROM users')).toEqual([{ handle: 'Ann@Example.COM ' }]);
+    expect((await my('SELECT handle FROM users'))[0]?.['handle']).toBe('Ann@Example.COM ');
+  });
+
   it('stops on a date MySQL cannot hold (exit 4), naming table, column, key and value; swaps nothing in', async () => {
     const run = await etl(['replicate', '--tables', 'refused_dates']);
     expect(run.code).toBe(4);
@@ -216,5 +231,52 @@ describe('etl replicate refuses what it cannot carry exactly', () => {
     const none = await etl(['replicate', '--tables', 'custmers']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/"custmers" \(did you mean customers\?\) matches no table/);
+  });
+});
+
+describe('the settings file', () => {
+  it('stores a refused column as text, keys a keyless table, renames a table: read from ./etl.yaml', async () => {
+    const cwd = scratchDir();
+    writeFileSync(
+      join(cwd, 'etl.yaml'),
+      `tables:
+  refused_dates:
+    as_text: [d]
+  keyless:
+    key: [a, b]
+    target: keyless_keyed
+`,
+    );
+    // keyless holds (1, 'dup') twice: with a key of its own it is refused as a duplicate, never merged.
+    await pg(
+      `DELETE FROM keyless WHERE ctid = (SELECT max(ctid) FROM keyless WHERE a = 1);
+       UPDATE keyless SET b = 'x' WHERE b IS NULL`,
+    );
+    const run = await runEtl(['replicate', '--tables', 'refused_dates,keyless', '--json'], { env, cwd });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as ReplicateReport;
+    expect(report.tables.map((t) => t.table).sort()).toEqual(['keyless_keyed', 'refused_dates']);
+    expect(await my('SELECT id, d FROM refused_dates ORDER BY id')).toEqual([
+      { id: 1, d: '2026-01-01' },
+      { id: 2, d: '0999-12-31' },
+      { id: 3, d: 'infinity' },
+    ]);
+    const verify = await runEtl(['verify', '--tables', 'refused_dates,keyless', '--json'], { env, cwd });
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(report.tables.find((t) => t.table === 'refused_dates')?.stored).toEqual([
+      { column: 'd', pgType: 'date', mysqlType: 'longtext', storage: 'text', note: expect.any(String) },
+    ]);
+  });
+
+  it('reports every problem of a bad file at once, with its line, before anything runs (exit 2)', async () => {
+    const cwd = scratchDir();
+    writeFileSync(join(cwd, 'bad.yaml'), 'tables:\n  customers:\n    mode: sometimes\n    as_txt: [note]\n');
+    const run = await runEtl(['replicate', '--config', 'bad.yaml'], { env, cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('bad.yaml:3: mode must be full or incremental, not "sometimes"');
+    expect(run.stderr).toContain('bad.yaml:4: unknown setting "as_txt" (did you mean as_text?)');
+    const missing = await runEtl(['verify', '--config', 'nope.yaml'], { env, cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--config: nope.yaml does not exist');
   });
 });

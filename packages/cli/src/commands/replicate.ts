@@ -122,7 +122,15 @@ and the next run completes.`;
         runReplicate(
           source,
           target,
-          { tables, mode, concurrency: this.flags.concurrency, masks, deletes: this.flags.deletes, settings },
+          {
+            tables,
+            mode,
+            concurrency: this.flags.concurrency,
+            masks,
+            deletes: this.flags.deletes,
+            settings,
+            described: preview.described,
+          },
           {
             now: () => performance.now(),
             confirmUnmask: async () => true, // asked above

@@ -74,6 +74,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
   private insertBytes = 4 * 1024 * 1024;
   /** utf8mb4's binary NO PAD collation: 'a', 'A' and 'a ' stay three values (named differently by each server). */
   private noPadCollation = 'utf8mb4_nopad_bin';
+  private prepared = false;
 
   constructor(
     private readonly db: DatabaseEndpoint,
@@ -87,7 +88,9 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     return cdc === undefined ? undefined : { slot: cdc.slot, tables: cdc.tables };
   }
 
+  /** Migrates and reads the server's settings once per target (a run's preview and the run itself share it). */
   async prepare(): Promise<void> {
+    if (this.prepared) return;
     await migrateMysql(this.db);
     await withMysql(this.db, async (c) => {
       const [rows] = await c.query<Rows>(
@@ -107,6 +110,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
         );
       }
     });
+    this.prepared = true;
   }
 
   async state(table: string): Promise<ReplicaState | undefined> {

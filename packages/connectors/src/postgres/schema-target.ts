@@ -3,6 +3,7 @@
  * migrations, one transaction each, under an advisory lock so two inits never race.
  */
 import {
+  SOURCE_TABLES,
   UsageError,
   pendingMigrations,
   type DatabaseEndpoint,
@@ -67,6 +68,29 @@ export async function appliedPostgresVersions(client: pg.Client): Promise<number
   return result.rows.map((r) => r.version);
 }
 
+/**
+ * A database etl has never initialised that already holds a table of the demo shop's names is
+ * someone's own database: etl init, seed and stream never create or fill tables there (exit 2,
+ * nothing created). replicate and verify need no init on such a database.
+ */
+async function refuseForeignTables(client: pg.Client, endpoint: DatabaseEndpoint): Promise<void> {
+  const found = await client.query<{ name: string }>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY 1`,
+    [[...SOURCE_TABLES]],
+  );
+  if (found.rows.length === 0) return;
+  const names = found.rows.map((r) => `public.${r.name}`);
+  throw new UsageError(
+    `PostgreSQL database "${endpoint.database}" already holds ${names.join(', ')}, which etl did not create: ` +
+      "etl init, seed and stream never write into a database's own tables",
+    {
+      hint:
+        'Give the demo shop a database of its own (--pg-url …/etl); etl replicate and etl verify work on this one ' +
+        'as it is, without etl init.',
+    },
+  );
+}
+
 export async function migratePostgres(
   endpoint: DatabaseEndpoint,
   migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
@@ -75,6 +99,7 @@ export async function migratePostgres(
   return withPostgres(endpoint, async (client) => {
     await client.query(MIGRATION_LOCK, [LOCK_NAME]);
     try {
+      if ((await appliedPostgresVersions(client)) === null) await refuseForeignTables(client, endpoint);
       await client.query(SCHEMA_TABLE_DDL);
       const done = (await appliedPostgresVersions(client)) ?? [];
       const pending = pendingMigrations(migrations, done, `PostgreSQL database "${endpoint.database}"`);

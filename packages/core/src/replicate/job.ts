@@ -10,6 +10,7 @@ import type { ReplicaSource, ReplicaState, ReplicaStateUpdate, ReplicaTarget, Re
 import { UsageError } from '../errors.js';
 import { forEachConcurrently } from '../concurrency.js';
 import type { TablePattern } from '../catalog/selection.js';
+import type { SourceTable } from '../catalog/source-table.js';
 import { CopyToLoadData } from './copy-to-load.js';
 import { planMasks, unmaskRefusedError, type MaskPlan, type MaskRequest } from './masks.js';
 import { checkMasks, planReplicas, type ReplicaPlan } from './plan.js';
@@ -26,6 +27,8 @@ export interface ReplicateOptions {
   readonly deletes: boolean;
   /** Per-table settings (the settings file); none by default. */
   readonly settings?: ReplicationSettings;
+  /** The source's catalog as the caller already read it (previewMasks), so a run reads it once. */
+  readonly described?: readonly SourceTable[];
 }
 
 export interface ReplicateTableReport {
@@ -192,11 +195,12 @@ export async function previewMasks(
   tables: readonly TablePattern[] | undefined,
   request: MaskRequest,
   settings?: ReplicationSettings,
-): Promise<MaskPlan> {
-  const plan = planReplicas(await source.tables(), tables, settings);
+): Promise<MaskPlan & { readonly described: readonly SourceTable[] }> {
+  const described = await source.tables();
+  const plan = planReplicas(described, tables, settings);
   checkRequestedMasks(plan, request);
   await target.prepare();
-  return planMasks(plan.names, recordedMasks(await readStates(target, plan.names)), request);
+  return { ...planMasks(plan.names, recordedMasks(await readStates(target, plan.names)), request), described };
 }
 
 function checkRequestedMasks(plan: ReplicaPlan, request: MaskRequest): void {
@@ -286,7 +290,7 @@ export async function runReplicate(
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new UsageError(`--concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
   }
-  const plan = planReplicas(await source.tables(), options.tables, options.settings);
+  const plan = planReplicas(options.described ?? (await source.tables()), options.tables, options.settings);
   await target.prepare();
   await refuseCdcTables(target, plan.names);
   const { states, masks } = await settleMasks(target, plan, options, run);

@@ -264,7 +264,7 @@ export function replicaSpec(table: TableName, masks: readonly string[] = []): Re
   return buildReplicaSpec(shopSourceTable(table), { masks, ...(transforms === undefined ? {} : { transforms }) });
 }
 
-/** Parses `--tables a,b`: every name valid, listed back in foreign-key order. */
+/** `etl cdc capture --tables a,b`: the demo shop's tables it carries, listed back in foreign-key order. */
 export function parseTables(raw: string | undefined): TableName[] {
   if (raw === undefined || raw.trim() === '') return [...REPLICATED_TABLES];
   const names = raw
@@ -279,6 +279,11 @@ export function parseTables(raw: string | undefined): TableName[] {
     });
     throw new UsageError(
       `--tables: unknown table ${hints.join(', ')}; valid tables are ${REPLICATED_TABLES.join(', ')}`,
+      {
+        hint:
+          "etl cdc carries the demo shop's tables so far; keep other tables current with etl replicate " +
+          '(incremental), which takes any table.',
+      },
     );
   }
   return REPLICATED_TABLES.filter((t) => names.includes(t));
