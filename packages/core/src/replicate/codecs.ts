@@ -430,11 +430,19 @@ function timestampCodec(column: SourceColumn): ColumnCodec {
 const TIMESTAMPTZ_TEXT =
   /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?( BC)?$/;
 
+const UTC_TEXT = /^(\d{4})(-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
 /**
  * timestamptz text with any offset (DateStyle ISO) → its UTC `YYYY-MM-DD HH:MM:SS.ffffff`; undefined outside
  * the years 1000 to 9999 (in UTC), for BC and for infinity.
  */
 export function timestamptzToUtc(text: string): string | undefined {
+  // The common case, a UTC session's text (the walsender's and the export's): no date arithmetic.
+  const utc = UTC_TEXT.exec(text);
+  if (utc !== null) {
+    const year = Number(utc[1]);
+    return year < 1000 ? undefined : `${utc[1]}${utc[2]} ${utc[3]}.${(utc[4] ?? '').padEnd(6, '0')}`;
+  }
   const m = TIMESTAMPTZ_TEXT.exec(text);
   if (m === null || m[12] !== undefined) return undefined;
   const n = (i: number): number => Number(m[i] ?? '0');
@@ -457,6 +465,16 @@ function timestamptzCodec(column: SourceColumn): ColumnCodec {
   const mysqlType = withFraction('datetime', p);
   // The demo's replicas have always held timestamptz as UTC DATETIME(6) printed this way.
   const utc = (c: string): string => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+  // fromPgText tests the value, then converts it: one conversion serves both (cdc apply's hot path).
+  let lastText: string | undefined;
+  let lastUtc: string | undefined;
+  const toUtc = (text: string): string | undefined => {
+    if (text !== lastText) {
+      lastText = text;
+      lastUtc = timestamptzToUtc(text);
+    }
+    return lastUtc;
+  };
   return codec(column, {
     mysqlType,
     textual: false,
@@ -466,13 +484,13 @@ function timestamptzCodec(column: SourceColumn): ColumnCodec {
     rules: [
       {
         when: (c) => `${c} < '1000-01-01 00:00:00+00' OR ${c} > '9999-12-31 23:59:59.999999+00'`,
-        test: (t) => timestamptzToUtc(t) === undefined,
+        test: (t) => toUtc(t) === undefined,
         reason: 'MySQL DATETIME holds the years 1000 to 9999 in UTC (no BC dates, no infinity)',
       },
     ],
     pgCompare: utc,
     mysqlCompare: (c) => `DATE_FORMAT(${c}, '%Y-%m-%d %H:%i:%s.%f')`,
-    convert: (t) => timestamptzToUtc(t) ?? t,
+    convert: (t) => toUtc(t) ?? t,
   });
 }
 
