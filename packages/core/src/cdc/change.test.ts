@@ -206,7 +206,10 @@ describe('change envelope', () => {
     const at = column('orders', 'order_date');
     expect(replicaText(at, '2026-01-02 03:04:05.123456+00')).toBe('2026-01-02 03:04:05.123456');
     expect(replicaText(at, '2026-01-02 03:04:05.5-02')).toBe('2026-01-02 05:04:05.500000');
+    expect(replicaText(at, '2026-01-02 03:04:05+00')).toBe('2026-01-02 03:04:05.000000');
     expect(() => replicaText(at, 'infinity')).toThrow(DataCheckError);
+    expect(() => replicaText(at, '0999-12-31 23:59:59+00')).toThrow(DataCheckError);
+    expect(replicaText(at, '0999-12-31 23:59:59-01')).toBe('1000-01-01 00:59:59.000000');
   });
 
   it('names what changed in a relation', () => {
