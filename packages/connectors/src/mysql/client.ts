@@ -1,7 +1,7 @@
 /**
  * Opening MySQL/MariaDB connections with a deadline, UTC sessions and mapped errors.
  */
-import type { DatabaseEndpoint } from '@etl/core';
+import { mysqlIdent, type DatabaseEndpoint } from '@etl/core';
 import mysql from 'mysql2/promise';
 import { mysqlError } from './errors.js';
 
@@ -66,6 +66,5 @@ export async function withMysql<T>(
   }
 }
 
-export function quoteMysqlIdent(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
+/** MySQL's identifier quoting: core's one function (`mysqlIdent`), under the name connectors use. */
+export const quoteMysqlIdent = mysqlIdent;

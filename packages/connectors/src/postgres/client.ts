@@ -1,7 +1,7 @@
 /**
  * Opening PostgreSQL connections with a deadline, UTC sessions and mapped errors.
  */
-import type { DatabaseEndpoint } from '@etl/core';
+import { pgIdent, type DatabaseEndpoint } from '@etl/core';
 import pg from 'pg';
 import { pgError } from './errors.js';
 
@@ -58,9 +58,8 @@ export async function withPostgres<T>(
   }
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** PostgreSQL's identifier quoting: core's one function (`pgIdent`), under the name connectors use. */
+export const quoteIdent = pgIdent;
 
 /**
  * A few connections kept open for work that runs batch after batch, some at once: each batch

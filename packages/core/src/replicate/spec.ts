@@ -77,8 +77,6 @@ export interface ReplicaSpec {
   readonly masked: readonly string[];
 }
 
-const quote = pgIdent;
-
 /** ASCII whitespace: space, tab, newline, carriage return, vertical tab, form feed. */
 const SPACE_CODES = [32, 9, 10, 13, 11, 12];
 const EDGE_SPACE = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g;
@@ -332,10 +330,10 @@ const keyColumns = (spec: ReplicaSpec): ReplicaColumn[] =>
 /** PostgreSQL side: the values as replication writes them (transforms and masks applied). */
 export function pgComparison(spec: ReplicaSpec): ComparisonSql {
   const parts = spec.columns.map((c) => {
-    const text = `(${c.codec.pgCompare(quote(c.name))})::text`;
+    const text = `(${c.codec.pgCompare(pgIdent(c.name))})::text`;
     return `coalesce(${c.transform === undefined ? text : c.transform.sql(text)}, '\\N')`;
   });
-  const keys = keyColumns(spec).map((c) => `(${c.codec.pgCompare(quote(c.name))})::text`);
+  const keys = keyColumns(spec).map((c) => `(${c.codec.pgCompare(pgIdent(c.name))})::text`);
   const key = spec.primaryKey.length === 0 ? `ctid::text` : keyText(keys, 'pg');
   return {
     rowText: `concat_ws(chr(31), ${parts.join(', ')})`,
@@ -350,8 +348,8 @@ function pgKeyRange(spec: ReplicaSpec, key: string): string {
   if (ranges.kind === 'hash') return `substr(md5(${key}), 1, ${ranges.digits})`;
   const last = spec.primaryKey[spec.primaryKey.length - 1] ?? '';
   return `concat_ws(':', ${[
-    ...spec.primaryKey.slice(0, -1).map((k) => `${quote(k)}::text`),
-    `(${quote(last)} / ${ranges.size})::text`,
+    ...spec.primaryKey.slice(0, -1).map((k) => `${pgIdent(k)}::text`),
+    `(${pgIdent(last)} / ${ranges.size})::text`,
   ].join(', ')})`;
 }
 
@@ -429,7 +427,7 @@ const REFUSAL_TAG = 'etl-refuses-value';
  * key and the value (a cast error PostgreSQL raises, so nothing needs creating in the source).
  */
 export function pgExportColumn(spec: ReplicaSpec, column: ReplicaColumn): string {
-  const c = quote(column.name);
+  const c = pgIdent(column.name);
   const exported = column.codec.pgExport(c);
   const refuse = column.codec.refuse;
   if (refuse === undefined) return exported;
@@ -442,7 +440,7 @@ export function pgExportColumn(spec: ReplicaSpec, column: ReplicaColumn): string
 /** The order rows are read in: the key's, in byte order for text (MySQL's binary order). */
 export function pgKeyOrder(spec: ReplicaSpec): string {
   return keyColumns(spec)
-    .map((c) => (c.codec.textual ? `(${c.codec.pgExport(quote(c.name))})::text COLLATE "C"` : quote(c.name)))
+    .map((c) => (c.codec.textual ? `(${c.codec.pgExport(pgIdent(c.name))})::text COLLATE "C"` : pgIdent(c.name)))
     .join(', ');
 }
 
