@@ -19,6 +19,7 @@ export { PostgresReplicaSource } from './postgres/replica-source.js';
 export { PostgresCatalog } from './postgres/catalog.js';
 export {
   MysqlReplicaTarget,
+  loadDataColumns,
   secondaryIndexes,
   type MysqlTargetOptions,
   type ReplicationStateView,

@@ -9,7 +9,7 @@
  * integer key.
  */
 import { spawn } from 'node:child_process';
-import { MysqlReplicaTarget, PostgresReplicaSource, withMysql, withPostgres } from '@etl/connectors';
+import { loadDataColumns, MysqlReplicaTarget, PostgresReplicaSource, withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { ETL_BIN } from '@etl/cli/testing';
 import { exactPatterns, PG_EXPORT_SETTINGS, pgExportColumn, planReplicas, type ReplicateReport } from '@etl/core';
@@ -96,10 +96,6 @@ export const replicateWide: BenchCase = {
       if (source === undefined) throw new Error('wide is not in the catalog');
       const spec = plan.spec(source, []);
       await withMysql(dbs.mysql, (c) => c.query('CREATE TABLE wide_limit LIKE wide'));
-      const fields = spec.columns.map((c, i) => (c.codec.mysqlLoad === undefined ? `\\\`${c.target}\\\`` : `@v${i}`));
-      const sets = spec.columns.flatMap((c, i) =>
-        c.codec.mysqlLoad === undefined ? [] : [`\\\`${c.target}\\\` = ${c.codec.mysqlLoad(`@v${i}`)}`],
-      );
       const select = `COPY (SELECT ${spec.columns.map((c) => pgExportColumn(spec, c)).join(', ')} FROM wide
         ORDER BY id COLLATE "C") TO STDOUT`;
       const mysqlClient = 'command -v mariadb >/dev/null && echo mariadb || echo mysql';
@@ -107,14 +103,15 @@ export const replicateWide: BenchCase = {
       const pgOptions = Object.entries(PG_EXPORT_SETTINGS)
         .map(([name, value]) => `-c ${name}=${value.replace(/ /g, '\\ ')}`)
         .join(' ');
-      const setClause = sets.length === 0 ? '' : ` SET ${sets.join(', ')}`;
+      // The same column list etl's LOAD DATA uses, its backticks escaped for the shell's double quotes.
+      const columns = loadDataColumns(spec).replace(/`/g, '\\`');
       await checkpoint(dbs.pg);
       const limitStarted = performance.now();
       await sh(
         `${psqlCommand(dbs.pg, select)} | ` +
           `$(${mysqlClient}) --local-infile=1 -h ${dbs.mysql.host} -P ${dbs.mysql.port} -u ${dbs.mysql.user} ` +
           `${dbs.mysql.database} -e "SET time_zone = '+00:00'; LOAD DATA LOCAL INFILE '/dev/stdin' INTO TABLE ` +
-          `wide_limit CHARACTER SET utf8mb4 (${fields.join(', ')})${setClause}"`,
+          `wide_limit CHARACTER SET utf8mb4 ${columns}"`,
         { PGPASSWORD: dbs.pg.password ?? '', PGOPTIONS: pgOptions, MYSQL_PWD: dbs.mysql.password ?? '' },
       );
       const limitSeconds = (performance.now() - limitStarted) / 1000;

@@ -312,15 +312,8 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     spec: ReplicaSpec,
     rows: AsyncIterable<Buffer | string>,
   ): Promise<{ rows: number; warnings: number }> {
-    // A column loaded through a function (bytea's hex through UNHEX) reads into a variable first.
-    const fields = spec.columns.map((col, i) => (col.codec.mysqlLoad === undefined ? q(col.target) : `@v${i}`));
-    const sets = spec.columns.flatMap((col, i) =>
-      col.codec.mysqlLoad === undefined ? [] : [`${q(col.target)} = ${col.codec.mysqlLoad(`@v${i}`)}`],
-    );
     const [result] = await c.query<mysql.ResultSetHeader>({
-      sql:
-        `LOAD DATA LOCAL INFILE 'etl-stream' INTO TABLE ${q(into)} ${LOAD_OPTIONS} (${fields.join(', ')})` +
-        (sets.length === 0 ? '' : ` SET ${sets.join(', ')}`),
+      sql: `LOAD DATA LOCAL INFILE 'etl-stream' INTO TABLE ${q(into)} ${LOAD_OPTIONS} ${loadDataColumns(spec)}`,
       // mysql2 writes what the stream gives it as Buffers.
       infileStreamFactory: () => Readable.from(asBuffers(rows)),
     });
@@ -472,6 +465,18 @@ export interface SecondaryIndex {
   readonly name: string;
   readonly definition: string;
   readonly columns: readonly string[];
+}
+
+/**
+ * The column list (and SET clause) of a LOAD DATA of this spec's rows: a column loaded through a
+ * function (bytea's hex through UNHEX) reads into a variable first.
+ */
+export function loadDataColumns(spec: ReplicaSpec): string {
+  const fields = spec.columns.map((col, i) => (col.codec.mysqlLoad === undefined ? q(col.target) : `@v${i}`));
+  const sets = spec.columns.flatMap((col, i) =>
+    col.codec.mysqlLoad === undefined ? [] : [`${q(col.target)} = ${col.codec.mysqlLoad(`@v${i}`)}`],
+  );
+  return `(${fields.join(', ')})${sets.length === 0 ? '' : ` SET ${sets.join(', ')}`}`;
 }
 
 /** A replica column's MySQL name, from its PostgreSQL name. */
