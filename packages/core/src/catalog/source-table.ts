@@ -82,5 +82,3 @@ export interface SourceTable {
   /** pg_class.reltuples (-1 or 0 when never analysed): a size hint, never a count. */
   readonly estimatedRows: number;
 }
-
-export const qualifiedName = (t: QualifiedName): string => `${t.schema}.${t.name}`;

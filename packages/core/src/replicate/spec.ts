@@ -327,14 +327,19 @@ const keyColumns = (spec: ReplicaSpec): ReplicaColumn[] =>
     return column;
   });
 
+/** A row's key as text on the PostgreSQL side (its ctid for a table without a key). */
+function pgKeyText(spec: ReplicaSpec): string {
+  const keys = keyColumns(spec).map((c) => `(${c.codec.pgCompare(pgIdent(c.name))})::text`);
+  return spec.primaryKey.length === 0 ? `ctid::text` : keyText(keys, 'pg');
+}
+
 /** PostgreSQL side: the values as replication writes them (transforms and masks applied). */
 export function pgComparison(spec: ReplicaSpec): ComparisonSql {
   const parts = spec.columns.map((c) => {
     const text = `(${c.codec.pgCompare(pgIdent(c.name))})::text`;
     return `coalesce(${c.transform === undefined ? text : c.transform.sql(text)}, '\\N')`;
   });
-  const keys = keyColumns(spec).map((c) => `(${c.codec.pgCompare(pgIdent(c.name))})::text`);
-  const key = spec.primaryKey.length === 0 ? `ctid::text` : keyText(keys, 'pg');
+  const key = pgKeyText(spec);
   return {
     rowText: `concat_ws(chr(31), ${parts.join(', ')})`,
     key,
@@ -431,7 +436,7 @@ export function pgExportColumn(spec: ReplicaSpec, column: ReplicaColumn): string
   const exported = column.codec.pgExport(c);
   const refuse = column.codec.refuse;
   if (refuse === undefined) return exported;
-  const { key } = pgComparison(spec);
+  const key = pgKeyText(spec);
   const tag = pgString(`${REFUSAL_TAG}\u001f${column.name}\u001f`);
   const report = `(${tag} || ${key} || chr(31) || left(${c}::text, 80))::int::text`;
   return `CASE WHEN ${refuse.when(c)} THEN ${report} ELSE (${exported})::text END`;
