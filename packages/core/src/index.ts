@@ -44,6 +44,7 @@ export * from './pipeline/job.js';
 export * from './pipeline/schedule.js';
 export * from './cdc/pgoutput.js';
 export * from './cdc/change.js';
+export * from './cdc/captured.js';
 export * from './cdc/capture.js';
 export * from './cdc/apply.js';
 export * from './cdc/status.js';

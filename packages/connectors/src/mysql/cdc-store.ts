@@ -5,9 +5,9 @@
  */
 import {
   comparePositions,
-  isTableName,
-  replicaSpec,
+  DataCheckError,
   type AppliedBatch,
+  type CapturedTable,
   type CdcPartitionState,
   type CdcState,
   type CdcStore,
@@ -16,15 +16,12 @@ import {
   type DatabaseEndpoint,
   type Lsn,
   type SourcePosition,
-  type TableName,
 } from '@etl/core';
 import type mysql from 'mysql2/promise';
 import { quoteMysqlIdent as q, withMysql } from './client.js';
 import { migrateMysql } from './schema-target.js';
 
 type Rows = mysql.RowDataPacket[];
-
-const list = (s: string): string[] => s.split(',').filter((x) => x !== '');
 
 /** Rows per statement: under max_allowed_packet for the widest rows (kafka_events). */
 const ROWS_PER_STATEMENT = 500;
@@ -45,14 +42,21 @@ export class MysqlCdcStore implements CdcStore {
       const [rows] = await c.query<Rows>('SELECT * FROM etl_cdc_state WHERE id = 1');
       const r = rows[0];
       if (r === undefined) return undefined;
+      const [captured] = await c.query<Rows>('SELECT captured FROM etl_cdc_captured ORDER BY position');
+      if (captured.length === 0) {
+        throw new DataCheckError(
+          `the capture running since ${String(r['created_at'])} was recorded by an earlier etl, without its tables' ` +
+            'descriptions',
+          { hint: 'Run etl cdc reset --yes, then etl cdc capture to start again from a fresh snapshot.' },
+        );
+      }
       return {
         epoch: String(r['epoch']),
         slot: String(r['slot_name']),
         publication: String(r['publication']),
         topicPrefix: String(r['topic_prefix']),
-        tables: list(String(r['tables_list'])).filter(isTableName),
+        tables: captured.map((t) => JSON.parse(String(t['captured'])) as CapturedTable),
         partitions: Number(r['partitions']),
-        masked: list(String(r['masked'])),
         createdAt: String(r['created_at']),
       };
     });
@@ -61,21 +65,22 @@ export class MysqlCdcStore implements CdcStore {
   async start(state: CdcState): Promise<void> {
     await withMysql(this.db, async (c) => {
       await c.query('START TRANSACTION');
+      // tables_list and masked are what an earlier etl read; the tables are in etl_cdc_captured.
       await c.query(
         `REPLACE INTO etl_cdc_state (id, epoch, slot_name, publication, topic_prefix, tables_list, partitions, masked,
-           created_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          state.epoch,
-          state.slot,
-          state.publication,
-          state.topicPrefix,
-          state.tables.join(','),
-          state.partitions,
-          state.masked.join(','),
-          state.createdAt,
-        ],
+           created_at) VALUES (1, ?, ?, ?, ?, '', ?, '', ?)`,
+        [state.epoch, state.slot, state.publication, state.topicPrefix, state.partitions, state.createdAt],
       );
       await c.query('DELETE FROM etl_cdc_tables');
+      await c.query('DELETE FROM etl_cdc_captured');
+      for (let i = 0; i < state.tables.length; i += ROWS_PER_STATEMENT) {
+        const batch = state.tables.slice(i, i + ROWS_PER_STATEMENT);
+        await c.query(
+          'INSERT INTO etl_cdc_captured (table_name, position, topic, captured) VALUES ' +
+            batch.map(() => '(?, ?, ?, ?)').join(', '),
+          batch.flatMap((t, j) => [t.table, i + j, t.topic, JSON.stringify(t)]),
+        );
+      }
       await c.query('COMMIT');
     });
   }
@@ -86,18 +91,16 @@ export class MysqlCdcStore implements CdcStore {
         `SELECT table_name, epoch, CAST(snapshot_lsn AS CHAR) AS lsn,
                 DATE_FORMAT(snapshot_at, '%Y-%m-%d %H:%i:%s.%f') AS at FROM etl_cdc_tables ORDER BY table_name`,
       );
-      return rows
-        .filter((r) => isTableName(String(r['table_name'])))
-        .map((r) => ({
-          table: String(r['table_name']) as TableName,
-          epoch: String(r['epoch']),
-          snapshotLsn: BigInt(String(r['lsn'])),
-          snapshotAt: String(r['at']),
-        }));
+      return rows.map((r) => ({
+        table: String(r['table_name']),
+        epoch: String(r['epoch']),
+        snapshotLsn: BigInt(String(r['lsn'])),
+        snapshotAt: String(r['at']),
+      }));
     });
   }
 
-  async snapshotDone(table: TableName, epoch: string, lsn: Lsn): Promise<void> {
+  async snapshotDone(table: string, epoch: string, lsn: Lsn): Promise<void> {
     await withMysql(this.db, (c) =>
       c.query('REPLACE INTO etl_cdc_tables (table_name, epoch, snapshot_lsn) VALUES (?, ?, ?)', [
         table,
@@ -131,6 +134,7 @@ export class MysqlCdcStore implements CdcStore {
     partition: number,
     records: readonly { readonly offset: string; readonly change: Change }[],
     nextOffset: string,
+    tables: ReadonlyMap<string, CapturedTable>,
   ): Promise<AppliedBatch> {
     return withMysql(this.db, async (c) => {
       await c.query('START TRANSACTION');
@@ -167,7 +171,7 @@ export class MysqlCdcStore implements CdcStore {
           position = { lsn: change.lsn, seq: change.seq };
           committedAt = change.committedAt;
         }
-        await applyChanges(c, fresh);
+        await applyChanges(c, fresh, tables);
         await c.query(
           `UPDATE etl_cdc_offsets SET next_offset = ?, epoch = COALESCE(?, epoch), lsn = COALESCE(?, lsn),
              seq = COALESCE(?, seq), committed_at = COALESCE(?, committed_at), applied_at = CURRENT_TIMESTAMP(6)
@@ -196,6 +200,7 @@ export class MysqlCdcStore implements CdcStore {
       await c.query('START TRANSACTION');
       await c.query('DELETE FROM etl_cdc_state');
       await c.query('DELETE FROM etl_cdc_tables');
+      await c.query('DELETE FROM etl_cdc_captured');
       await c.query('UPDATE etl_cdc_offsets SET epoch = NULL, lsn = NULL, seq = NULL, committed_at = NULL');
       await c.query('COMMIT');
     });
@@ -209,8 +214,8 @@ export interface LastImage {
 }
 
 /** The last image of each row a batch touches, per table. */
-export function collapse(changes: readonly Change[]): Map<TableName, Map<string, LastImage>> {
-  const byTable = new Map<TableName, Map<string, LastImage>>();
+export function collapse(changes: readonly Change[]): Map<string, Map<string, LastImage>> {
+  const byTable = new Map<string, Map<string, LastImage>>();
   for (const ch of changes) {
     const rows = byTable.get(ch.table) ?? new Map<string, LastImage>();
     byTable.set(ch.table, rows);
@@ -227,14 +232,25 @@ export function collapse(changes: readonly Change[]): Map<TableName, Map<string,
 }
 
 /** The collapsed changes as plain statements, on the caller's connection and transaction. */
-export async function applyChanges(c: mysql.Connection, changes: readonly Change[]): Promise<void> {
+export async function applyChanges(
+  c: mysql.Connection,
+  changes: readonly Change[],
+  tables: ReadonlyMap<string, CapturedTable>,
+): Promise<void> {
   for (const [table, rows] of collapse(changes)) {
-    const spec = replicaSpec(table);
-    const keyColumns = spec.primaryKey;
+    const captured = tables.get(table);
+    if (captured === undefined) {
+      throw new DataCheckError(`a change record names table ${table}, which this capture does not carry`, {
+        hint: 'Only etl cdc capture should write to its topics; remove the record or reset the capture.',
+      });
+    }
+    const hex = new Set(captured.columns.filter((col) => col.hex).map((col) => col.name));
+    const bind = (column: string): string => (hex.has(column) ? 'UNHEX(?)' : '?');
+    const keyColumns = captured.key;
     const deletes = [...rows.values()].filter((r) => r.row === null);
     for (let i = 0; i < deletes.length; i += ROWS_PER_STATEMENT) {
       const batch = deletes.slice(i, i + ROWS_PER_STATEMENT);
-      const tuple = `(${keyColumns.map(() => '?').join(', ')})`;
+      const tuple = `(${keyColumns.map(bind).join(', ')})`;
       await c.query(
         `DELETE FROM ${q(table)} WHERE (${keyColumns.map(q).join(', ')}) IN (${batch.map(() => tuple).join(', ')})`,
         batch.flatMap((r) => keyColumns.map((k) => r.key[k])),
@@ -244,16 +260,16 @@ export async function applyChanges(c: mysql.Connection, changes: readonly Change
     const groups = new Map<string, Readonly<Record<string, string | null>>[]>();
     for (const { row } of rows.values()) {
       if (row === null) continue;
-      const columns = spec.columns.map((col) => col.name).filter((name) => name in row);
-      const id = columns.join(',');
+      const columns = captured.columns.map((col) => col.name).filter((name) => name in row);
+      const id = JSON.stringify(columns);
       const group = groups.get(id) ?? [];
       group.push(row);
       groups.set(id, group);
     }
     for (const [id, group] of groups) {
-      const columns = id.split(',');
+      const columns = JSON.parse(id) as string[];
       const updates = columns.filter((col) => !keyColumns.includes(col));
-      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      const tuple = `(${columns.map(bind).join(', ')})`;
       for (let i = 0; i < group.length; i += ROWS_PER_STATEMENT) {
         const batch = group.slice(i, i + ROWS_PER_STATEMENT);
         await c.query(

@@ -142,6 +142,22 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
        ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 4,
+    name: 'captured tables',
+    steps: [
+      // One row per captured table, written with the state by `etl cdc capture`: its source,
+      // topic and the description its spec is rebuilt from (CapturedTable as JSON). Replaces
+      // etl_cdc_state.tables_list and .masked, which held only the demo shop's names.
+      `CREATE TABLE IF NOT EXISTS \`etl_cdc_captured\` (
+         \`table_name\`  varchar(64) NOT NULL,
+         \`position\`    int NOT NULL,
+         \`topic\`       varchar(249) NOT NULL,
+         \`captured\`    longtext NOT NULL,
+         PRIMARY KEY (\`table_name\`)
+       ) ${TABLE_OPTIONS}`,
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_TABLE_DDL = `CREATE TABLE IF NOT EXISTS \`etl_schema_migrations\` (

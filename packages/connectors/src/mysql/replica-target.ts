@@ -85,7 +85,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
 
   async cdcTables(): Promise<{ slot: string; tables: readonly string[] } | undefined> {
     const cdc = await new MysqlCdcStore(this.db).state();
-    return cdc === undefined ? undefined : { slot: cdc.slot, tables: cdc.tables };
+    return cdc === undefined ? undefined : { slot: cdc.slot, tables: cdc.tables.map((t) => t.table) };
   }
 
   /** Migrates and reads the server's settings once per target (a run's preview and the run itself share it). */

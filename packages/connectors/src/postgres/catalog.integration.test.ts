@@ -264,6 +264,8 @@ async function expectedTables(): Promise<Omit<SourceTable, 'oid'>[]> {
     replicaIdentity: 'd',
     estimatedRows: 0,
     ...rest,
+    // DEFAULT sends the primary key; the others are given below.
+    identity: rest.identity ?? (rest.keySource === 'primary key' ? (rest.key ?? []) : []),
   });
   return [
     table('public', 'Mixed Case', { columns: columns(MIXED_CASE), key: ['Int'], keySource: 'primary key' }),
@@ -280,6 +282,7 @@ async function expectedTables(): Promise<Omit<SourceTable, 'oid'>[]> {
       key: ['zz', 'code'], // "Zeta": its INCLUDE column is no part of the key
       keySource: 'unique index',
       replicaIdentity: 'i',
+      identity: ['zz', 'code'],
       estimatedRows: 2,
     }),
     table('public', 'zürich_🚀', {
@@ -288,6 +291,7 @@ async function expectedTables(): Promise<Omit<SourceTable, 'oid'>[]> {
         { name: '🚀', attnum: 2, declared: 'int4', type: INT4 },
       ]),
       replicaIdentity: 'f',
+      identity: ['Mixed Case', '🚀'],
     }),
     table('public', 'ｚ', { columns: columns(X) }),
     table('public', '🚀', { columns: columns(X) }),

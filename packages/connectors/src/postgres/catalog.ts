@@ -41,7 +41,8 @@ SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind = '
                ORDER BY a.attnum)
           FROM pg_attribute AS a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
        (SELECT json_agg(json_build_object('name', ic.relname, 'primary', i.indisprimary, 'valid', i.indisvalid,
-                 'partial', i.indpred IS NOT NULL, 'keys', to_json(i.indkey::int2[]), 'nkeys', i.indnkeyatts))
+                 'partial', i.indpred IS NOT NULL, 'identity', i.indisreplident,
+                 'keys', to_json(i.indkey::int2[]), 'nkeys', i.indnkeyatts))
           FROM pg_index AS i JOIN pg_class AS ic ON ic.oid = i.indexrelid
          WHERE i.indrelid = c.oid AND i.indisunique) AS indexes
   FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
@@ -114,6 +115,7 @@ interface IndexRow {
   readonly primary: boolean;
   readonly valid: boolean;
   readonly partial: boolean;
+  readonly identity: boolean;
   readonly keys: readonly number[];
   readonly nkeys: number;
 }
@@ -217,6 +219,7 @@ function describeTable(row: TableRow, types: ReadonlyMap<string, TypeRow>): Sour
     key,
     keySource,
     replicaIdentity: replicaIdentity(row.replident),
+    identity: identityColumns(replicaIdentity(row.replident), row.indexes ?? [], columnRows),
     estimatedRows: row.rows,
   };
 }
@@ -247,6 +250,19 @@ function chooseKey(
     .find((cs) => cs !== undefined && cs.every((c) => c.notnull));
   if (unique !== undefined) return { key: unique.map((c) => c.name), keySource: 'unique index' };
   return { key: [], keySource: 'none' };
+}
+
+/** The columns the replica identity sends with an update or delete (SourceTable.identity). */
+function identityColumns(
+  identity: SourceTable['replicaIdentity'],
+  indexes: readonly IndexRow[],
+  columns: readonly ColumnRow[],
+): string[] {
+  if (identity === 'f') return columns.map((c) => c.name);
+  const index = indexes.find((i) => (identity === 'd' ? i.primary : identity === 'i' && i.identity));
+  if (index === undefined) return [];
+  const byAttnum = new Map(columns.map((c) => [c.attnum, c.name]));
+  return index.keys.slice(0, index.nkeys).flatMap((attnum) => byAttnum.get(attnum) ?? []);
 }
 
 /**

@@ -8,15 +8,17 @@
  */
 import {
   BusyError,
+  displayName,
   parseLsn,
+  pgTable,
   UsageError,
   type ChangeLog,
   type DatabaseEndpoint,
   type ExportedSnapshot,
   type Lsn,
   type ReplicationStream,
+  type QualifiedName,
   type SlotInfo,
-  type TableName,
 } from '@etl/core';
 import type pg from 'pg';
 import { both } from 'pg-copy-streams';
@@ -40,7 +42,7 @@ export class PostgresChangeLog implements ChangeLog {
     this.endpoint = db.display;
   }
 
-  async preflight(tables: readonly TableName[]): Promise<void> {
+  async preflight(tables: readonly QualifiedName[]): Promise<void> {
     await withPostgres(this.db, async (c) => {
       const level = (await c.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
       if (level !== 'logical') {
@@ -60,29 +62,24 @@ export class PostgresChangeLog implements ChangeLog {
           hint: `Ask an administrator to run: ALTER ROLE ${quoteIdent(role.rolname)} WITH REPLICATION;`,
         });
       }
+      // The tables were read from the catalog a moment ago; one dropped since is caught here.
       const rows = (
-        await c.query<{ name: string; has_key: boolean; owned: boolean }>(
-          `SELECT c.relname AS name,
-                  EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_key,
-                  pg_has_role(current_user, c.relowner, 'USAGE') AS owned
+        await c.query<{ schema: string; name: string; owned: boolean }>(
+          `SELECT n.nspname AS schema, c.relname AS name, pg_has_role(current_user, c.relowner, 'USAGE') AS owned
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relname = ANY($1)`,
-          [tables],
+             JOIN unnest($1::text[], $2::text[]) AS t(schema, name) ON t.schema = n.nspname AND t.name = c.relname
+            WHERE c.relkind IN ('r', 'p')`,
+          [tables.map((t) => t.schema), tables.map((t) => t.name)],
         )
       ).rows;
-      const missing = tables.filter((t) => !rows.some((r) => r.name === t));
+      const found = (t: QualifiedName) => rows.find((r) => r.schema === t.schema && r.name === t.name);
+      const missing = tables.filter((t) => found(t) === undefined).map(displayName);
       if (missing.length > 0) {
         throw new UsageError(`PostgreSQL has no table ${missing.join(', ')} to capture`, {
-          hint: 'Run etl init (and etl seed) first.',
+          hint: 'It was dropped or renamed; run etl cdc reset --yes and capture again, or restore it.',
         });
       }
-      const keyless = rows.filter((r) => !r.has_key).map((r) => r.name);
-      if (keyless.length > 0) {
-        throw new UsageError(`${keyless.join(', ')} has no primary key, so its changes cannot be applied by key`, {
-          hint: 'Add a primary key in PostgreSQL, or leave the table out with --tables.',
-        });
-      }
-      const foreign = rows.filter((r) => !r.owned).map((r) => r.name);
+      const foreign = rows.filter((r) => !r.owned).map((r) => displayName(r));
       if (foreign.length > 0) {
         throw new UsageError(`a publication of ${foreign.join(', ')} needs their owner`, {
           hint:
@@ -125,15 +122,19 @@ export class PostgresChangeLog implements ChangeLog {
     });
   }
 
-  async ensurePublication(name: string, tables: readonly TableName[]): Promise<void> {
-    const list = tables.map(quoteIdent).join(', ');
+  async ensurePublication(name: string, tables: readonly QualifiedName[]): Promise<void> {
+    const list = tables.map(pgTable).join(', ');
     await withPostgres(this.db, async (c) => {
       const exists = (await c.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount === 1;
-      await c.query(
-        exists
-          ? `ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${list}`
-          : `CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list}`,
-      );
+      // A partitioned table's changes are published as its own (the replica is one table), not its partitions'.
+      if (exists) {
+        await c.query(`ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${list}`);
+        await c.query(`ALTER PUBLICATION ${quoteIdent(name)} SET (publish_via_partition_root = true)`);
+      } else {
+        await c.query(
+          `CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list} WITH (publish_via_partition_root = true)`,
+        );
+      }
     });
   }
 

@@ -79,6 +79,12 @@ export interface SourceTable {
   readonly keySource: KeySource;
   /** pg_class.relreplident: 'd' default, 'f' full, 'i' index, 'n' nothing. */
   readonly replicaIdentity: 'd' | 'f' | 'i' | 'n';
+  /**
+   * The columns pgoutput sends as an UPDATE's or DELETE's old key: the primary key's for
+   * DEFAULT, the identity index's for USING INDEX, every column for FULL, none for NOTHING
+   * (or DEFAULT without a primary key, where PostgreSQL refuses such changes once published).
+   */
+  readonly identity: readonly string[];
   /** pg_class.reltuples (-1 or 0 when never analysed): a size hint, never a count. */
   readonly estimatedRows: number;
 }

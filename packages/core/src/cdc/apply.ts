@@ -10,7 +10,7 @@ import { DataCheckError, UsageError } from '../errors.js';
 import type { CdcStore, ChangeSource, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
 import { parsePartitionId, partitionId } from '../ports/index.js';
 import { PartitionCursors, drained, pollStoredOffsets, writeWithRetries, type StreamRun } from '../stream/job.js';
-import { topicName } from './capture.js';
+import type { CapturedTable } from './captured.js';
 import { decodeChange, type Change } from './change.js';
 
 export interface ApplyOptions {
@@ -74,7 +74,8 @@ export async function runApply(
       hint: 'Run etl cdc capture first.',
     });
   }
-  const topics = state.tables.map((t) => topicName(state.topicPrefix, t));
+  const topics = state.tables.map((t) => t.topic);
+  const tables: ReadonlyMap<string, CapturedTable> = new Map(state.tables.map((t) => [t.table, t]));
   const earliest = new Map<string, PartitionOffsets>();
   const ends = new Map<string, string>();
   for (const topic of topics) {
@@ -139,7 +140,7 @@ export async function runApply(
         try {
           const records = decodeBatch({ ...batch, records: admission.records });
           const written = await writeWithRetries(
-            () => store.apply(batch.topic, batch.partition, records, nextOffset),
+            () => store.apply(batch.topic, batch.partition, records, nextOffset, tables),
             run,
             () => stopping !== undefined,
           );

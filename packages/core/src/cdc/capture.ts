@@ -22,11 +22,14 @@ import type {
   ReplicaSource,
   ReplicaTarget,
 } from '../ports/index.js';
+import type { TablePattern } from '../catalog/selection.js';
 import { CopyToLoadData } from '../replicate/copy-to-load.js';
 import { copyTable, throttled } from '../replicate/job.js';
 import { planMasks, unmaskRefusedError, type MaskRequest } from '../replicate/masks.js';
-import { replicaSpec, tableWaves, type ReplicaSpec } from '../replicate/spec.js';
-import { REPLICATED_TABLES, type TableName } from '../schema/tables.js';
+import { checkMasks, planReplicas } from '../replicate/plan.js';
+import type { ReplicationSettings } from '../replicate/settings.js';
+import { tableWaves, type ReplicaSpec } from '../replicate/spec.js';
+import { capturedSpec, capturedTable, refuseUncapturable, type CapturedTable } from './captured.js';
 import { encodeChange, RelationMapper, schemaDrift, sameKey, type Change } from './change.js';
 import {
   decodeFrame,
@@ -40,8 +43,6 @@ import {
 
 /** The marker a drain run writes into the WAL, and stops at. */
 export const DRAIN_MARKER_PREFIX = 'etl_cdc_drain';
-
-export const topicName = (prefix: string, table: TableName): string => `${prefix}.${table}`;
 
 /** A slot name for this database: lower-case letters, digits and underscores, at most 63. */
 export function slotName(database: string): string {
@@ -61,8 +62,10 @@ export function checkTopicPrefix(prefix: string): string {
 }
 
 export interface CaptureOptions {
-  /** The tables to capture; by default those of the running capture, or every replicated table. */
-  readonly tables: readonly TableName[] | undefined;
+  /** The tables to capture; by default those of the running capture, or every table of schema public. */
+  readonly tables: readonly TablePattern[] | undefined;
+  /** The settings file (keys, targets, masks, columns as text), read on the first run only. */
+  readonly settings?: ReplicationSettings;
   readonly follow: boolean;
   readonly topicPrefix: string;
   readonly partitions: number;
@@ -74,7 +77,7 @@ export interface CaptureReport {
   readonly slot: string;
   readonly epoch: string;
   readonly mode: 'drain' | 'follow';
-  readonly snapshots: readonly { readonly table: TableName; readonly rows: number; readonly lsn: string }[];
+  readonly snapshots: readonly { readonly table: string; readonly rows: number; readonly lsn: string }[];
   readonly transactions: number;
   readonly changes: number;
   /** The slot's confirmed position when the run ended. */
@@ -84,7 +87,7 @@ export interface CaptureReport {
 }
 
 export type CaptureProgress =
-  | { readonly type: 'snapshot'; readonly table: TableName; readonly rows: number }
+  | { readonly type: 'snapshot'; readonly table: string; readonly rows: number }
   | { readonly type: 'changes'; readonly changes: number; readonly changesPerSecond: number; readonly lsn: string };
 
 export interface CaptureRun {
@@ -128,14 +131,23 @@ async function settle(
 ): Promise<{ readonly state: CdcState; readonly fresh: boolean }> {
   const { log, store, target } = deps;
   const previous = await store.state();
-  const tables = options.tables ?? previous?.tables ?? REPLICATED_TABLES;
-  if (previous !== undefined && options.tables !== undefined && !sameTables(previous.tables, options.tables)) {
-    throw new UsageError(
-      `--tables: the capture running since ${previous.createdAt} covers ${previous.tables.join(', ')}`,
-      { hint: 'Leave out --tables, or run etl cdc reset and capture the new set from a fresh snapshot.' },
-    );
+  const planned = previous === undefined || options.tables !== undefined ? await planCapture(deps, options) : [];
+  if (previous !== undefined && options.tables !== undefined) {
+    const names = planned.map((p) => p.table.table);
+    if (
+      !sameTables(
+        previous.tables.map((t) => t.table),
+        names,
+      )
+    ) {
+      throw new UsageError(
+        `--tables: the capture running since ${previous.createdAt} covers ` +
+          previous.tables.map((t) => t.table).join(', '),
+        { hint: 'Leave out --tables, or run etl cdc reset and capture the new set from a fresh snapshot.' },
+      );
+    }
   }
-  await log.preflight(tables);
+  await log.preflight((previous?.tables ?? planned.map((p) => p.table)).map((t) => t.source));
   let slot = await log.slot(options.slot);
   // A capture killed a moment ago leaves its slot active until the server notices.
   for (let waited = 0; slot?.active === true && waited < (run.busyWaitMs ?? 5000); waited += 250) {
@@ -160,9 +172,10 @@ async function settle(
   }
   // A slot without recorded state is what a first run killed before recording left: start over.
   if (slot !== undefined) await log.dropSlot(options.slot);
-  const recorded = new Map<TableName, readonly string[]>();
-  for (const table of tables) recorded.set(table, (await target.state(table))?.masked ?? []);
-  const masks = planMasks(tables, recorded, options.masks ?? {});
+  const names = planned.map((p) => p.table.table);
+  const recorded = new Map<string, readonly string[]>();
+  for (const name of names) recorded.set(name, (await target.state(name))?.masked ?? []);
+  const masks = planMasks(names, recorded, options.masks ?? {});
   if (masks.unmasked.length > 0 && !((await run.confirmUnmask?.(masks.unmasked)) ?? false)) {
     throw unmaskRefusedError(masks.unmasked);
   }
@@ -171,26 +184,47 @@ async function settle(
     slot: options.slot,
     publication: PUBLICATION,
     topicPrefix: options.topicPrefix,
-    tables: [...tables],
+    tables: planned.map((p) => p.withMasks(masks.byTable.get(p.table.table) ?? [])),
     partitions: options.partitions,
-    masked: [...masks.byTable.values()].flat(),
     createdAt: new Date().toISOString(),
   };
   return { state, fresh: true };
+}
+
+/**
+ * The tables a first run captures, from the source's catalog: every table change data capture
+ * cannot follow (no key, no replica identity that sends it) refused at once, before anything runs.
+ */
+async function planCapture(
+  deps: CaptureDeps,
+  options: CaptureOptions,
+): Promise<{ readonly table: CapturedTable; withMasks(masks: readonly string[]): CapturedTable }[]> {
+  const plan = planReplicas(await deps.source.tables(), options.tables, options.settings);
+  if (options.masks?.set !== undefined) checkMasks(plan, options.masks.set, '--mask');
+  if (options.masks?.unmask !== undefined) checkMasks(plan, options.masks.unmask, '--unmask');
+  refuseUncapturable(plan.tables.map((table) => ({ table, spec: plan.spec(table, []) })));
+  return plan.tables.map((described) => {
+    const at = (masks: readonly string[]) =>
+      capturedTable(described, plan.recipe(described, masks), options.topicPrefix);
+    return { table: at([]), withMasks: at };
+  });
 }
 
 /** Loads these tables from an exported snapshot and records each as done at the snapshot's position. */
 async function loadSnapshot(
   deps: CaptureDeps,
   state: CdcState,
-  tables: readonly TableName[],
+  tables: readonly CapturedTable[],
   snapshot: { readonly name: string; readonly lsn: Lsn },
   run: CaptureRun,
-): Promise<{ table: TableName; rows: number; lsn: string }[]> {
-  const done: { table: TableName; rows: number; lsn: string }[] = [];
-  for (const wave of tableWaves(tables)) {
+): Promise<{ table: string; rows: number; lsn: string }[]> {
+  const done: { table: string; rows: number; lsn: string }[] = [];
+  const byName = new Map(tables.map((t) => [t.table, t]));
+  for (const wave of tableWaves([...byName.keys()])) {
     for (const table of wave) {
-      const spec = replicaSpec(table, state.masked);
+      const captured = byName.get(table);
+      if (captured === undefined) continue;
+      const spec = capturedSpec(captured);
       const converter = new CopyToLoadData(spec);
       const tick = throttled(run.now, 250, () => run.onProgress?.({ type: 'snapshot', table, rows: converter.rows }));
       await copyTable(deps.source, deps.target, spec, 'full', null, converter, tick, snapshot.name);
@@ -278,15 +312,21 @@ export class KafkaBatcher {
   }
 }
 
+const sourceKey = (schema: string, name: string): string => `${schema}\u0000${name}`;
+
 /** Turns decoded pgoutput messages into changes of the captured tables. */
 class Decoder {
   private readonly relations = new Map<number, RelationMapper | null>();
   private txn: { lsn: Lsn; committedAt: string; seq: number } | undefined;
+  /** The captured tables' specs, by PostgreSQL schema and name. */
+  private readonly specs: ReadonlyMap<string, ReplicaSpec>;
 
   constructor(
     private readonly state: CdcState,
-    private readonly snapshotLsn: ReadonlyMap<TableName, Lsn>,
-  ) {}
+    private readonly snapshotLsn: ReadonlyMap<string, Lsn>,
+  ) {
+    this.specs = new Map(state.tables.map((t) => [sourceKey(t.source.schema, t.source.name), capturedSpec(t)]));
+  }
 
   get inTransaction(): boolean {
     return this.txn !== undefined;
@@ -302,12 +342,12 @@ class Decoder {
         this.txn = undefined;
         return [];
       case 'relation': {
-        const table = this.state.tables.find((t) => t === m.name);
-        if (table === undefined || m.namespace !== 'public') {
+        const spec = this.specs.get(sourceKey(m.namespace, m.name));
+        if (spec === undefined) {
           this.relations.set(m.relationId, null);
           return [];
         }
-        const spec: ReplicaSpec = replicaSpec(table, this.state.masked);
+        const table = spec.table;
         const drift = schemaDrift(spec, m.columns);
         if (drift.length > 0) {
           throw new DataCheckError(
@@ -342,8 +382,7 @@ class Decoder {
     const txn = this.txn;
     if (mapper === undefined) throw new Error(`pgoutput: a change of relation ${m.relationId} before its description`);
     if (mapper === null || txn === undefined) return [];
-    // cdc carries the demo shop's tables (its specs are built from their names).
-    const table = mapper.spec.table as TableName;
+    const table = mapper.spec.table;
     // Loaded again from a later snapshot after a kill: what committed before it is in the table.
     if (txn.lsn < (this.snapshotLsn.get(table) ?? 0n)) return [];
     const { epoch } = this.state;
@@ -371,10 +410,14 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
   await store.prepare();
   await deps.target.prepare();
   const { state, fresh } = await settle(deps, options, run);
-  const topics = state.tables.map((t) => topicName(state.topicPrefix, t));
-  const snapshots: { table: TableName; rows: number; lsn: string }[] = [];
+  const topics = state.tables.map((t) => t.topic);
+  const topicOf = new Map(state.tables.map((t) => [t.table, t.topic]));
+  const snapshots: { table: string; rows: number; lsn: string }[] = [];
   if (fresh) {
-    await log.ensurePublication(state.publication, state.tables);
+    await log.ensurePublication(
+      state.publication,
+      state.tables.map((t) => t.source),
+    );
     const snapshot = await log.createSlot(state.slot);
     try {
       await store.start(state);
@@ -386,7 +429,7 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
   } else {
     await sink.ensureTopics(topics, state.partitions);
     const done = new Set((await store.tables()).filter((t) => t.epoch === state.epoch).map((t) => t.table));
-    const missing = state.tables.filter((t) => !done.has(t));
+    const missing = state.tables.filter((t) => !done.has(t.table));
     if (missing.length > 0) {
       const snapshot = await log.temporarySnapshot();
       try {
@@ -404,7 +447,7 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
   // lost, the slot was acknowledged only for what Kafka holds); then exit 3.
   for (let attempt = 1; ; attempt++) {
     try {
-      const r = await streamChanges(deps, state, snapshotLsn, options.follow, run);
+      const r = await streamChanges(deps, state, snapshotLsn, topicOf, options.follow, run);
       streamed.transactions += r.transactions;
       streamed.changes += r.changes;
       streamed.confirmedLsn = r.confirmedLsn;
@@ -432,7 +475,8 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
 async function streamChanges(
   deps: CaptureDeps,
   state: CdcState,
-  snapshotLsn: ReadonlyMap<TableName, Lsn>,
+  snapshotLsn: ReadonlyMap<string, Lsn>,
+  topicOf: ReadonlyMap<string, string>,
   follow: boolean,
   run: CaptureRun,
 ): Promise<{ transactions: number; changes: number; confirmedLsn: string }> {
@@ -494,7 +538,7 @@ async function streamChanges(
         }
         for (const change of produced) {
           const { key, value } = encodeChange(change);
-          batcher.add({ topic: topicName(state.topicPrefix, change.table), key, value });
+          batcher.add({ topic: topicOf.get(change.table) ?? '', key, value });
         }
         changes += produced.length;
         if (m.tag === 'commit') {

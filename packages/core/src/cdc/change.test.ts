@@ -236,10 +236,21 @@ describe('change envelope', () => {
     expect(key).toBe('{"order_id":"1"}');
     expect(JSON.parse(value)).toMatchObject({ lsn: '16/B374D848', seq: 3, op: 'update' });
     expect(decodeChange(Buffer.from(value))).toEqual(change);
-    for (const bad of ['', 'null', '{}', value.replace('"update"', '"merge"'), value.replace('"orders"', '"x"')]) {
+    for (const bad of [
+      '',
+      'null',
+      '{}',
+      value.replace('"update"', '"merge"'),
+      value.replace('"orders"', '""'),
+      value.replace('"orders"', '7'),
+    ]) {
       expect(decodeChange(Buffer.from(bad))).toBeUndefined();
     }
     expect(decodeChange(null)).toBeUndefined();
+    // Any MySQL name travels: quotes, backslashes, non-ASCII.
+    const odd = { ...change, table: 'sales__Order "Lines"\\ü🚀' };
+    expect(decodeChange(Buffer.from(encodeChange(odd).value))).toEqual(odd);
+    expect(decodeChange(Buffer.from(encodeChange(change).value))).toEqual(change);
   });
 
   it('orders positions by commit LSN, then by place in the transaction', () => {

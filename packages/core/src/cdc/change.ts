@@ -8,7 +8,6 @@
  */
 import { DataCheckError } from '../errors.js';
 import type { ReplicaColumn, ReplicaSpec } from '../replicate/spec.js';
-import { isTableName, type TableName } from '../schema/tables.js';
 import { formatLsn, parseLsn, UNCHANGED, type Lsn, type RelationColumn, type TupleValue } from './pgoutput.js';
 
 export type ChangeOp = 'insert' | 'update' | 'delete';
@@ -23,16 +22,17 @@ export interface Change {
   /** Changes on reset: a record of another epoch is never applied. */
   readonly epoch: string;
   readonly op: ChangeOp;
-  readonly table: TableName;
+  /** The replica's MySQL name. */
+  readonly table: string;
   /** The commit LSN of the transaction. */
   readonly lsn: Lsn;
   /** The change's place within its transaction (0, 1, …). */
   readonly seq: number;
   /** Commit time, ISO 8601 UTC with microseconds. */
   readonly committedAt: string;
-  /** Primary-key values, in key order. */
+  /** Key values by the replica's column names, in key order. */
   readonly key: Readonly<Record<string, string>>;
-  /** The row after an insert or update (replica form); absent for a delete. */
+  /** The row after an insert or update (replica form, by the replica's column names); absent for a delete. */
   readonly after?: Readonly<Record<string, string | null>>;
 }
 
@@ -49,13 +49,22 @@ export function encodeChange(change: Change): { readonly key: string; readonly v
   }
   const key = JSON.stringify(change.key);
   const value =
-    `{"epoch":${JSON.stringify(change.epoch)},"op":"${change.op}","table":"${change.table}",` +
+    `{"epoch":${JSON.stringify(change.epoch)},"op":"${change.op}","table":${tableText(change.table)},` +
     `"lsn":${lastLsnText},"seq":${change.seq},"committed_at":${JSON.stringify(change.committedAt)},"key":${key}` +
     (change.after === undefined ? '}' : `,"after":${JSON.stringify(change.after)}}`);
   return { key, value };
 }
 let lastLsn: Lsn | undefined;
 let lastLsnText = '';
+let lastTable = '';
+let lastTableText = '""';
+const tableText = (table: string): string => {
+  if (table !== lastTable) {
+    lastTable = table;
+    lastTableText = JSON.stringify(table);
+  }
+  return lastTableText;
+};
 
 const isStringRecord = (v: unknown, nulls: boolean): v is Record<string, string | null> =>
   typeof v === 'object' &&
@@ -79,7 +88,7 @@ export function decodeChange(value: Buffer | Uint8Array | null): Change | undefi
     typeof epoch !== 'string' ||
     (op !== 'insert' && op !== 'update' && op !== 'delete') ||
     typeof table !== 'string' ||
-    !isTableName(table) ||
+    table === '' ||
     typeof lsn !== 'string' ||
     typeof seq !== 'number' ||
     !Number.isSafeInteger(seq) ||
@@ -128,33 +137,36 @@ export function schemaDrift(spec: ReplicaSpec, columns: readonly RelationColumn[
 
 /**
  * A value as pgoutput printed it → what the replica stores, by the column's codec: the same
- * definition the batch copy and the snapshot use.
+ * definition the batch copy and the snapshot use. Bytes travel as hex (the record is JSON), and
+ * apply binds them as UNHEX(?) (CapturedColumn.hex).
  */
 export function replicaText(col: ReplicaColumn, text: string): string {
   const value = col.codec.fromPgText(text);
-  if (typeof value !== 'string') throw new DataCheckError(`${col.name}: etl cdc does not carry binary values yet`);
-  return value;
+  return typeof value === 'string' ? value : value.toString('hex');
 }
 
 /** Decodes the tuples of one relation into row images, in the replica's form. */
 export class RelationMapper {
   /** For each spec column, its index in the decoded tuple. */
   private readonly indexes: readonly number[];
+  /** The key's replica column names. */
+  private readonly keyNames: readonly string[];
 
   constructor(
     readonly spec: ReplicaSpec,
     columns: readonly RelationColumn[],
   ) {
     this.indexes = spec.columns.map((c) => columns.findIndex((r) => r.name === c.name));
+    this.keyNames = spec.primaryKey.map((k) => spec.columns.find((c) => c.name === k)?.target ?? k);
   }
 
-  /** The row's columns that were sent (unchanged TOASTed values left out). */
+  /** The row's columns that were sent (unchanged TOASTed values left out), by replica name. */
   row(tuple: readonly TupleValue[]): Record<string, string | null> {
     const row: Record<string, string | null> = {};
     this.spec.columns.forEach((col, i) => {
       const v = tuple[this.indexes[i] ?? -1];
       if (v === UNCHANGED || v === undefined) return;
-      row[col.name] = v === null ? null : (col.transform?.js ?? identity)(replicaText(col, v));
+      row[col.target] = v === null ? null : (col.transform?.js ?? identity)(replicaText(col, v));
     });
     return row;
   }
@@ -167,7 +179,7 @@ export class RelationMapper {
   /** The primary key of a row already mapped. */
   keyOf(row: Readonly<Record<string, string | null>>): Record<string, string> {
     const key: Record<string, string> = {};
-    for (const k of this.spec.primaryKey) {
+    for (const k of this.keyNames) {
       const v = row[k];
       if (typeof v !== 'string') throw new DataCheckError(`${this.spec.table}: a change without its key ${k}`);
       key[k] = v;

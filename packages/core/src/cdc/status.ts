@@ -3,13 +3,16 @@
  * source position, lag), for the slot (retained WAL, active) and per Kafka partition.
  */
 import type { CdcStore, ChangeLog, ChangeSource, SlotInfo } from '../ports/index.js';
-import type { TableName } from '../schema/tables.js';
-import { topicName } from './capture.js';
+import { displayName } from '../catalog/selection.js';
 import { comparePositions, type SourcePosition } from './change.js';
 import { formatLsn } from './pgoutput.js';
 
 export interface CdcTableStatus {
-  readonly table: TableName;
+  /** The replica's MySQL name. */
+  readonly table: string;
+  /** The PostgreSQL table, as schema.table. */
+  readonly source: string;
+  readonly topic: string;
   readonly snapshot: 'done' | 'pending';
   readonly snapshotLsn: string | null;
   /** The last source position applied to the replica (commit LSN). */
@@ -67,8 +70,8 @@ export async function cdcStatus(
   const [snapshots, applied] = await Promise.all([store.tables(), store.partitions()]);
   const partitions: CdcPartitionStatus[] = [];
   const tables: CdcTableStatus[] = [];
-  for (const table of state.tables) {
-    const topic = topicName(state.topicPrefix, table);
+  for (const captured of state.tables) {
+    const { table, topic } = captured;
     const offsets = await source.topicOffsets(topic).catch(() => new Map<number, { end: string }>());
     let lagRecords = 0n;
     let last: { position: SourcePosition; committedAt: string | null } | undefined;
@@ -90,6 +93,8 @@ export async function cdcStatus(
     const lagBytes = currentLsn > behindFrom ? Number(currentLsn - behindFrom) : 0;
     tables.push({
       table,
+      source: displayName(captured.source),
+      topic,
       snapshot: snap === undefined ? 'pending' : 'done',
       snapshotLsn: snap === undefined ? null : formatLsn(snap.snapshotLsn),
       appliedLsn: last === undefined ? null : formatLsn(last.position.lsn),

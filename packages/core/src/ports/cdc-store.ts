@@ -4,7 +4,7 @@
  */
 import type { Change, SourcePosition } from '../cdc/change.js';
 import type { Lsn } from '../cdc/pgoutput.js';
-import type { TableName } from '../schema/tables.js';
+import type { CapturedTable } from '../cdc/captured.js';
 
 export interface CdcState {
   /** Changes on every new start after a reset: records of another epoch are dropped. */
@@ -12,14 +12,15 @@ export interface CdcState {
   readonly slot: string;
   readonly publication: string;
   readonly topicPrefix: string;
-  readonly tables: readonly TableName[];
+  /** The captured tables, as recorded when the capture started (apply and status read them). */
+  readonly tables: readonly CapturedTable[];
   readonly partitions: number;
-  readonly masked: readonly string[];
   readonly createdAt: string;
 }
 
 export interface CdcTableState {
-  readonly table: TableName;
+  /** The replica's MySQL name. */
+  readonly table: string;
   readonly epoch: string;
   /** Changes committed before it are in the table's snapshot. */
   readonly snapshotLsn: Lsn;
@@ -50,18 +51,19 @@ export interface CdcStore {
   /** Records a new capture (and forgets every table's snapshot). */
   start(state: CdcState): Promise<void>;
   tables(): Promise<CdcTableState[]>;
-  snapshotDone(table: TableName, epoch: string, lsn: Lsn): Promise<void>;
+  snapshotDone(table: string, epoch: string, lsn: Lsn): Promise<void>;
   partitions(): Promise<CdcPartitionState[]>;
   /**
    * One transaction: the changes of one partition's batch not applied yet, and the
-   * partition's next offset and last applied position. `changes[i]` is undefined for a
-   * record that is not a change envelope.
+   * partition's next offset and last applied position, written to the replicas as `tables`
+   * (the captured tables by MySQL name) describe them.
    */
   apply(
     topic: string,
     partition: number,
     records: readonly { readonly offset: string; readonly change: Change }[],
     nextOffset: string,
+    tables: ReadonlyMap<string, CapturedTable>,
   ): Promise<AppliedBatch>;
   /** Forgets the capture: state, snapshots and positions. */
   clear(): Promise<void>;

@@ -3,7 +3,7 @@
  * replication stream). Implemented by PostgresChangeLog.
  */
 import type { Lsn } from '../cdc/pgoutput.js';
-import type { TableName } from '../schema/tables.js';
+import type { QualifiedName } from '../catalog/source-table.js';
 
 export interface SlotInfo {
   readonly name: string;
@@ -32,12 +32,15 @@ export interface ReplicationStream extends AsyncIterable<Buffer> {
 
 export interface ChangeLog {
   readonly endpoint: string;
-  /** wal_level, primary keys, privileges: exit 2 with the fix when one is missing. */
-  preflight(tables: readonly TableName[]): Promise<void>;
+  /** wal_level, the REPLICATION attribute, ownership of the tables: exit 2 with the fix when one is missing. */
+  preflight(tables: readonly QualifiedName[]): Promise<void>;
   currentLsn(): Promise<Lsn>;
   slot(name: string): Promise<SlotInfo | undefined>;
-  /** Creates the publication, or sets its tables to these. */
-  ensurePublication(name: string, tables: readonly TableName[]): Promise<void>;
+  /**
+   * Creates the publication, or sets its tables to these; partitioned tables publish their
+   * changes as their parent's (publish_via_partition_root).
+   */
+  ensurePublication(name: string, tables: readonly QualifiedName[]): Promise<void>;
   /** A persistent pgoutput slot and the snapshot it exported. */
   createSlot(name: string): Promise<ExportedSnapshot>;
   /** A temporary slot's exported snapshot (for tables loaded again after a kill). */

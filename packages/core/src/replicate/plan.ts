@@ -9,7 +9,7 @@ import type { SourceTable } from '../catalog/source-table.js';
 import { REPLICATED_TABLES, type TableName } from '../schema/tables.js';
 import { displayName, selectTables, type TablePattern } from '../catalog/selection.js';
 import { clashes, defaultReplicaName, isReservedMysqlName, mysqlNameProblem } from '../catalog/replica-names.js';
-import { buildReplicaSpec, SHOP_TRANSFORMS, type ReplicaSpec, type SpecOptions } from './spec.js';
+import { SHOP_TRANSFORMS, specFromRecipe, type ReplicaSpec, type SpecRecipe } from './spec.js';
 import { SHOP_TABLES_MARKER, isShopTable } from './shop.js';
 import { NO_SETTINGS, settingsFor, type ReplicationSettings, type TableSettings } from './settings.js';
 
@@ -17,6 +17,8 @@ export interface ReplicaPlan {
   readonly tables: readonly SourceTable[];
   /** Builds the spec of one planned table with these masks (`table.column`). */
   spec(table: SourceTable, masks: readonly string[]): ReplicaSpec;
+  /** The same spec's options as data (what etl cdc records to rebuild it). */
+  recipe(table: SourceTable, masks: readonly string[]): SpecRecipe;
   /** The replica names, in plan order. */
   readonly names: readonly string[];
   /** Each planned table's settings from the settings file, by replica name. */
@@ -81,28 +83,27 @@ export function planReplicas(
     });
   }
   const byTable = new Map(tables.map((t, i) => [t, settings[i] ?? { lines: [] }] as const));
+  const recipe = (table: SourceTable, masks: readonly string[]): SpecRecipe => {
+    const own: TableSettings = byTable.get(table) ?? {};
+    const name = names[tables.indexOf(table)] ?? defaultReplicaName(table.name);
+    return {
+      target: name,
+      masks: [...new Set([...masks, ...(own.mask ?? []).map((c) => `${name}.${c}`)])],
+      shopTransforms: shop && isShopTable(table) && SHOP_TRANSFORMS[table.name.name] !== undefined,
+      ...(own.key === undefined ? {} : { key: own.key }),
+      ...(own.cursor === undefined ? {} : { cursor: own.cursor }),
+      ...(own.asText === undefined ? {} : { asText: own.asText }),
+      ...(own.columns === undefined ? {} : { columnTargets: own.columns }),
+    };
+  };
   return {
     tables,
     names,
     settings: new Map(tables.map((t, i) => [names[i] ?? '', settings[i] ?? { lines: [] }])),
-    spec: (table, masks) => {
-      const own: TableSettings = byTable.get(table) ?? {};
-      const name = names[tables.indexOf(table)] ?? defaultReplicaName(table.name);
-      const transforms = shop && isShopTable(table) ? SHOP_TRANSFORMS[table.name.name] : undefined;
-      const options: SpecOptions = {
-        masks: [...new Set([...masks, ...(own.mask ?? []).map((c) => `${name}.${c}`)])],
-        target: name,
-        ...(transforms === undefined ? {} : { transforms }),
-        ...(own.key === undefined ? {} : { key: own.key }),
-        ...(own.cursor === undefined ? {} : { cursor: own.cursor }),
-        ...(own.asText === undefined ? {} : { asText: own.asText }),
-        ...(own.columns === undefined ? {} : { columnTargets: own.columns }),
-      };
-      return buildReplicaSpec(table, options);
-    },
+    recipe,
+    spec: (table, masks) => specFromRecipe(table, recipe(table, masks)),
   };
 }
-
 /** What in a table's settings does not fit the table: columns it lacks, a key it already has. */
 function settingsProblems(table: SourceTable, settings: TableSettings): string[] {
   const problems: string[] = [];

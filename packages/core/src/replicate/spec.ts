@@ -256,6 +256,29 @@ export const SHOP_TRANSFORMS: Readonly<Record<string, Readonly<Record<string, Va
   users: { email: normaliseEmail },
 };
 
+/**
+ * A spec's options as plain data, with no functions in it: what `etl cdc` records with each
+ * captured table, so that a later run (or another process) rebuilds exactly the same spec from
+ * the recorded catalog description, whatever the catalog or the settings file say by then.
+ */
+export interface SpecRecipe {
+  readonly target: string;
+  readonly masks: readonly string[];
+  /** The demo shop's own transforms (SHOP_TRANSFORMS of the table's name) apply. */
+  readonly shopTransforms: boolean;
+  readonly key?: readonly string[];
+  readonly cursor?: string;
+  readonly asText?: readonly string[];
+  readonly columnTargets?: Readonly<Record<string, string>>;
+}
+
+/** The spec a recipe describes. */
+export function specFromRecipe(table: SourceTable, recipe: SpecRecipe): ReplicaSpec {
+  const { shopTransforms, ...options } = recipe;
+  const transforms = shopTransforms ? SHOP_TRANSFORMS[table.name.name] : undefined;
+  return buildReplicaSpec(table, { ...options, ...(transforms === undefined ? {} : { transforms }) });
+}
+
 /** A demo shop table's spec, from its definition (what the catalog says of a database etl seeded). */
 export function replicaSpec(table: TableName, masks: readonly string[] = []): ReplicaSpec {
   const transforms = SHOP_TRANSFORMS[table];

@@ -57,6 +57,7 @@ export function shopSourceTable(table: TableName, oid = 0): SourceTable {
     key: def.primaryKey,
     keySource: 'primary key',
     replicaIdentity: 'd',
+    identity: def.primaryKey,
     estimatedRows: -1,
   };
 }

@@ -2,14 +2,16 @@ import { Flags } from '@oclif/core';
 import {
   checkTopicPrefix,
   parseMasks,
-  parseTables,
+  parseTablePatterns,
   runCapture,
   slotName,
+  TABLES_FLAG_DESCRIPTION,
   unmaskRefusedError,
   type CaptureReport,
 } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
-import { yesFlag } from '../../flags.js';
+import { configFlag, yesFlag } from '../../flags.js';
+import { loadSettings } from '../../settings-file.js';
 import { onStopSignal } from '../../signals.js';
 import { askYes } from '../../ui/confirm.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
@@ -61,9 +63,10 @@ resumes from the slot.`;
 
   static override flags = {
     tables: Flags.string({
-      description: 'Comma-separated tables (default: those already captured, or every replicated table).',
-      helpValue: '<a,b>',
+      description: `${TABLES_FLAG_DESCRIPTION} A later run captures the same tables whatever this says.`,
+      helpValue: '<patterns>',
     }),
+    config: configFlag(),
     follow: Flags.boolean({ description: 'Keep capturing until interrupted.' }),
     'topic-prefix': topicPrefixFlag,
     partitions: Flags.integer({
@@ -84,7 +87,8 @@ resumes from the slot.`;
   };
 
   protected async execute(): Promise<CaptureReport> {
-    const tables = this.flags.tables === undefined ? undefined : parseTables(this.flags.tables);
+    const tables = this.flags.tables === undefined ? undefined : parseTablePatterns(this.flags.tables);
+    const settings = loadSettings(this.flags.config, process.cwd());
     const masks = {
       ...(this.flags.mask === undefined ? {} : { set: parseMasks(this.flags.mask, '--mask') }),
       ...(this.flags.unmask === undefined ? {} : { unmask: parseMasks(this.flags.unmask, '--unmask') }),
@@ -112,6 +116,7 @@ resumes from the slot.`;
                 },
                 {
                   tables,
+                  settings,
                   follow: this.flags.follow,
                   topicPrefix: this.flags['topic-prefix'],
                   partitions: this.flags.partitions,

@@ -1,0 +1,198 @@
+/**
+ * `etl cdc` on a database etl did not create (real PostgreSQL, Kafka and MariaDB): odd table and
+ * column names, a second schema, text / uuid / bytea keys with case and trailing-space variants,
+ * a partitioned table, values of every family, a column renamed by the settings file; the tables
+ * cdc cannot follow refused before anything is published. After each step: verify equal, and
+ * values compared side by side with PostgreSQL's.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApplyReport, CaptureReport, CdcStatus, VerifyReport } from '@etl/core';
+import { createKafka, withMysql, withPostgres } from '@etl/connectors';
+import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
+import { etlEnv, runEtl, scratchDir } from '../../testing/run-etl.js';
+
+const dbs = throwawayDatabases(undefined, 'etl_owncdc');
+const env = etlEnv(dbs);
+const cwd = scratchDir();
+const etl = (args: string[]) => runEtl(args, { env, cwd, timeoutMs: 120_000 });
+async function json<T>(args: string[]): Promise<T> {
+  const run = await etl([...args, '--json']);
+  if (run.code !== 0) throw new Error(`etl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+const pg = async (sql: string, params: unknown[] = []) =>
+  (await withPostgres(dbs.pg, (c) => c.query(sql, params))).rows as Record<string, unknown>[];
+async function my(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const [rows] = await withMysql(dbs.mysql, (c) => c.query(sql, params));
+  return rows as Record<string, unknown>[];
+}
+
+const TABLES = `public.*,sales.*,!keyless,!unique_keyed`;
+const LONG = 'ü'.repeat(50_000) + ' end';
+
+const SCHEMA = `
+CREATE SCHEMA sales;
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy 😀');
+CREATE TABLE "Order Lines" (
+  "Code" text, id uuid, photo bytea, note text, qty numeric(12,3), seen timestamptz, tags text[], payload jsonb,
+  mood mood, "ID" int, PRIMARY KEY ("Code", id));
+CREATE TABLE bytes_keyed (k bytea PRIMARY KEY, v text);
+CREATE TABLE events (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day);
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE sales.orders (id int PRIMARY KEY, total numeric(12,2), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE unique_keyed (a int NOT NULL, b text NOT NULL, v text, UNIQUE (a, b));
+CREATE TABLE keyless (a int, b text);
+INSERT INTO "Order Lines" VALUES
+  ('a', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', '${LONG}', 1.500, '2026-01-02 03:04:05.123456+00',
+   ARRAY['x', NULL], '{"b": 1, "a": [1.50]}', 'happy 😀', 1),
+  ('A', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', NULL, 'second', 0, NULL, '{}', NULL, 'sad', 2),
+  ('a ', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x', '', -0.001, '1970-01-01 00:00:00+00', NULL, '[]', NULL, 3);
+INSERT INTO bytes_keyed VALUES ('\\x00', 'zero'), ('\\x0000', 'two zeros'), ('\\xff', 'ff');
+INSERT INTO events SELECT i, DATE '2025-06-01' + (i * 2), 'e' || i FROM generate_series(1, 100) AS i;
+INSERT INTO sales.orders VALUES (1, 10.00), (2, 20.50);
+INSERT INTO unique_keyed VALUES (1, 'k', 'v');
+INSERT INTO keyless VALUES (1, 'dup'), (1, 'dup');
+`;
+
+const publications = async () => (await pg('SELECT pubname FROM pg_publication')).map((r) => r['pubname']);
+const slots = async () =>
+  (await pg('SELECT slot_name FROM pg_replication_slots WHERE database = $1', [dbs.pg.database])).length;
+
+/** capture (drain), apply (drain), verify of the captured tables: equal. */
+async function settle(): Promise<{ capture: CaptureReport; apply: ApplyReport }> {
+  const capture = await json<CaptureReport>(['cdc', 'capture', '--tables', TABLES]);
+  const apply = await json<ApplyReport>(['cdc', 'apply']);
+  const verify = await json<VerifyReport>(['verify', '--tables', TABLES]);
+  expect(verify.tables.filter((t) => !t.equal)).toEqual([]);
+  expect(verify.tables.map((t) => t.table).sort()).toEqual(
+    ['Order Lines', 'bytes_keyed', 'events', 'sales__orders'].sort(),
+  );
+  return { capture, apply };
+}
+
+beforeAll(async () => {
+  await withPostgres(dbs.pg, (c) => c.query(`CREATE DATABASE ${dbs.pg.database}`), { database: 'postgres' });
+  await withMysql(dbs.mysql, (c) => c.query(`CREATE DATABASE ${dbs.mysql.database}`), { noDatabase: true });
+  await pg(SCHEMA);
+  // MySQL column names ignore case: "ID" and id would be one column, so the settings file renames one.
+  writeFileSync(join(cwd, 'etl.yaml'), `tables:\n  '"Order Lines"':\n    columns: {ID: id_upper}\n`);
+});
+afterAll(async () => {
+  await etl(['cdc', 'reset', '--yes']);
+  await dbs.drop();
+});
+
+describe('etl cdc on a database etl did not create', () => {
+  it('refuses the tables it cannot follow, all at once (2), and publishes nothing', async () => {
+    const run = await etl(['cdc', 'capture']);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/keyless has no primary key/);
+    expect(run.stderr).toMatch(/unique_keyed has no replica identity.*REPLICA IDENTITY USING INDEX/);
+    expect(await publications()).toEqual([]);
+    expect(await slots()).toBe(0);
+    // A table that is not there at all is named with the closest one.
+    const typo = await etl(['cdc', 'capture', '--tables', 'sales.ordrs']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/did you mean/);
+  });
+
+  it('loads a snapshot of every selected table, under its MySQL name and a topic Kafka accepts', async () => {
+    const { capture } = await settle();
+    expect(capture.snapshots.map((s) => s.table).sort()).toEqual(
+      ['Order Lines', 'bytes_keyed', 'events', 'sales__orders'].sort(),
+    );
+    const status = await json<CdcStatus>(['cdc', 'status']);
+    const lines = status.tables.find((t) => t.table === 'Order Lines');
+    expect(lines).toMatchObject({ source: '"Order Lines"', snapshot: 'done' });
+    expect(lines?.topic).toMatch(new RegExp(`^${dbs.topic}\\.Order_Lines-[0-9a-f]{8}$`));
+    expect(status.tables.find((t) => t.table === 'sales__orders')?.topic).toBe(`${dbs.topic}.sales__orders`);
+    // One publication of the tables themselves; a partitioned table publishes as its parent.
+    const published = await pg(
+      `SELECT schemaname || '.' || tablename AS t FROM pg_publication_tables WHERE pubname = 'etl_cdc' ORDER BY 1`,
+    );
+    expect(published.map((r) => r['t'])).toEqual([
+      'public.Order Lines',
+      'public.bytes_keyed',
+      'public.events',
+      'sales.orders',
+    ]);
+    expect((await pg(`SELECT pubviaroot FROM pg_publication WHERE pubname = 'etl_cdc'`))[0]?.['pubviaroot']).toBe(true);
+  });
+
+  it('carries inserts, updates, key changes and deletes of every kind of key and value exactly', async () => {
+    await pg(`
+      INSERT INTO "Order Lines" VALUES
+        ('é', 'c0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x0a5c09', E'tab\\there\\nnew line \\\\ 🚀', 12345.678,
+         '0999-12-31 23:59:59-01', ARRAY['with "quote"', 'tab	in'], '{"n": 12345678901234567890123}', 'ok', 4);
+      UPDATE "Order Lines" SET qty = 2, "ID" = 20 WHERE "Code" = 'a';
+      UPDATE "Order Lines" SET "Code" = 'a  ' WHERE "Code" = 'a ';
+      DELETE FROM "Order Lines" WHERE "Code" = 'A';
+      INSERT INTO bytes_keyed VALUES ('\\x000000', 'three'), ('\\x0a', 'newline byte');
+      UPDATE bytes_keyed SET k = '\\xfe' WHERE k = '\\xff';
+      DELETE FROM bytes_keyed WHERE k = '\\x00';
+      UPDATE events SET day = DATE '2026-02-01', v = 'moved' WHERE id = 1;
+      UPDATE events SET v = NULL WHERE id BETWEEN 10 AND 20;
+      DELETE FROM events WHERE id > 90;
+      INSERT INTO sales.orders VALUES (3, 99999999.99);
+      UPDATE sales.orders SET total = total + 0.01;
+    `);
+    const { capture, apply } = await settle();
+    expect(capture.changes).toBeGreaterThan(20);
+    expect(apply.applied).toBe(capture.changes);
+    // Side by side with PostgreSQL, not only through verify.
+    const rows = await my(
+      'SELECT `Code` AS code, HEX(photo) AS photo, note, qty, id_upper FROM `Order Lines` ORDER BY `Code`, id',
+    );
+    const want = await pg(
+      `SELECT "Code" AS code, upper(encode(photo, 'hex')) AS photo, note, qty::text AS qty, "ID" AS id_upper
+         FROM "Order Lines" ORDER BY convert_to("Code", 'UTF8'), id`,
+    );
+    expect(rows.map((r) => ({ ...r, qty: String(r['qty']) }))).toEqual(want.map((r) => ({ ...r })));
+    expect(rows.find((r) => r['code'] === 'a')?.['note']).toBe(LONG);
+    expect((await my('SELECT HEX(k) AS k FROM bytes_keyed ORDER BY k')).map((r) => r['k'])).toEqual([
+      '0000',
+      '000000',
+      '0A',
+      'FE',
+    ]);
+    expect(await my('SELECT DATE_FORMAT(day, "%Y-%m-%d") AS day, v FROM events WHERE id = 1')).toEqual([
+      { day: '2026-02-01', v: 'moved' },
+    ]);
+  });
+
+  it('keeps an unchanged TOASTed value when another column of its row changes', async () => {
+    await pg(`UPDATE "Order Lines" SET qty = 3 WHERE "Code" = 'a'`);
+    await settle();
+    expect((await my("SELECT note FROM `Order Lines` WHERE `Code` = 'a'"))[0]?.['note']).toBe(LONG);
+  });
+
+  it('sends records to the safe topic names, named by their MySQL table', async () => {
+    const kafka = createKafka({ brokers: TEST_KAFKA_BROKERS });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${dbs.topic}.`)).sort();
+      expect(topics).toHaveLength(4);
+      for (const t of topics) expect(t).toMatch(/^[A-Za-z0-9._-]{1,249}$/);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('stops at a column added to a captured table (4), without acknowledging past it', async () => {
+    await pg(`ALTER TABLE sales.orders ADD COLUMN note text; INSERT INTO sales.orders VALUES (4, 1, now(), 'x')`);
+    const before = (
+      await pg(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE database = $1`, [dbs.pg.database])
+    )[0]?.['l'];
+    const run = await etl(['cdc', 'capture']);
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toMatch(/sales__orders changed in PostgreSQL.*column note was added/);
+    const after = (
+      await pg(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE database = $1`, [dbs.pg.database])
+    )[0]?.['l'];
+    expect(after).toBe(before);
+  });
+});
