@@ -26,6 +26,12 @@ type Rows = mysql.RowDataPacket[];
 /** Rows per statement: under max_allowed_packet for the widest rows (kafka_events). */
 const ROWS_PER_STATEMENT = 500;
 
+/**
+ * etl_cdc_tables.snapshot_lsn of a table whose new snapshot (etl cdc resnapshot) has not
+ * finished: no change is after it, so apply drops every record of the table until it is done.
+ */
+const PENDING_LSN = 18446744073709551615n;
+
 export class MysqlCdcStore implements CdcStore {
   readonly endpoint: string;
 
@@ -94,6 +100,7 @@ export class MysqlCdcStore implements CdcStore {
       return rows.map((r) => ({
         table: String(r['table_name']),
         epoch: String(r['epoch']),
+        pending: BigInt(String(r['lsn'])) === PENDING_LSN,
         snapshotLsn: BigInt(String(r['lsn'])),
         snapshotAt: String(r['at']),
       }));
@@ -108,6 +115,29 @@ export class MysqlCdcStore implements CdcStore {
         lsn.toString(),
       ]),
     );
+  }
+
+  async recordTable(table: CapturedTable): Promise<void> {
+    await withMysql(this.db, (c) => recordCaptured(c, table));
+  }
+
+  async resnapshotPending(table: CapturedTable, epoch: string): Promise<void> {
+    await withMysql(this.db, async (c) => {
+      await c.query('START TRANSACTION');
+      try {
+        await recordCaptured(c, table);
+        // Waits for an apply transaction that holds the table's row; later ones drop its records.
+        await c.query('REPLACE INTO etl_cdc_tables (table_name, epoch, snapshot_lsn) VALUES (?, ?, ?)', [
+          table.table,
+          epoch,
+          PENDING_LSN.toString(),
+        ]);
+        await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
   }
 
   async partitions(): Promise<CdcPartitionState[]> {
@@ -163,9 +193,12 @@ export class MysqlCdcStore implements CdcStore {
             ? { lsn: BigInt(String(stored['lsn'])), seq: Number(stored['seq']) }
             : null;
         let committedAt: string | null = null;
+        const snapshots = await snapshotPositions(c, records);
         const fresh: Change[] = [];
         for (const { offset, change } of records) {
           if (BigInt(offset) < from || change.epoch !== epoch) continue;
+          // In a later snapshot of the table (etl cdc resnapshot), or in one still loading.
+          if (change.lsn < (snapshots.get(change.table) ?? 0n)) continue;
           if (position !== null && comparePositions(change, position) <= 0) continue;
           fresh.push(change);
           position = { lsn: change.lsn, seq: change.seq };
@@ -205,6 +238,39 @@ export class MysqlCdcStore implements CdcStore {
       await c.query('COMMIT');
     });
   }
+}
+
+/** Writes a captured table's description, keeping its place in the list. */
+async function recordCaptured(c: mysql.Connection, table: CapturedTable): Promise<void> {
+  const [found] = await c.query<Rows>('SELECT 1 FROM etl_cdc_captured WHERE table_name = ?', [table.table]);
+  if (found.length === 0) {
+    throw new DataCheckError(`${table.table} is not among the tables etl cdc captures`, {
+      hint: 'Run etl cdc status to see them.',
+    });
+  }
+  await c.query('UPDATE etl_cdc_captured SET captured = ?, topic = ? WHERE table_name = ?', [
+    JSON.stringify(table),
+    table.topic,
+    table.table,
+  ]);
+}
+
+/**
+ * The snapshot positions of the tables a batch touches, read under a shared lock so a table
+ * marked for a new snapshot waits for this batch, and the batches after it see the mark.
+ */
+async function snapshotPositions(
+  c: mysql.Connection,
+  records: readonly { readonly change: Change }[],
+): Promise<Map<string, Lsn>> {
+  const names = [...new Set(records.map((r) => r.change.table))];
+  if (names.length === 0) return new Map();
+  const [rows] = await c.query<Rows>(
+    `SELECT table_name, CAST(snapshot_lsn AS CHAR) AS lsn FROM etl_cdc_tables WHERE table_name IN (?)
+      LOCK IN SHARE MODE`,
+    [names],
+  );
+  return new Map(rows.map((r) => [String(r['table_name']), BigInt(String(r['lsn']))]));
 }
 
 /** A row's last image in a batch: the row to upsert, or null for a delete. */

@@ -187,17 +187,37 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
 
   /** CREATE TABLE for a replica of this spec: the codecs' types, NO PAD binary text, the key. */
   private createTableSql(name: string, spec: ReplicaSpec): string {
-    const key = new Set(spec.primaryKey);
-    const columns = spec.columns.map((col) => {
-      const text = col.codec.textual ? ` CHARACTER SET utf8mb4 COLLATE ${this.noPadCollation}` : '';
-      const nullable = col.source.nullable && !key.has(col.name) ? 'NULL' : 'NOT NULL';
-      return `${q(col.target)} ${col.codec.mysqlType}${text} ${nullable}`;
-    });
+    const columns = spec.columns.map((col) => this.columnSql(spec, col));
     const primary =
       spec.primaryKey.length === 0
         ? []
         : [`PRIMARY KEY (${spec.primaryKey.map((k) => q(targetOf(spec, k))).join(', ')})`];
     return `CREATE TABLE ${name} (${[...columns, ...primary].join(', ')}) ${TABLE_OPTIONS}`;
+  }
+
+  /** One column of a replica's CREATE TABLE or ADD COLUMN. */
+  private columnSql(spec: ReplicaSpec, col: ReplicaSpec['columns'][number]): string {
+    const text = col.codec.textual ? ` CHARACTER SET utf8mb4 COLLATE ${this.noPadCollation}` : '';
+    const nullable = col.source.nullable && !spec.primaryKey.includes(col.name) ? 'NULL' : 'NOT NULL';
+    return `${q(col.target)} ${col.codec.mysqlType}${text} ${nullable}`;
+  }
+
+  async addColumns(spec: ReplicaSpec, columns: readonly string[]): Promise<void> {
+    await this.prepare();
+    await this.session(async (c) => {
+      const [rows] = await c.query<Rows>(
+        'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+        [spec.table],
+      );
+      const have = new Set(rows.map((r) => String(r['name']).toLowerCase()));
+      const adding = spec.columns.filter((col) => columns.includes(col.name) && !have.has(col.target.toLowerCase()));
+      // One statement: a kill leaves all of them added or none (ALTER TABLE is atomic per statement).
+      if (adding.length > 0) {
+        await c.query(
+          `ALTER TABLE ${q(spec.table)} ${adding.map((col) => `ADD COLUMN ${this.columnSql(spec, col)}`).join(', ')}`,
+        );
+      }
+    });
   }
 
   async drift(spec: ReplicaSpec): Promise<string[]> {

@@ -96,6 +96,19 @@ export class PostgresChangeLog implements ChangeLog {
     );
   }
 
+  async valuedColumns(table: QualifiedName, columns: readonly string[]): Promise<string[]> {
+    return withPostgres(this.db, async (c) => {
+      const { rows } = await c.query<{ name: string }>(
+        `SELECT attname AS name FROM pg_attribute
+          WHERE attrelid = to_regclass($1) AND attname = ANY($2::text[]) AND NOT attisdropped
+            AND (atthasdef OR atthasmissing OR attgenerated <> '' OR attidentity <> '')
+          ORDER BY attnum`,
+        [pgTable(table), columns],
+      );
+      return rows.map((r) => r.name);
+    });
+  }
+
   async slot(name: string): Promise<SlotInfo | undefined> {
     return withPostgres(this.db, async (c) => {
       const row = (

@@ -7,11 +7,12 @@
  * consumer that lost the partition in a rebalance.
  */
 import { DataCheckError, UsageError } from '../errors.js';
-import type { CdcStore, ChangeSource, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
+import type { CdcState, CdcStore, ChangeSource, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
 import { parsePartitionId, partitionId } from '../ports/index.js';
 import { PartitionCursors, drained, pollStoredOffsets, writeWithRetries, type StreamRun } from '../stream/job.js';
 import type { CapturedTable } from './captured.js';
 import { decodeChange, type Change } from './change.js';
+import type { Lsn } from './pgoutput.js';
 
 export interface ApplyOptions {
   readonly group: string;
@@ -54,6 +55,64 @@ export function decodeBatch(batch: RecordBatch): { offset: string; change: Chang
   });
 }
 
+/**
+ * The captured tables as recorded in MySQL, read again when a record names a column (or a
+ * table) they lack: the capture records a column it added before it sends the first change
+ * that carries it, so a column still unknown after that is not etl's, and stops the apply.
+ * Records from before a table's latest snapshot (etl cdc resnapshot) are dropped by the store,
+ * so the shape they had is not checked.
+ */
+class RecordedTables {
+  private tables: ReadonlyMap<string, CapturedTable> = new Map();
+  private columns: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+  private snapshots: ReadonlyMap<string, Lsn> = new Map();
+
+  constructor(
+    private readonly store: Pick<CdcStore, 'state' | 'tables'>,
+    private state: CdcState,
+  ) {
+    this.take(state);
+  }
+
+  private take(state: CdcState): void {
+    this.state = state;
+    this.tables = new Map(state.tables.map((t) => [t.table, t]));
+    this.columns = new Map(state.tables.map((t) => [t.table, new Set(t.columns.map((c) => c.name))]));
+  }
+
+  private unknown(records: readonly { change: Change }[]): string | undefined {
+    for (const { change } of records) {
+      if (change.epoch !== this.state.epoch || change.lsn < (this.snapshots.get(change.table) ?? 0n)) continue;
+      const columns = this.columns.get(change.table);
+      if (columns === undefined) return `table ${change.table}`;
+      for (const name of Object.keys(change.after ?? {})) {
+        if (!columns.has(name)) return `column ${name} of ${change.table}`;
+      }
+    }
+    return undefined;
+  }
+
+  async covering(
+    records: readonly { offset: string; change: Change }[],
+    batch: Pick<RecordBatch, 'topic' | 'partition'>,
+  ): Promise<ReadonlyMap<string, CapturedTable>> {
+    if (this.unknown(records) === undefined) return this.tables;
+    const now = await this.store.state();
+    if (now !== undefined) this.take(now);
+    this.snapshots = new Map(
+      (await this.store.tables()).filter((t) => t.epoch === this.state.epoch).map((t) => [t.table, t.snapshotLsn]),
+    );
+    const missing = this.unknown(records);
+    if (missing !== undefined) {
+      throw new DataCheckError(
+        `${batch.topic} partition ${batch.partition} carries a change of ${missing}, which the capture did not record`,
+        { hint: 'Only etl cdc capture should write to its topics; remove the record or reset the capture.' },
+      );
+    }
+    return this.tables;
+  }
+}
+
 const lagOf = (ends: ReadonlyMap<string, string>, stored: ReadonlyMap<string, string>): bigint =>
   [...ends].reduce((n, [id, end]) => {
     const lag = BigInt(end) - BigInt(stored.get(id) ?? '0');
@@ -75,7 +134,7 @@ export async function runApply(
     });
   }
   const topics = state.tables.map((t) => t.topic);
-  const tables: ReadonlyMap<string, CapturedTable> = new Map(state.tables.map((t) => [t.table, t]));
+  const recorded = new RecordedTables(store, state);
   const earliest = new Map<string, PartitionOffsets>();
   const ends = new Map<string, string>();
   for (const topic of topics) {
@@ -139,6 +198,7 @@ export async function runApply(
         const nextOffset = (BigInt(last?.offset ?? '0') + 1n).toString();
         try {
           const records = decodeBatch({ ...batch, records: admission.records });
+          const tables = await recorded.covering(records, batch);
           const written = await writeWithRetries(
             () => store.apply(batch.topic, batch.partition, records, nextOffset, tables),
             run,

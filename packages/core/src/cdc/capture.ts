@@ -13,33 +13,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BusyError, DataCheckError, isTransient, UsageError } from '../errors.js';
-import type {
-  ChangeLog,
-  ChangeRecord,
-  ChangeSink,
-  CdcState,
-  CdcStore,
-  ReplicaSource,
-  ReplicaTarget,
-} from '../ports/index.js';
+import type { ChangeLog, ChangeSink, CdcState, CdcStore, ReplicaSource, ReplicaTarget } from '../ports/index.js';
 import type { TablePattern } from '../catalog/selection.js';
 import { CopyToLoadData } from '../replicate/copy-to-load.js';
 import { copyTable, throttled } from '../replicate/job.js';
 import { planMasks, unmaskRefusedError, type MaskRequest } from '../replicate/masks.js';
 import { checkMasks, planReplicas } from '../replicate/plan.js';
 import type { ReplicationSettings } from '../replicate/settings.js';
-import { tableWaves, type ReplicaSpec } from '../replicate/spec.js';
+import { tableWaves } from '../replicate/spec.js';
 import { capturedSpec, capturedTable, refuseUncapturable, type CapturedTable } from './captured.js';
-import { encodeChange, RelationMapper, schemaDrift, sameKey, type Change } from './change.js';
-import {
-  decodeFrame,
-  decodePgOutput,
-  formatLsn,
-  pgTimestampToIso,
-  standbyStatus,
-  type Lsn,
-  type PgOutputMessage,
-} from './pgoutput.js';
+import { KafkaBatcher } from './batcher.js';
+import { encodeChange, type Change } from './change.js';
+import { ColumnsAdded, Decoder } from './decoder.js';
+import { addCapturedColumns } from './evolve.js';
+import { decodeFrame, decodePgOutput, formatLsn, standbyStatus, type Lsn } from './pgoutput.js';
 
 /** The marker a drain run writes into the WAL, and stops at. */
 export const DRAIN_MARKER_PREFIX = 'etl_cdc_drain';
@@ -88,6 +75,7 @@ export interface CaptureReport {
 
 export type CaptureProgress =
   | { readonly type: 'snapshot'; readonly table: string; readonly rows: number }
+  | { readonly type: 'columns'; readonly table: string; readonly columns: readonly string[] }
   | { readonly type: 'changes'; readonly changes: number; readonly changesPerSecond: number; readonly lsn: string };
 
 export interface CaptureRun {
@@ -211,9 +199,9 @@ async function planCapture(
 }
 
 /** Loads these tables from an exported snapshot and records each as done at the snapshot's position. */
-async function loadSnapshot(
-  deps: CaptureDeps,
-  state: CdcState,
+export async function loadSnapshot(
+  deps: Pick<CaptureDeps, 'source' | 'target' | 'store'>,
+  epoch: string,
   tables: readonly CapturedTable[],
   snapshot: { readonly name: string; readonly lsn: Lsn },
   run: CaptureRun,
@@ -228,180 +216,12 @@ async function loadSnapshot(
       const converter = new CopyToLoadData(spec);
       const tick = throttled(run.now, 250, () => run.onProgress?.({ type: 'snapshot', table, rows: converter.rows }));
       await copyTable(deps.source, deps.target, spec, 'full', null, converter, tick, snapshot.name);
-      await deps.store.snapshotDone(table, state.epoch, snapshot.lsn);
+      await deps.store.snapshotDone(table, epoch, snapshot.lsn);
       done.push({ table, rows: converter.rows, lsn: formatLsn(snapshot.lsn) });
       run.onProgress?.({ type: 'snapshot', table, rows: converter.rows });
     }
   }
   return done;
-}
-
-/**
- * Records go to Kafka in batches, one batch in flight while the next is read. Each batch
- * carries the highest position that is complete once it is acknowledged (the end of the last
- * transaction in it, or a position the server reported with nothing in hand); the slot is
- * acknowledged up to it only after Kafka acknowledged the batch and every batch before.
- */
-export class KafkaBatcher {
-  private records: ChangeRecord[] = [];
-  private bytes = 0;
-  private mark: Lsn | undefined;
-  private tail: Promise<void> = Promise.resolve();
-  private inFlight = 0;
-  failure: { readonly error: unknown } | undefined;
-
-  constructor(
-    private readonly sink: ChangeSink,
-    private readonly onAcked: (lsn: Lsn) => void,
-    private readonly afterKafkaAck: (() => void) | undefined,
-  ) {}
-
-  get pending(): number {
-    return this.records.length;
-  }
-
-  add(record: ChangeRecord): void {
-    this.records.push(record);
-    this.bytes += record.value.length + record.key.length;
-  }
-
-  /** Everything added so far is complete up to this position. */
-  complete(lsn: Lsn): void {
-    if (this.mark === undefined || lsn > this.mark) this.mark = lsn;
-  }
-
-  full(): boolean {
-    return this.records.length >= 5000 || this.bytes >= 1024 * 1024;
-  }
-
-  /**
-   * Hands the batch over, behind every batch handed over before it: it is chained at once, so
-   * batches reach Kafka in the order they were taken even when flushes overlap (the idle timer's
-   * and the stream's). Returns once at most two batches are on their way (bounded memory).
-   */
-  async flush(): Promise<void> {
-    if (this.records.length === 0 && this.mark === undefined) return;
-    const records = this.records;
-    const mark = this.mark;
-    this.records = [];
-    this.bytes = 0;
-    this.mark = undefined;
-    const before = this.tail;
-    this.inFlight++;
-    this.tail = before.then(async () => {
-      try {
-        if (this.failure !== undefined) return;
-        if (records.length > 0) {
-          await this.sink.send(records);
-          this.afterKafkaAck?.();
-        }
-        if (mark !== undefined) this.onAcked(mark);
-      } catch (error) {
-        this.failure ??= { error };
-      } finally {
-        this.inFlight--;
-      }
-    });
-    if (this.inFlight > 2) await before;
-  }
-
-  async drain(): Promise<void> {
-    await this.flush();
-    await this.tail;
-    if (this.failure !== undefined) throw this.failure.error;
-  }
-}
-
-const sourceKey = (schema: string, name: string): string => `${schema}\u0000${name}`;
-
-/** Turns decoded pgoutput messages into changes of the captured tables. */
-class Decoder {
-  private readonly relations = new Map<number, RelationMapper | null>();
-  private txn: { lsn: Lsn; committedAt: string; seq: number } | undefined;
-  /** The captured tables' specs, by PostgreSQL schema and name. */
-  private readonly specs: ReadonlyMap<string, ReplicaSpec>;
-
-  constructor(
-    private readonly state: CdcState,
-    private readonly snapshotLsn: ReadonlyMap<string, Lsn>,
-  ) {
-    this.specs = new Map(state.tables.map((t) => [sourceKey(t.source.schema, t.source.name), capturedSpec(t)]));
-  }
-
-  get inTransaction(): boolean {
-    return this.txn !== undefined;
-  }
-
-  /** The changes a message makes; throws DataCheckError on a schema change or a truncate. */
-  changes(m: PgOutputMessage): Change[] {
-    switch (m.tag) {
-      case 'begin':
-        this.txn = { lsn: m.finalLsn, committedAt: pgTimestampToIso(m.commitTime), seq: 0 };
-        return [];
-      case 'commit':
-        this.txn = undefined;
-        return [];
-      case 'relation': {
-        const spec = this.specs.get(sourceKey(m.namespace, m.name));
-        if (spec === undefined) {
-          this.relations.set(m.relationId, null);
-          return [];
-        }
-        const table = spec.table;
-        const drift = schemaDrift(spec, m.columns);
-        if (drift.length > 0) {
-          throw new DataCheckError(
-            `${table} changed in PostgreSQL while it was captured (${drift.join('; ')}); nothing after ` +
-              `the last complete transaction before the change was acknowledged`,
-            {
-              hint:
-                'Undo the change in PostgreSQL and run capture again, or make the replica match and ' +
-                'start over with etl cdc reset and etl cdc capture.',
-            },
-          );
-        }
-        this.relations.set(m.relationId, new RelationMapper(spec, m.columns));
-        return [];
-      }
-      case 'truncate':
-        throw new DataCheckError(
-          `a TRUNCATE in PostgreSQL cannot be replayed change by change; the slot stays before it`,
-          { hint: 'Run etl cdc reset, then etl cdc capture to load the tables again from a fresh snapshot.' },
-        );
-      case 'insert':
-      case 'update':
-      case 'delete':
-        return this.rowChanges(m);
-      default:
-        return [];
-    }
-  }
-
-  private rowChanges(m: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>): Change[] {
-    const mapper = this.relations.get(m.relationId);
-    const txn = this.txn;
-    if (mapper === undefined) throw new Error(`pgoutput: a change of relation ${m.relationId} before its description`);
-    if (mapper === null || txn === undefined) return [];
-    const table = mapper.spec.table;
-    // Loaded again from a later snapshot after a kill: what committed before it is in the table.
-    if (txn.lsn < (this.snapshotLsn.get(table) ?? 0n)) return [];
-    const { epoch } = this.state;
-    const { lsn, committedAt } = txn;
-    const next = (op: Change['op'], key: Change['key'], after?: Change['after']): Change =>
-      after === undefined
-        ? { epoch, op, table, lsn, seq: txn.seq++, committedAt, key }
-        : { epoch, op, table, lsn, seq: txn.seq++, committedAt, key, after };
-    if (m.tag === 'delete') return [next('delete', mapper.key(m.before))];
-    const after = mapper.row(m.after);
-    const key = mapper.keyOf(after);
-    if (m.tag === 'insert') return [next('insert', key, after)];
-    if (m.before !== null) {
-      const oldKey = mapper.key(m.before);
-      // A new primary key: the row under the old key is gone, one under the new key appears.
-      if (!sameKey(oldKey, key)) return [next('delete', oldKey), next('insert', key, after)];
-    }
-    return [next('update', key, after)];
-  }
 }
 
 export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run: CaptureRun): Promise<CaptureReport> {
@@ -422,25 +242,27 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
     try {
       await store.start(state);
       await sink.ensureTopics(topics, state.partitions);
-      snapshots.push(...(await loadSnapshot(deps, state, state.tables, snapshot, run)));
+      snapshots.push(...(await loadSnapshot(deps, state.epoch, state.tables, snapshot, run)));
     } finally {
       await snapshot.release();
     }
   } else {
     await sink.ensureTopics(topics, state.partitions);
-    const done = new Set((await store.tables()).filter((t) => t.epoch === state.epoch).map((t) => t.table));
+    const done = new Set(
+      (await store.tables()).filter((t) => t.epoch === state.epoch && !t.pending).map((t) => t.table),
+    );
     const missing = state.tables.filter((t) => !done.has(t.table));
     if (missing.length > 0) {
       const snapshot = await log.temporarySnapshot();
       try {
-        snapshots.push(...(await loadSnapshot(deps, state, missing, snapshot, run)));
+        snapshots.push(...(await loadSnapshot(deps, state.epoch, missing, snapshot, run)));
       } finally {
         await snapshot.release();
       }
     }
   }
   const snapshotLsn = new Map(
-    (await store.tables()).filter((t) => t.epoch === state.epoch).map((t) => [t.table, t.snapshotLsn]),
+    (await store.tables()).filter((t) => t.epoch === state.epoch && !t.pending).map((t) => [t.table, t.snapshotLsn]),
   );
   const streamed = { transactions: 0, changes: 0, confirmedLsn: '' };
   // PostgreSQL or Kafka went away: read the slot again after 0.5, 1, 2, 4, 8 s (nothing is
@@ -495,7 +317,7 @@ async function streamChanges(
     },
     run.afterKafkaAck,
   );
-  const decoder = new Decoder(state, snapshotLsn);
+  const decoder = new Decoder(state.epoch, state.tables, snapshotLsn);
   const nonce = randomBytes(8).toString('hex');
   let drained = false;
   let transactions = 0;
@@ -529,12 +351,25 @@ async function streamChanges(
           if (m.content.toString('utf8') === nonce) drained = true;
           if (!decoder.inTransaction) batcher.complete(m.lsn);
         }
-        let produced: Change[];
-        try {
-          produced = decoder.changes(m);
-        } catch (error) {
-          await batcher.drain().catch(() => {});
-          throw error;
+        let produced: Change[] | undefined;
+        while (produced === undefined) {
+          try {
+            produced = decoder.changes(m);
+          } catch (error) {
+            try {
+              // A column added in PostgreSQL: added to the replica and the record, then decoded again.
+              if (!(error instanceof ColumnsAdded)) throw error;
+              decoder.replace(await addCapturedColumns(deps, error, state.topicPrefix));
+              run.onProgress?.({
+                type: 'columns',
+                table: error.table.table,
+                columns: error.columns.map((c) => c.name),
+              });
+            } catch (stopping) {
+              await batcher.drain().catch(() => {});
+              throw stopping;
+            }
+          }
         }
         for (const change of produced) {
           const { key, value } = encodeChange(change);

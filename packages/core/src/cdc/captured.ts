@@ -17,6 +17,11 @@ export interface CapturedColumn {
   readonly name: string;
   /** Binary: the record carries the bytes as hex, and apply binds `UNHEX(?)`. */
   readonly hex: boolean;
+  /**
+   * For a column the capture added to the replica when PostgreSQL gained it: the commit position
+   * of the first transaction that carried it (relations before it rightly lack it).
+   */
+  readonly addedAt?: string;
 }
 
 export interface CapturedTable {

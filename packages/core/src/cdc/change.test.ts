@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { replicaSpec } from '../replicate/spec.js';
 import { DataCheckError } from '../errors.js';
-import { shopColumnType } from '../schema/shop-catalog.js';
+import { shopColumnType, shopSourceTable } from '../schema/shop-catalog.js';
+import { capturedTable } from './captured.js';
+import { compareRelation } from './decoder.js';
 import { TABLES, type TableName } from '../schema/tables.js';
-import {
-  comparePositions,
-  decodeChange,
-  encodeChange,
-  RelationMapper,
-  replicaText,
-  schemaDrift,
-  type Change,
-} from './change.js';
+import { comparePositions, decodeChange, encodeChange, RelationMapper, replicaText, type Change } from './change.js';
 import {
   decodeFrame,
   decodePgOutput,
@@ -213,12 +207,28 @@ describe('change envelope', () => {
   });
 
   it('names what changed in a relation', () => {
-    expect(schemaDrift(spec, orderColumns)).toEqual([]);
-    const added = [...orderColumns, { name: 'color', typeOid: 25, typeMod: -1, isKey: false }];
-    expect(schemaDrift(spec, added)).toEqual(['column color was added']);
-    expect(schemaDrift(spec, orderColumns.slice(1))).toEqual(['column order_id was dropped']);
+    const captured = capturedTable(
+      shopSourceTable('orders'),
+      { target: 'orders', masks: [], shopTransforms: false },
+      'p',
+    );
+    const at = 100n;
+    expect(compareRelation(captured, spec, orderColumns, at)).toEqual({ added: [], problems: [] });
+    const color = { name: 'color', typeOid: 25, typeMod: -1, isKey: false };
+    expect(compareRelation(captured, spec, [...orderColumns, color], at)).toEqual({ added: [color], problems: [] });
+    expect(compareRelation(captured, spec, orderColumns.slice(1), at).problems).toEqual([
+      'column order_id was dropped',
+    ]);
     const retyped = orderColumns.map((c) => (c.name === 'status' ? { ...c, typeMod: 54 } : c));
-    expect(schemaDrift(spec, retyped)).toEqual(['column status changed its type']);
+    expect(compareRelation(captured, spec, retyped, at).problems).toEqual(['column status changed its type']);
+    // A column the capture added at 0/64 is rightly missing from relations of transactions before it.
+    const grown = {
+      ...captured,
+      columns: captured.columns.map((c) => (c.source === 'status' ? { ...c, addedAt: formatLsn(at) } : c)),
+    };
+    const without = orderColumns.filter((c) => c.name !== 'status');
+    expect(compareRelation(grown, spec, without, at - 1n).problems).toEqual([]);
+    expect(compareRelation(grown, spec, without, at).problems).toEqual(['column status was dropped']);
   });
 
   it('round-trips through JSON, and refuses what is not an envelope', () => {

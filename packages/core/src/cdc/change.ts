@@ -117,24 +117,6 @@ export function decodeChange(value: Buffer | Uint8Array | null): Change | undefi
   };
 }
 
-/** What differs between a relation as decoded and the table as etl knows it; empty when nothing. */
-export function schemaDrift(spec: ReplicaSpec, columns: readonly RelationColumn[]): string[] {
-  const problems: string[] = [];
-  const have = new Map(columns.map((c) => [c.name, c]));
-  const want = new Set(spec.columns.map((c) => c.name));
-  for (const c of columns) if (!want.has(c.name)) problems.push(`column ${c.name} was added`);
-  for (const col of spec.columns) {
-    const c = have.get(col.name);
-    if (c === undefined) {
-      problems.push(`column ${col.name} was dropped`);
-      continue;
-    }
-    if (c.typeOid !== col.source.typeOid || c.typeMod !== col.source.typeMod)
-      problems.push(`column ${col.name} changed its type`);
-  }
-  return problems;
-}
-
 /**
  * A value as pgoutput printed it → what the replica stores, by the column's codec: the same
  * definition the batch copy and the snapshot use. Bytes travel as hex (the record is JSON), and

@@ -87,7 +87,7 @@ export async function cdcStatus(
         }
       }
     }
-    const snap = snapshots.find((s) => s.table === table && s.epoch === state.epoch);
+    const snap = snapshots.find((s) => s.table === table && s.epoch === state.epoch && !s.pending);
     const caughtUp = lagRecords === 0n && slot?.confirmedLsn != null;
     const behindFrom = caughtUp ? (slot?.confirmedLsn ?? 0n) : (last?.position.lsn ?? snap?.snapshotLsn ?? 0n);
     const lagBytes = currentLsn > behindFrom ? Number(currentLsn - behindFrom) : 0;

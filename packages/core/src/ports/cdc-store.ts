@@ -22,6 +22,8 @@ export interface CdcTableState {
   /** The replica's MySQL name. */
   readonly table: string;
   readonly epoch: string;
+  /** Marked for a new snapshot (etl cdc resnapshot) that has not finished. */
+  readonly pending: boolean;
   /** Changes committed before it are in the table's snapshot. */
   readonly snapshotLsn: Lsn;
   readonly snapshotAt: string;
@@ -52,6 +54,13 @@ export interface CdcStore {
   start(state: CdcState): Promise<void>;
   tables(): Promise<CdcTableState[]>;
   snapshotDone(table: string, epoch: string, lsn: Lsn): Promise<void>;
+  /** Records a captured table's new description (columns the capture added to the replica). */
+  recordTable(table: CapturedTable): Promise<void>;
+  /**
+   * Records a table's new description and marks its snapshot pending, in one transaction: until
+   * the next snapshotDone, apply drops every record of that table (the snapshot will hold them).
+   */
+  resnapshotPending(table: CapturedTable, epoch: string): Promise<void>;
   partitions(): Promise<CdcPartitionState[]>;
   /**
    * One transaction: the changes of one partition's batch not applied yet, and the

@@ -35,6 +35,11 @@ export interface ChangeLog {
   /** wal_level, the REPLICATION attribute, ownership of the tables: exit 2 with the fix when one is missing. */
   preflight(tables: readonly QualifiedName[]): Promise<void>;
   currentLsn(): Promise<Lsn>;
+  /**
+   * Of these columns of a table, those whose rows already there may hold a value no change
+   * carried: a default or a missing value (ADD COLUMN … DEFAULT), generated, or an identity.
+   */
+  valuedColumns(table: QualifiedName, columns: readonly string[]): Promise<string[]>;
   slot(name: string): Promise<SlotInfo | undefined>;
   /**
    * Creates the publication, or sets its tables to these; partitioned tables publish their

@@ -39,6 +39,11 @@ export interface ReplicaTarget {
    * the next copy a full one.
    */
   drift(spec: ReplicaSpec): Promise<string[]>;
+  /**
+   * Adds these columns of the spec (PostgreSQL names) to the live replica as NULL-able columns,
+   * those it lacks: re-runnable after a kill. For columns etl cdc saw appear in PostgreSQL.
+   */
+  addColumns(spec: ReplicaSpec, columns: readonly string[]): Promise<void>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
   keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;
   /** Deletes the rows with these keys and lowers the kept row count in the same transaction. */

@@ -103,6 +103,9 @@ class MemoryTarget implements ReplicaTarget {
   cdc: { slot: string; tables: string[] } | undefined;
 
   async prepare(): Promise<void> {}
+  async addColumns(): Promise<void> {
+    throw new Error('replicate never adds columns');
+  }
   async drift(): Promise<string[]> {
     return [];
   }

@@ -7,6 +7,7 @@ import {
   slotName,
   TABLES_FLAG_DESCRIPTION,
   unmaskRefusedError,
+  type CaptureProgress,
   type CaptureReport,
 } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
@@ -18,6 +19,18 @@ import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 import { runWithProgress } from '../../ui/progress.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** One line of a capture's (or a resnapshot's) progress. */
+export function progressLine(p: CaptureProgress): string {
+  switch (p.type) {
+    case 'snapshot':
+      return `snapshot of ${p.table}: ${fmt(p.rows)} rows`;
+    case 'columns':
+      return `${p.table} gained ${p.columns.join(', ')} in PostgreSQL: added to the replica`;
+    case 'changes':
+      return `${fmt(p.changes)} changes, ${fmt(p.changesPerSecond)}/s, at ${p.lsn}`;
+  }
+}
 
 export const topicPrefixFlag = Flags.string({
   description: 'Topics are <prefix>.<table>. Env: ETL_CDC_TOPIC_PREFIX.',
@@ -35,6 +48,11 @@ stage → RENAME, as etl replicate --mode full), then sends every insert, update
 committed after it to Kafka: one topic per table (<prefix>.<table>), keyed by the primary key,
 so the changes of a row stay in order on one partition. Later runs resume from the slot.
 
+A column added in PostgreSQL without a default is added to the replica (NULL in the rows there)
+and carried from its first change on. A column dropped or retyped, or added with a default (rows
+already there hold a value no change carries), stops the capture with exit 4 before
+acknowledging past it: etl cdc resnapshot --tables <table> loads just that table again.
+
 Each record is JSON: epoch, op (insert/update/delete), table, lsn and seq (the source position),
 committed_at, key, and after (the row as the replica stores it: UTC timestamps, masks applied).
 A column left out of after is an unchanged TOASTed value. A new primary key is a delete and an
@@ -47,8 +65,8 @@ By default it drains: it sends what was committed before it started, then exits 
 keeps going until Ctrl-C or SIGTERM, then finishes the transaction in hand, acknowledges, exits 0.
 
 Needs wal_level = logical and a role with REPLICATION (make up sets both up). Exits 2 with the
-fix when one is missing, 75 when another capture holds the slot, 4 when a table's columns
-changed or the server invalidated the slot (etl cdc reset is the way out). When PostgreSQL or
+fix when one is missing, 75 when another capture holds the slot, 4 at such a schema change,
+a TRUNCATE, or when the server invalidated the slot. When PostgreSQL or
 Kafka goes away, the slot is read again after 0.5, 1, 2, 4 and 8 s, then it exits 3; a rerun
 resumes from the slot.`;
 
@@ -132,12 +150,7 @@ resumes from the slot.`;
                       `reading the slot failed (${error.message.split('\n')[0]}); ` +
                         `attempt ${attempt + 1} in ${waitMs} ms`,
                     ),
-                  onProgress: (p) =>
-                    report(
-                      p.type === 'snapshot'
-                        ? `snapshot of ${p.table}: ${fmt(p.rows)} rows`
-                        : `${fmt(p.changes)} changes, ${fmt(p.changesPerSecond)}/s, at ${p.lsn}`,
-                    ),
+                  onProgress: (p) => report(progressLine(p)),
                   // Test seam for the kill between Kafka's acknowledgement and the slot's.
                   ...(process.env['ETL_TEST_CDC_KILL_AFTER_KAFKA_ACK'] === '1'
                     ? { afterKafkaAck: () => process.kill(process.pid, 'SIGKILL') }

@@ -285,12 +285,13 @@ describe('etl cdc', () => {
   });
 
   it('stops at a schema change (4) without acknowledging past it, and reset starts over', async () => {
-    await sql(`ALTER TABLE products ADD COLUMN color text`);
+    // With a default, the rows already there hold a value no change carries: not added on the way.
+    await sql(`ALTER TABLE products ADD COLUMN color text DEFAULT 'blue'`);
     await sql(`UPDATE products SET color = 'red' WHERE product_id = 1`);
     const before = await confirmed();
     const run = await etl(['cdc', 'capture']);
     expect(run.code).toBe(4);
-    expect(run.stderr).toMatch(/products changed in PostgreSQL.*column color was added/);
+    expect(run.stderr).toMatch(/products gained color in PostgreSQL .*color has a default/);
     expect(await confirmed()).toBe(before);
     await sql(`ALTER TABLE products DROP COLUMN color`);
     expect((await etl(['cdc', 'reset'])).code).toBe(2); // not on a terminal, no --yes

@@ -182,17 +182,90 @@ describe('etl cdc on a database etl did not create', () => {
     }
   });
 
-  it('stops at a column added to a captured table (4), without acknowledging past it', async () => {
-    await pg(`ALTER TABLE sales.orders ADD COLUMN note text; INSERT INTO sales.orders VALUES (4, 1, now(), 'x')`);
-    const before = (
-      await pg(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE database = $1`, [dbs.pg.database])
-    )[0]?.['l'];
+  it('adds a column added in PostgreSQL without a default to the replica, and carries it', async () => {
+    await pg(`INSERT INTO sales.orders VALUES (4, 4.00)`);
+    await pg(`ALTER TABLE sales.orders ADD COLUMN "Note" text, ADD COLUMN seen_at timestamptz`);
+    await pg(`INSERT INTO sales.orders VALUES (5, 5.00, now(), 'fünf', '2026-03-04 05:06:07.000008+02')`);
+    await pg(`UPDATE sales.orders SET "Note" = 'one' WHERE id = 1`);
+    const capture = await etl(['cdc', 'capture']);
+    expect(capture.code, capture.stderr).toBe(0);
+    expect(capture.stderr).toMatch(/sales__orders gained Note, seen_at in PostgreSQL: added to the replica/);
+    await settle();
+    const rows = await my(
+      "SELECT id, `Note` AS note, DATE_FORMAT(seen_at, '%Y-%m-%d %H:%i:%s.%f') AS seen FROM sales__orders ORDER BY id",
+    );
+    expect(rows).toEqual([
+      { id: 1, note: 'one', seen: null },
+      { id: 2, note: null, seen: null },
+      { id: 3, note: null, seen: null },
+      { id: 4, note: null, seen: null },
+      { id: 5, note: 'fünf', seen: '2026-03-04 03:06:07.000008' },
+    ]);
+    // The recorded description has them: status, and a later capture resuming from the slot.
+    await pg(`UPDATE sales.orders SET seen_at = '2000-01-01 00:00:00+00' WHERE id = 2`);
+    await settle();
+    expect((await my('SELECT seen_at FROM sales__orders WHERE id = 2')).length).toBe(1);
+  });
+
+  it('stops at a column added with a default (4), naming etl cdc resnapshot, then loads that table again', async () => {
+    await pg(`ALTER TABLE sales.orders ADD COLUMN region text NOT NULL DEFAULT 'eu'; INSERT INTO sales.orders
+      (id, total, region) VALUES (6, 6, 'us')`);
+    const confirmed = async () =>
+      (
+        await pg(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE database = $1`, [
+          dbs.pg.database,
+        ])
+      )[0]?.['l'];
+    const before = await confirmed();
     const run = await etl(['cdc', 'capture']);
     expect(run.code, run.stderr).toBe(4);
-    expect(run.stderr).toMatch(/sales__orders changed in PostgreSQL.*column note was added/);
-    const after = (
-      await pg(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE database = $1`, [dbs.pg.database])
-    )[0]?.['l'];
-    expect(after).toBe(before);
+    expect(run.stderr).toMatch(/sales__orders gained region in PostgreSQL .*region has a default/);
+    expect(run.stderr).toMatch(/etl cdc resnapshot --tables 'sales\.orders'/);
+    expect(await confirmed()).toBe(before);
+    const stranger = await etl(['cdc', 'resnapshot', '--tables', 'keyless']);
+    expect(stranger.code).toBe(2);
+    expect(stranger.stderr).toMatch(/keyless is not captured/);
+    const again = await json<{ snapshots: { table: string; rows: number }[] }>([
+      'cdc',
+      'resnapshot',
+      '--tables',
+      'sales.orders',
+    ]);
+    expect(again.snapshots).toEqual([expect.objectContaining({ table: 'sales__orders', rows: 6 })]);
+    await pg(`UPDATE sales.orders SET region = 'apac' WHERE id = 1`);
+    await settle();
+    expect((await my('SELECT id, region FROM sales__orders ORDER BY id')).map((r) => r['region'])).toEqual([
+      'apac',
+      'eu',
+      'eu',
+      'eu',
+      'eu',
+      'us',
+    ]);
+  });
+
+  it('after a column is dropped (4), resnapshots that table while Kafka still holds its old records', async () => {
+    // Changes of the old shape captured but not applied yet: apply must drop them after the resnapshot.
+    await pg(`UPDATE events SET v = 'old shape' WHERE id <= 5`);
+    const sent = await json<CaptureReport>(['cdc', 'capture']);
+    expect(sent.changes).toBe(5);
+    await pg(`ALTER TABLE events DROP COLUMN v; UPDATE events SET day = day + 1 WHERE id = 50`);
+    await pg(`INSERT INTO bytes_keyed VALUES ('\\x01', 'beside the drop')`);
+    const run = await etl(['cdc', 'capture']);
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toMatch(/events changed in PostgreSQL while it was captured \(column v was dropped\)/);
+    const again = await json<{ snapshots: { table: string }[] }>(['cdc', 'resnapshot', '--tables', 'events']);
+    expect(again.snapshots.map((s) => s.table)).toEqual(['events']);
+    expect((await json<CdcStatus>(['cdc', 'status'])).tables.find((t) => t.table === 'events')?.snapshot).toBe('done');
+    await pg(`INSERT INTO events VALUES (500, DATE '2026-05-05')`);
+    const { apply } = await settle();
+    expect(apply.skipped).toBeGreaterThanOrEqual(5);
+    expect((await my("SELECT v FROM bytes_keyed WHERE k = x'01'"))[0]?.['v']).toBe('beside the drop');
+    expect(Number((await my('SELECT COUNT(*) AS n FROM events WHERE id = 500'))[0]?.['n'])).toBe(1);
+    const columns = await my(
+      'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS' +
+        " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'events' ORDER BY ORDINAL_POSITION",
+    );
+    expect(columns.map((r) => r['c'])).toEqual(['id', 'day']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeRecord, ChangeSink } from '../ports/index.js';
-import { KafkaBatcher } from './capture.js';
+import { KafkaBatcher } from './batcher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
