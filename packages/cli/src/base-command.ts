@@ -2,6 +2,7 @@
  * What every etl command shares: connection flags, --json and --debug, configuration
  * loading, and the one exit point that turns an error into a message and an exit code.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { Command, Errors, type Interfaces } from '@oclif/core';
 import {
   BugError,
@@ -142,6 +143,19 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
       parsing === null
         ? (error.message.split('\n')[0] ?? error.message)
         : `${parsing[1]}: ${(parsing[2] ?? '').replace(/^--[a-z-]+: /, '')}`;
+    // A failed flag validation (a required flag missing) says what failed on the lines after a header.
+    if (/^The following errors? occurred:$/.test(message)) {
+      message = error.message
+        .split('\n')
+        .slice(1)
+        .map((line) =>
+          stripVTControlCharacters(line)
+            .trim()
+            .replace(/^Missing required flag ([a-z-]+)$/, 'missing required flag --$1'),
+        )
+        .filter((line) => line !== '' && !line.startsWith('See more help'))
+        .join('; ');
+    }
     const unknown = (error as { flags?: unknown }).flags;
     if (Array.isArray(unknown) && unknown.length > 0) {
       const typed = String(unknown[0]).replace(/=.*$/, '');

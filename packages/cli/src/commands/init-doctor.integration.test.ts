@@ -145,6 +145,11 @@ describe('usage errors', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe('Error: unknown flag --jsn for `etl doctor`. Did you mean --json?');
   });
+  it('names a missing required flag, exit 2, in one line', async () => {
+    const run = await runEtl(['cdc', 'resnapshot']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe('Error: missing required flag --tables');
+  });
   it('prints help that teaches', async () => {
     const run = await runEtl(['doctor', '--help']);
     expect(run.code).toBe(0);

@@ -11,8 +11,8 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export default class CdcResnapshot extends EtlCommand<typeof CdcResnapshot, ResnapshotReport> {
   static override summary = 'Load some captured tables again from a fresh snapshot; the others keep their place.';
-  static override description = `The way on after etl cdc capture stopped (exit 4) at a change change data capture
-cannot carry row by row: a column dropped or retyped, or added with a default. Each table is described
+  static override description = `The way on after etl cdc capture stopped (exit 4) at a schema change it cannot
+carry row by row: a column dropped or retyped, or added with a default. Each table is described
 anew from PostgreSQL's catalog (keeping its masks and topic; --config settings apply), marked pending,
 and loaded from a temporary slot's snapshot (COPY → LOAD DATA → stage → RENAME), then recorded as done
 at the snapshot's position. etl cdc apply drops the table's records from before that position, and the
