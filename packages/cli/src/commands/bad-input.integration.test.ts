@@ -108,7 +108,12 @@ interface ManifestCommand {
 const manifest = JSON.parse(readFileSync(join(ETL_BIN, '..', '..', 'oclif.manifest.json'), 'utf8')) as {
   commands: Record<string, ManifestCommand>;
 };
-const required: Readonly<Record<string, readonly string[]>> = { 'marts:show': ['sales_daily'], 'runs:show': ['1'] };
+/** What a command needs besides the flag under test: its arguments and required flags. */
+const required: Readonly<Record<string, readonly string[]>> = {
+  'marts:show': ['sales_daily'],
+  'runs:show': ['1'],
+  'cdc:resnapshot': ['--tables', 'orders'],
+};
 const pairs = Object.entries(manifest.commands).flatMap(([id, command]) =>
   Object.entries(command.flags)
     .filter(([, f]) => f.type === 'option')
@@ -119,7 +124,12 @@ const GENERATED = pairs.map(({ id, flag }, i) => {
   const value = values[i % values.length] ?? '';
   return {
     title: `${id} --${flag} ${value.slice(0, 24)}`,
-    args: [...id.split(':'), ...(required[id] ?? []), `--${flag}`, value],
+    args: [
+      ...id.split(':'),
+      ...((required[id] ?? []).includes(`--${flag}`) ? [] : (required[id] ?? [])),
+      `--${flag}`,
+      value,
+    ],
     flag: `--${flag}`,
   };
 });
