@@ -1,6 +1,6 @@
 export { connectPostgres, withPostgres, quoteIdent, type PgConnectOptions } from './postgres/client.js';
 export { pgError, sqlState } from './postgres/errors.js';
-export { POSTGRES_MIGRATIONS } from './postgres/migrations.js';
+export { POSTGRES_PARTS, type PostgresPart } from './postgres/migrations.js';
 export { PostgresSchemaTarget, migratePostgres, ensurePostgresDatabase } from './postgres/schema-target.js';
 export { PostgresProbe } from './postgres/probe.js';
 

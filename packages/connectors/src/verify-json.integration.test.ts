@@ -14,7 +14,7 @@ const target = new MysqlReplicaTarget(dbs.mysql);
 const options = { tables: exactPatterns(['kafka_events']), mode: 'full' as const, concurrency: 1, deletes: true };
 
 beforeAll(async () => {
-  await migratePostgres(dbs.pg);
+  await migratePostgres(dbs.pg, ['events']);
   await withPostgres(dbs.pg, (c) =>
     c.query(
       `INSERT INTO kafka_events (topic, partition, "offset", event_id, event_type, user_id, occurred_at, page_url,

@@ -142,7 +142,7 @@ export const seed: BenchCase = {
     const limit = throwawayDatabases(servers, 'etl_bench');
     const dir = mkdtempSync(join(tmpdir(), 'etl-bench-seed-'));
     try {
-      await migratePostgres(ours.pg);
+      await migratePostgres(ours.pg, ['shop']);
       await ensurePostgresDatabase(limit.pg);
       await withPostgres(limit.pg, async (c) => {
         for (const table of TABLES) {
@@ -196,7 +196,7 @@ export const seed: BenchCase = {
         await limit.drop();
         const bigger = throwawayDatabases(servers, 'etl_bench');
         try {
-          await migratePostgres(bigger.pg);
+          await migratePostgres(bigger.pg, ['shop']);
           await checkpoint(bigger.pg);
           const big = { ...options, ...shopOfSize(orders * scale) };
           log(`seed: etl seed at ${scale}× (--orders ${big.orders})`);

@@ -28,12 +28,12 @@ export const ui: BenchCase = {
       log(
         `ui: ${runs.toLocaleString('en-US')} runs × ${PIPELINE_TASKS.length} tasks and 50,000 dead letters (not timed)`,
       );
-      await migratePostgres(dbs.pg);
+      await migratePostgres(dbs.pg, ['shop', 'events']);
       await migrateMysql(dbs.mysql);
       const tasks = `ARRAY[${PIPELINE_TASKS.map((t) => `'${t.name}'`).join(', ')}]`;
       await withPostgres(dbs.pg, async (c) => {
         await c.query(
-          `INSERT INTO etl_runs (command, status, started_at, finished_at, error)
+          `INSERT INTO etl_state.runs (command, status, started_at, finished_at, error)
            SELECT 'etl pipeline', CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'succeeded' END,
                   now() - (${runs} - i) * interval '15 minutes',
                   now() - (${runs} - i) * interval '15 minutes' + interval '40 s',
@@ -41,11 +41,11 @@ export const ui: BenchCase = {
              FROM generate_series(1, ${runs}) AS i`,
         );
         await c.query(
-          `INSERT INTO etl_run_tasks (run_id, task, status, attempts, started_at, finished_at, rows, message)
+          `INSERT INTO etl_state.run_tasks (run_id, task, status, attempts, started_at, finished_at, rows, message)
            SELECT r.run_id, t.task,
                   CASE WHEN r.status = 'failed' AND t.task = 'produce' THEN 'failed' ELSE 'succeeded' END,
                   1, r.started_at + t.n * interval '4 s', r.started_at + (t.n + 1) * interval '4 s', 1000, 'done'
-             FROM etl_runs r CROSS JOIN unnest(${tasks}) WITH ORDINALITY AS t(task, n)`,
+             FROM etl_state.runs r CROSS JOIN unnest(${tasks}) WITH ORDINALITY AS t(task, n)`,
         );
         await c.query(
           `INSERT INTO kafka_events_dlq (topic, partition, "offset", key, value, reason, failed_at)
@@ -53,7 +53,7 @@ export const ui: BenchCase = {
              FROM generate_series(1, 50000) AS i`,
           [dbs.topic],
         );
-        await c.query('ANALYZE etl_runs, etl_run_tasks, kafka_events_dlq');
+        await c.query('ANALYZE etl_state.runs, etl_state.run_tasks, kafka_events_dlq');
       });
       const sink = new KafkaEventSink({ brokers: servers.kafkaBrokers });
       await sink.ensureTopic(dbs.topic, 3);

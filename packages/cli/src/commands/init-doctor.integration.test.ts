@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MYSQL_MIGRATIONS, POSTGRES_MIGRATIONS } from '@etl/connectors';
+import { MYSQL_MIGRATIONS, POSTGRES_PARTS } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import type { DoctorReport, InitReport } from '@etl/core';
 import { etlEnv, runEtl, scratchDir } from '../testing/run-etl.js';
@@ -12,14 +12,14 @@ afterAll(() => dbs.drop());
 const env = etlEnv(dbs);
 
 describe('etl init', () => {
-  it('creates both databases and applies the migrations', async () => {
+  it("creates both databases and applies the migrations: in PostgreSQL only etl's own state", async () => {
     const run = await runEtl(['init', '--json'], { env });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as InitReport;
     expect(report.changed).toBe(true);
     expect(report.targets.map((t) => [t.service, t.databaseCreated, t.version])).toEqual([
-      ['postgres', true, POSTGRES_MIGRATIONS.length],
+      ['postgres', true, POSTGRES_PARTS.state.length],
       ['mysql', true, MYSQL_MIGRATIONS.length],
     ]);
   });
@@ -47,12 +47,13 @@ describe('etl doctor', () => {
       ['kafka', 'up'],
     ]);
     const [pg, mysql, kafka] = report.services;
-    expect(pg?.schemaVersion).toBe(POSTGRES_MIGRATIONS.length);
-    expect(pg?.tables).toMatchObject({
-      users: 0,
-      orders: 0,
-      kafka_events: 0,
-      etl_schema_migrations: POSTGRES_MIGRATIONS.length,
+    expect(pg?.schemaVersion).toBe(POSTGRES_PARTS.state.length);
+    // The shop's tables come with etl seed, the event tables with etl stream: not with init.
+    expect(pg?.tables).toEqual({
+      'etl_state.run_tasks': 0,
+      'etl_state.runs': 0,
+      'etl_state.schema_migrations': POSTGRES_PARTS.state.length,
+      'etl_state.stream_offsets': 0,
     });
     expect(mysql?.schemaVersion).toBe(MYSQL_MIGRATIONS.length);
     expect(mysql?.version).toMatch(/^\d+\.\d+/);
@@ -64,7 +65,8 @@ describe('etl doctor', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^service\s+endpoint\s+status/m);
     expect(run.stdout).toMatch(/^MySQL\s+mysql:\/\/etl:\*\*\*\*@\S+\s+up/m);
-    expect(run.stdout).toMatch(/^users\s+0\s+0$/m);
+    expect(run.stdout).toMatch(/^users\s+-\s+0$/m);
+    expect(run.stdout).toMatch(/^etl_state\.runs\s+0\s+-$/m);
   });
 
   it('exits 3 within seconds when MySQL is down, says how to start it, and never prints the password', async () => {

@@ -12,9 +12,12 @@ export interface GrantsReport {
 export default class Init extends EtlCommand<typeof Init, InitReport | GrantsReport> {
   static override summary = 'Create the databases and bring both schemas up to date.';
   static override description = `Creates the PostgreSQL and MySQL databases named in the connection URLs when they
-are missing
-(if the user may), then applies every pending schema migration: the source tables, the Kafka event
-tables and etl's own state tables in PostgreSQL, the replica tables in MySQL.
+are missing (if the user may), then applies every pending schema migration: etl's own state in
+PostgreSQL (schema etl_state: pipeline history, stream offsets), its state and the replica tables
+in MySQL. The demo shop's tables are created by etl seed and the event tables by etl stream, which
+fill them; init only brings them up to date where they are. So init on a database of your own
+adds schema etl_state and nothing else, and seed or stream there refuse (exit 2) any table of
+the demo's names that etl did not create.
 
 Safe to run any number of times: a second run changes nothing and says so. Safe to interrupt:
 the next run completes what was left.

@@ -117,7 +117,7 @@ describe('secrets', () => {
     ];
     for (const args of succeed) expect((await etl(args)).code, outputs.at(-1)).toBe(0);
     // Failing: each service unreachable, a task that fails inside the pipeline (recorded in
-    // etl_runs), and a MySQL login refused for this password.
+    // etl_state.runs), and a MySQL login refused for this password.
     const fail: [string[], Record<string, string>][] = [
       [['doctor', '--json', '--debug'], down],
       [['seed', ...small, '--debug'], { ETL_PG_URL: down.ETL_PG_URL }],
@@ -137,7 +137,7 @@ describe('secrets', () => {
     const stored = [...(await postgresRows(dbs.pg)), ...(await mysqlRows(dbs.mysql))].map(
       ({ table, cells }) => `${table}: ${cells.map(String).join('\t')}`,
     );
-    expect(stored.some((s) => s.startsWith('etl_runs: ') && s.includes('failed'))).toBe(true);
+    expect(stored.some((s) => s.startsWith('etl_state.runs: ') && s.includes('failed'))).toBe(true);
     expect(stored.some((s) => s.startsWith('kafka_events: '))).toBe(true);
 
     const everything = [...outputs, readFileSync(report, 'utf8'), ...stored];

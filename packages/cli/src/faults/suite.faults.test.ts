@@ -172,7 +172,8 @@ const CASES: readonly Case[] = [
     args: ['seed', '--users', '5000', '--products', '500', '--orders', '70000'],
     restarts: ['postgres'],
     drops: ['postgres'],
-    setup: (dbs) => etlOk(dbs, ['init']),
+    // seed creates the shop's tables (init does not); each round starts them empty.
+    setup: (dbs) => etlOk(dbs, ['seed', '--users', '1', '--products', '1', '--orders', '1']),
     prepare: async (dbs) => {
       await sql(dbs, `TRUNCATE ${SOURCE_TABLES.join(', ')} CASCADE`);
     },
@@ -236,7 +237,7 @@ const CASES: readonly Case[] = [
           `SELECT (SELECT count(*) FROM kafka_events)::int AS events,
                   (SELECT count(DISTINCT event_id) FROM kafka_events)::int AS ids,
                   (SELECT count(*) FROM kafka_events_dlq)::int AS dead,
-                  (SELECT coalesce(sum(next_offset), 0) FROM etl_stream_offsets)::int AS offsets`,
+                  (SELECT coalesce(sum(next_offset), 0) FROM etl_state.stream_offsets)::int AS offsets`,
         )
       ).rows[0] as { events: number; ids: number; dead: number; offsets: number };
       const end = await topicEnd(dbs.topic);

@@ -25,15 +25,20 @@ export function mysqlRows(db: DatabaseEndpoint): Promise<StoredRow[]> {
   });
 }
 
-/** Every row of every table in PostgreSQL's current schema, as one text cell (the row's literal). */
+/**
+ * Every row of every table in PostgreSQL's current schema and in etl's state schema (named
+ * `etl_state.<table>`), as one text cell (the row's literal).
+ */
 export function postgresRows(db: DatabaseEndpoint): Promise<StoredRow[]> {
   return withPostgres(db, async (c) => {
-    const tables = await c.query<{ t: string }>(
-      `SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema()`,
+    const tables = await c.query<{ t: string; sql: string }>(
+      `SELECT CASE WHEN schemaname = current_schema() THEN tablename ELSE schemaname || '.' || tablename END AS t,
+              quote_ident(schemaname) || '.' || quote_ident(tablename) AS sql
+         FROM pg_tables WHERE schemaname IN (current_schema(), 'etl_state')`,
     );
     const out: StoredRow[] = [];
-    for (const { t } of tables.rows) {
-      const rows = await c.query<{ r: string }>(`SELECT r::text AS r FROM "${t}" r`);
+    for (const { t, sql } of tables.rows) {
+      const rows = await c.query<{ r: string }>(`SELECT r::text AS r FROM ${sql} r`);
       out.push(...rows.rows.map((row) => ({ table: t, cells: [row.r] })));
     }
     return out;

@@ -62,8 +62,8 @@ const SCHEMA = [
   `CREATE TABLE sales.orders (id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY, status sales.status,
      placed timestamptz NOT NULL)`,
   `INSERT INTO sales.orders (status, placed) VALUES ('new', now())`,
-  `CREATE SCHEMA etl`,
-  `CREATE TABLE etl.etl_runs (id int PRIMARY KEY)`,
+  `CREATE SCHEMA etl_state`,
+  `CREATE TABLE etl_state.runs (id int PRIMARY KEY)`,
 ];
 
 beforeAll(async () => {
@@ -329,8 +329,8 @@ describe('PostgresCatalog', () => {
     const sales = await catalog.tables(['sales']);
     expect(sales.map((t) => t.name)).toEqual([{ schema: 'sales', name: 'orders' }]);
     expect(sales[0]?.columns.map((c) => c.name)).toEqual(['id', 'status', 'placed']);
-    expect((await catalog.tables(['etl', 'sales'])).map((t) => t.name)).toEqual([
-      { schema: 'etl', name: 'etl_runs' },
+    expect((await catalog.tables(['etl_state', 'sales'])).map((t) => t.name)).toEqual([
+      { schema: 'etl_state', name: 'runs' },
       { schema: 'sales', name: 'orders' },
     ]);
     expect(await catalog.tables(['no such schema'])).toEqual([]);

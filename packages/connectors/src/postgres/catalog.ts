@@ -8,6 +8,7 @@
  * catalog is readable by every role, and a table left out silently would be worse than a
  * permission error when it is read.
  */
+import { STATE_SCHEMA } from '@etl/core';
 import type {
   DatabaseEndpoint,
   KeySource,
@@ -20,8 +21,12 @@ import type {
 import type pg from 'pg';
 import { withPostgres } from './client.js';
 
-/** Schemas left out when none are named: PostgreSQL's own, and etl's (its state, never a user's table). */
-const DEFAULT_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'etl')
+/**
+ * Schemas left out when none are named: PostgreSQL's own, and etl's state (never a user's table)
+ * but for its schema_migrations, whose presence tells replication that etl manages the database.
+ */
+const DEFAULT_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND (n.nspname <> '${STATE_SCHEMA}' OR c.relname = 'schema_migrations')
   AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
 
 /**

@@ -89,9 +89,20 @@ const INSERT_DEAD = `INSERT INTO kafka_events_dlq (topic, partition, "offset", k
   SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[], $5::bytea[], $6::text[])
   ON CONFLICT DO NOTHING`;
 
-const SAVE_OFFSET = `INSERT INTO etl_stream_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+/** A read of a table no stream has created yet (etl stream creates them): no rows. */
+async function orNoRows<R extends pg.QueryResultRow>(query: Promise<pg.QueryResult<R>>): Promise<{ rows: R[] }> {
+  try {
+    return await query;
+  } catch (error) {
+    if (sqlState(error) === '42P01') return { rows: [] };
+    throw error;
+  }
+}
+
+const SAVE_OFFSET = `INSERT INTO etl_state.stream_offsets AS o (group_id, topic, partition, next_offset)
+  VALUES ($1, $2, $3, $4)
   ON CONFLICT (group_id, topic, partition) DO UPDATE
-    SET next_offset = GREATEST(etl_stream_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`;
+    SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset), updated_at = now()`;
 
 const eventColumns = (rows: readonly EventRow[]): unknown[] => {
   const q = JSON.stringify;
@@ -128,16 +139,18 @@ export class PostgresEventStore implements EventStore, CatalogSource {
   }
 
   async prepare(): Promise<void> {
-    await migratePostgres(this.db);
+    await migratePostgres(this.db, ['events']);
   }
 
   async offsets(group: string, topic: string): Promise<Map<number, string>> {
     return withPostgres(
       this.db,
       async (c) => {
-        const r = await c.query<{ partition: number; next_offset: string }>(
-          'SELECT partition, next_offset FROM etl_stream_offsets WHERE group_id = $1 AND topic = $2',
-          [group, topic],
+        const r = await orNoRows(
+          c.query<{ partition: number; next_offset: string }>(
+            'SELECT partition, next_offset FROM etl_state.stream_offsets WHERE group_id = $1 AND topic = $2',
+            [group, topic],
+          ),
         );
         return new Map(r.rows.map((row) => [row.partition, row.next_offset]));
       },
@@ -150,11 +163,13 @@ export class PostgresEventStore implements EventStore, CatalogSource {
     return withPostgres(
       this.db,
       async (c) => {
-        const r = await c.query<Record<string, unknown>>(
-          `SELECT partition, "offset"::text AS "offset", substring(key FROM 1 FOR $3) AS key,
+        const r = await orNoRows(
+          c.query<Record<string, unknown>>(
+            `SELECT partition, "offset"::text AS "offset", substring(key FROM 1 FOR $3) AS key,
                   substring(value FROM 1 FOR $3) AS value, octet_length(value) AS bytes, reason, failed_at
              FROM kafka_events_dlq WHERE topic = $1 ORDER BY failed_at DESC, partition, "offset" DESC LIMIT $2`,
-          [topic, limit, maxBytes],
+            [topic, limit, maxBytes],
+          ),
         );
         return r.rows.map((row) => ({
           partition: Number(row['partition']),

@@ -2,6 +2,7 @@
  * `etl doctor` for PostgreSQL: version, schema version and row counts of etl's tables.
  */
 import {
+  STATE_SCHEMA,
   SOURCE_TABLES,
   pgCreateDatabase,
   pgOwner,
@@ -13,9 +14,9 @@ import {
   type ServiceProbe,
 } from '@etl/core';
 import type pg from 'pg';
-import { quoteIdent, withPostgres } from './client.js';
+import { withPostgres } from './client.js';
 import { sqlState } from './errors.js';
-import { appliedPostgresVersions } from './schema-target.js';
+import { appliedPostgresVersions, stateVersion } from './schema-target.js';
 
 export class PostgresProbe implements ServiceProbe {
   readonly service = 'postgres' as const;
@@ -63,33 +64,35 @@ export class PostgresProbe implements ServiceProbe {
   private async inspect(client: pg.Client): Promise<ServiceInfo> {
     const version = await this.version(client);
     const versions = await appliedPostgresVersions(client);
-    const present = await client.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_class c
-         WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace
-           AND (c.relname = ANY($1) OR c.relname LIKE 'etl\\_%')
-         ORDER BY c.relname`,
+    // The shop's tables in schema public, and etl's own state in etl_state (shown qualified).
+    const present = await client.query<{ name: string; sql: string }>(
+      `SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END AS name,
+              quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS sql
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p')
+          AND ((n.nspname = 'public' AND c.relname = ANY($1)) OR n.nspname = '${STATE_SCHEMA}')
+        ORDER BY n.nspname <> 'public', c.relname`,
       [SOURCE_TABLES],
     );
-    const names = present.rows.map((r) => r.name);
     const tables: Record<string, number> = {};
-    if (names.length > 0 && this.estimates) {
+    if (present.rows.length > 0 && this.estimates) {
       const estimated = await client.query<{ name: string; n: string }>(
         // reltuples is -1 until the table is first vacuumed or analyzed: unknown, so left out.
-        `SELECT relname AS name, reltuples::bigint AS n FROM pg_class
-          WHERE relname = ANY($1) AND relnamespace = current_schema()::regnamespace AND reltuples >= 0`,
-        [names],
+        `SELECT ($2::text[])[array_position($1::regclass[], oid)] AS name, reltuples::bigint AS n FROM pg_class
+          WHERE oid = ANY($1::regclass[]) AND reltuples >= 0`,
+        [present.rows.map((r) => r.sql), present.rows.map((r) => r.name)],
       );
       for (const row of estimated.rows) tables[row.name] = Number(row.n);
-    } else if (names.length > 0) {
+    } else if (present.rows.length > 0) {
       const counts = await client.query<{ name: string; n: string }>(
-        names.map((n, i) => `SELECT $${i + 1}::text AS name, count(*) AS n FROM ${quoteIdent(n)}`).join(' UNION ALL '),
-        names,
+        present.rows.map((r, i) => `SELECT $${i + 1}::text AS name, count(*) AS n FROM ${r.sql}`).join(' UNION ALL '),
+        present.rows.map((r) => r.name),
       );
       for (const row of counts.rows) tables[row.name] = Number(row.n);
     }
     return {
       version,
-      schemaVersion: versions === null || versions.length === 0 ? null : Math.max(...versions),
+      schemaVersion: stateVersion(versions),
       tables,
       ...(await this.privileges(client)),
     };

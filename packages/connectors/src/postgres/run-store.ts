@@ -1,5 +1,5 @@
 /**
- * The pipeline's history (etl_runs, etl_run_tasks) and its lock: a PostgreSQL advisory lock
+ * The pipeline's history (etl_state.runs, etl_state.run_tasks) and its lock: a PostgreSQL advisory lock
  * held on its own connection for the whole run, so no two pipelines overlap, on this machine
  * or another.
  */
@@ -93,7 +93,7 @@ export class PostgresRunStore implements RunRecorder {
   async start(command: string): Promise<number> {
     return this.run(async (c) => {
       const r = await c.query<{ run_id: string }>(
-        `INSERT INTO etl_runs (command, status) VALUES ($1, 'running') RETURNING run_id`,
+        `INSERT INTO etl_state.runs (command, status) VALUES ($1, 'running') RETURNING run_id`,
         [command],
       );
       return Number(r.rows[0]?.run_id);
@@ -103,7 +103,7 @@ export class PostgresRunStore implements RunRecorder {
   async task(runId: number, t: TaskRecord): Promise<void> {
     await this.run((c) =>
       c.query(
-        `INSERT INTO etl_run_tasks (run_id, task, status, attempts, started_at, finished_at, rows, message)
+        `INSERT INTO etl_state.run_tasks (run_id, task, status, attempts, started_at, finished_at, rows, message)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (run_id, task) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
            started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, rows = EXCLUDED.rows,
@@ -115,7 +115,7 @@ export class PostgresRunStore implements RunRecorder {
 
   async finish(runId: number, status: 'succeeded' | 'failed' | 'interrupted', error: string | null): Promise<void> {
     await this.run((c) =>
-      c.query(`UPDATE etl_runs SET status = $2, finished_at = now(), error = $3 WHERE run_id = $1`, [
+      c.query(`UPDATE etl_state.runs SET status = $2, finished_at = now(), error = $3 WHERE run_id = $1`, [
         runId,
         status,
         error,
@@ -144,9 +144,9 @@ export class PostgresRunStore implements RunRecorder {
     return this.run(async (c) => {
       const r = await c.query<Record<string, unknown>>(
         `SELECT r.*,
-                (SELECT count(*) FROM etl_run_tasks t WHERE t.run_id = r.run_id) AS tasks,
-                (SELECT count(*) FROM etl_run_tasks t WHERE t.run_id = r.run_id AND t.status = 'failed') AS failed
-           FROM (SELECT * FROM etl_runs WHERE $2::bigint IS NULL OR run_id < $2 ORDER BY run_id DESC LIMIT $1) r
+                (SELECT count(*) FROM etl_state.run_tasks t WHERE t.run_id = r.run_id) AS tasks,
+                (SELECT count(*) FROM etl_state.run_tasks t WHERE t.run_id = r.run_id AND t.status = 'failed') AS failed
+           FROM (SELECT * FROM etl_state.runs WHERE $2::bigint IS NULL OR run_id < $2 ORDER BY run_id DESC LIMIT $1) r
           ORDER BY r.run_id DESC`,
         [limit, before ?? null],
       );
@@ -158,12 +158,12 @@ export class PostgresRunStore implements RunRecorder {
   async page(limit: number, before?: number): Promise<RunDetail[]> {
     return this.run(async (c) => {
       const runs = await c.query<Record<string, unknown>>(
-        `SELECT * FROM etl_runs WHERE $2::bigint IS NULL OR run_id < $2 ORDER BY run_id DESC LIMIT $1`,
+        `SELECT * FROM etl_state.runs WHERE $2::bigint IS NULL OR run_id < $2 ORDER BY run_id DESC LIMIT $1`,
         [limit, before ?? null],
       );
       const ids = runs.rows.map((row) => Number(row['run_id']));
       const tasks = await c.query<Record<string, unknown>>(
-        `SELECT * FROM etl_run_tasks WHERE run_id = ANY($1::bigint[]) ORDER BY started_at NULLS LAST, task`,
+        `SELECT * FROM etl_state.run_tasks WHERE run_id = ANY($1::bigint[]) ORDER BY started_at NULLS LAST, task`,
         [ids],
       );
       return runs.rows.map((row) => {
@@ -186,9 +186,9 @@ export class PostgresRunStore implements RunRecorder {
     return this.run(async (c) => {
       const r = await c.query<{ token: string | null }>(
         `SELECT md5(string_agg(r.run_id || r.status || coalesce(t.s, ''), ',' ORDER BY r.run_id)) AS token
-           FROM (SELECT run_id, status FROM etl_runs ORDER BY run_id DESC LIMIT 3) r
+           FROM (SELECT run_id, status FROM etl_state.runs ORDER BY run_id DESC LIMIT 3) r
            LEFT JOIN LATERAL (SELECT string_agg(task || status || attempts, ',' ORDER BY task) AS s
-                                FROM etl_run_tasks WHERE run_id = r.run_id) t ON true`,
+                                FROM etl_state.run_tasks WHERE run_id = r.run_id) t ON true`,
       );
       return r.rows[0]?.token ?? 'empty';
     });
@@ -197,15 +197,15 @@ export class PostgresRunStore implements RunRecorder {
   async get(runId: number): Promise<RunDetail | undefined> {
     return this.run(async (c) => {
       const r = await c.query<Record<string, unknown>>(
-        `SELECT r.*, (SELECT count(*) FROM etl_run_tasks WHERE run_id = r.run_id) AS tasks,
-                (SELECT count(*) FROM etl_run_tasks WHERE run_id = r.run_id AND status = 'failed') AS failed
-           FROM etl_runs r WHERE r.run_id = $1`,
+        `SELECT r.*, (SELECT count(*) FROM etl_state.run_tasks WHERE run_id = r.run_id) AS tasks,
+                (SELECT count(*) FROM etl_state.run_tasks WHERE run_id = r.run_id AND status = 'failed') AS failed
+           FROM etl_state.runs r WHERE r.run_id = $1`,
         [runId],
       );
       const row = r.rows[0];
       if (row === undefined) return undefined;
       const t = await c.query<Record<string, unknown>>(
-        `SELECT * FROM etl_run_tasks WHERE run_id = $1 ORDER BY started_at NULLS LAST, task`,
+        `SELECT * FROM etl_state.run_tasks WHERE run_id = $1 ORDER BY started_at NULLS LAST, task`,
         [runId],
       );
       return {

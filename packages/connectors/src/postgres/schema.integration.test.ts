@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOURCE_TABLES, TABLES, pgType } from '@etl/core';
+import { SOURCE_TABLES, TABLES, pgType, type DatabaseEndpoint } from '@etl/core';
 import { throwawayDatabases } from '../testing/index.js';
 import { withPostgres } from './client.js';
-import { POSTGRES_MIGRATIONS } from './migrations.js';
-import { migratePostgres } from './schema-target.js';
+import { LEGACY_POSTGRES_MIGRATIONS, POSTGRES_PARTS } from './migrations.js';
+import { ensurePostgresDatabase, migratePostgres } from './schema-target.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
@@ -14,17 +14,45 @@ describe('PostgreSQL migrations', () => {
     first = await migratePostgres(dbs.pg);
   });
 
-  it('creates the missing database and applies every migration', () => {
+  it("creates the missing database and only etl's own state, in schema etl_state", async () => {
     expect(first.databaseCreated).toBe(true);
-    expect(first.applied.map((m) => m.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
-    expect(first.version).toBe(POSTGRES_MIGRATIONS.length);
+    expect(first.applied.map((m) => m.name)).toEqual(POSTGRES_PARTS.state.map((m) => `state: ${m.name}`));
+    expect(first.version).toBe(POSTGRES_PARTS.state.length);
+    const tables = await withPostgres(dbs.pg, (c) =>
+      c.query<{ t: string }>(
+        `SELECT schemaname || '.' || tablename AS t FROM pg_tables
+          WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+      ),
+    );
+    expect(tables.rows.map((r) => r.t)).toEqual([
+      'etl_state.run_tasks',
+      'etl_state.runs',
+      'etl_state.schema_migrations',
+      'etl_state.stream_offsets',
+    ]);
+  });
+
+  it('creates the shop and the event tables only when asked (seed, stream), then keeps them up to date', async () => {
+    const shop = await migratePostgres(dbs.pg, ['shop', 'events']);
+    expect(shop.applied.map((m) => m.name)).toEqual([
+      ...POSTGRES_PARTS.shop.map((m) => `shop: ${m.name}`),
+      ...POSTGRES_PARTS.events.map((m) => `events: ${m.name}`),
+    ]);
   });
 
   it('changes nothing the second time, even when two run at once', async () => {
-    const [a, b] = await Promise.all([migratePostgres(dbs.pg), migratePostgres(dbs.pg)]);
+    const [a, b] = await Promise.all([migratePostgres(dbs.pg), migratePostgres(dbs.pg, ['shop'])]);
     for (const again of [a, b]) expect(again).toEqual({ databaseCreated: false, applied: [], version: first.version });
-    const rows = await withPostgres(dbs.pg, (c) => c.query('SELECT count(*)::int AS n FROM etl_schema_migrations'));
-    expect(rows.rows[0]?.n).toBe(POSTGRES_MIGRATIONS.length);
+    const rows = await withPostgres(dbs.pg, (c) =>
+      c.query<{ part: string; n: number }>(
+        'SELECT part, count(*)::int AS n FROM etl_state.schema_migrations GROUP BY part ORDER BY part',
+      ),
+    );
+    expect(rows.rows).toEqual([
+      { part: 'events', n: POSTGRES_PARTS.events.length },
+      { part: 'shop', n: POSTGRES_PARTS.shop.length },
+      { part: 'state', n: POSTGRES_PARTS.state.length },
+    ]);
   });
 
   it('creates every source table exactly as core defines it', async () => {
@@ -87,11 +115,12 @@ describe('PostgreSQL migrations', () => {
          SELECT 'collation ' || attrelid::regclass::text || ' ' || collname FROM pg_attribute
            JOIN pg_collation ON pg_collation.oid = attcollation
           WHERE attname = 'topic'
-            AND attrelid IN ('kafka_events'::regclass, 'kafka_events_dlq'::regclass, 'etl_stream_offsets'::regclass)
+            AND attrelid IN ('kafka_events'::regclass, 'kafka_events_dlq'::regclass,
+                             'etl_state.stream_offsets'::regclass)
          ORDER BY 1`,
       );
       expect(catalog.rows.map((r) => r.item.replace(/ ON public\./g, ' ON '))).toEqual([
-        'collation etl_stream_offsets C',
+        'collation etl_state.stream_offsets C',
         'collation kafka_events C',
         'collation kafka_events_dlq C',
         'index CREATE INDEX kafka_events_updated_at_brin ON kafka_events USING brin (updated_at)',
@@ -130,5 +159,128 @@ describe('PostgreSQL migrations', () => {
         /foreign key/,
       );
     });
+  });
+});
+
+/** The schema a database of etl's first rounds has: every legacy migration, as that etl applied them. */
+async function legacyDatabase(db: DatabaseEndpoint): Promise<void> {
+  await ensurePostgresDatabase(db);
+  await withPostgres(db, async (c) => {
+    await c.query(`CREATE TABLE etl_schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
+                     applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const m of LEGACY_POSTGRES_MIGRATIONS) {
+      for (const step of m.steps) await c.query(step);
+      await c.query('INSERT INTO etl_schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+  });
+}
+
+/** Every table, column, index, trigger and constraint of a database, as text, to compare two. */
+async function schemaOf(db: DatabaseEndpoint): Promise<string[]> {
+  return withPostgres(db, async (c) => {
+    const r = await c.query<{ item: string }>(
+      `SELECT 'column ' || a.attrelid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+              || ' ' || a.attnotnull || coalesce(' ' || pg_get_expr(d.adbin, d.adrelid), '')
+              || coalesce(' collate ' || nullif(co.collname, 'default'), '') AS item
+         FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation
+        WHERE n.nspname IN ('public', 'etl_state') AND t.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+          AND t.relname <> 'schema_migrations'
+       UNION ALL
+       SELECT 'index ' || regexp_replace(pg_get_indexdef(i.indexrelid), 'INDEX \\S+ ', 'INDEX ')
+         FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE n.nspname IN ('public', 'etl_state') AND t.relname <> 'schema_migrations'
+       UNION ALL
+       SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
+       UNION ALL
+       SELECT 'constraint ' || conrelid::regclass || ' ' || pg_get_constraintdef(oid)
+         FROM pg_constraint WHERE connamespace IN ('public'::regnamespace, 'etl_state'::regnamespace)
+          AND conrelid <> 'etl_state.schema_migrations'::regclass
+       ORDER BY 1`,
+    );
+    return r.rows.map((row) => row.item);
+  });
+}
+
+describe("a database of etl's first rounds (shop and state in schema public)", () => {
+  const legacy = throwawayDatabases();
+  const fresh = throwawayDatabases();
+  afterAll(async () => {
+    await legacy.drop();
+    await fresh.drop();
+  });
+
+  it('moves its state into etl_state keeping every row, and ends with the schema a new database gets', async () => {
+    await legacyDatabase(legacy.pg);
+    await withPostgres(legacy.pg, async (c) => {
+      await c.query(`INSERT INTO etl_runs (command, status) VALUES ('pipeline', 'succeeded')`);
+      await c.query(`INSERT INTO etl_run_tasks (run_id, task, status) VALUES (1, 'seed', 'succeeded')`);
+      await c.query(`INSERT INTO etl_stream_offsets (group_id, topic, partition, next_offset) VALUES ('g', 't', 0, 7)`);
+      await c.query(`INSERT INTO productcategories (category_id, name) VALUES (1, 'Books')`);
+    });
+    const adopted = await migratePostgres(legacy.pg);
+    expect(adopted.version).toBe(POSTGRES_PARTS.state.length);
+    await withPostgres(legacy.pg, async (c) => {
+      const kept = await c.query<{ runs: number; tasks: number; offset: string; categories: number }>(
+        `SELECT (SELECT count(*)::int FROM etl_state.runs) AS runs,
+                (SELECT count(*)::int FROM etl_state.run_tasks) AS tasks,
+                (SELECT next_offset::text FROM etl_state.stream_offsets) AS "offset",
+                (SELECT count(*)::int FROM productcategories) AS categories`,
+      );
+      expect(kept.rows[0]).toEqual({ runs: 1, tasks: 1, offset: '7', categories: 1 });
+      const gone = await c.query<{ t: string | null }>(`SELECT to_regclass('public.etl_schema_migrations')::text AS t`);
+      expect(gone.rows[0]?.t).toBeNull();
+      // The next run takes a new id after the moved ones.
+      const next = await c.query<{ id: string }>(
+        `INSERT INTO etl_state.runs (command, status) VALUES ('pipeline', 'running') RETURNING run_id::text AS id`,
+      );
+      expect(next.rows[0]?.id).toBe('2');
+    });
+    expect((await migratePostgres(legacy.pg, ['shop', 'events'])).applied).toEqual([]);
+    await migratePostgres(fresh.pg, ['shop', 'events']);
+    const [was, now] = [await schemaOf(legacy.pg), await schemaOf(fresh.pg)];
+    expect(now.length).toBeGreaterThan(40);
+    const names = (items: string[]) =>
+      items.map((i) => i.replace(/etl_state\.etl_(runs|run_tasks|stream_offsets)/g, 'etl_state.$1'));
+    expect(names(was).filter((i) => !now.includes(i))).toEqual([]);
+    expect(now.filter((i) => !names(was).includes(i))).toEqual([]);
+  });
+});
+
+describe("someone else's tables of the demo's names", () => {
+  const own = throwawayDatabases();
+  afterAll(() => own.drop());
+
+  it('are never created into or filled: seed and stream refuse (2), creating nothing; state stays apart', async () => {
+    await ensurePostgresDatabase(own.pg);
+    await withPostgres(own.pg, (c) => c.query('CREATE TABLE users (id uuid PRIMARY KEY, handle text)'));
+    expect((await migratePostgres(own.pg)).applied.map((m) => m.name)).toEqual(
+      POSTGRES_PARTS.state.map((m) => `state: ${m.name}`),
+    );
+    await expect(migratePostgres(own.pg, ['shop'])).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/already holds public\.users, which etl did not create: etl seed never writes/),
+    });
+    await withPostgres(own.pg, (c) => c.query('CREATE TABLE kafka_events_dlq (x int)'));
+    await expect(migratePostgres(own.pg, ['events'])).rejects.toMatchObject({ exitCode: 2 });
+    const tables = await withPostgres(own.pg, (c) =>
+      c.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`),
+    );
+    expect(tables.rows.map((r) => r.t)).toEqual(['kafka_events_dlq', 'users']);
+  });
+
+  it('refuses a schema etl_state that etl did not create (2)', async () => {
+    const other = throwawayDatabases();
+    try {
+      await ensurePostgresDatabase(other.pg);
+      await withPostgres(other.pg, (c) => c.query('CREATE SCHEMA etl_state'));
+      await expect(migratePostgres(other.pg)).rejects.toMatchObject({
+        exitCode: 2,
+        message: expect.stringContaining('has a schema etl_state that etl did not create'),
+      });
+    } finally {
+      await other.drop();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { migratePostgres } from './schema-target.js';
 import { PostgresSeedStore } from './seed-store.js';
 
 const dbs = throwawayDatabases();
-beforeAll(() => migratePostgres(dbs.pg));
+beforeAll(() => migratePostgres(dbs.pg, ['shop']));
 afterAll(() => dbs.drop());
 
 /** Every index, constraint and trigger of the source tables, as PostgreSQL describes them. */

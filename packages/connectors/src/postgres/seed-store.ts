@@ -131,7 +131,7 @@ export class PostgresSeedStore implements SeedStore {
   }
 
   async prepare(): Promise<void> {
-    await migratePostgres(this.db);
+    await migratePostgres(this.db, ['shop']);
   }
 
   async reset(): Promise<void> {

@@ -25,11 +25,15 @@ const PG_NAME_BYTES = 63;
 /** Schema of a bare table name. */
 export const DEFAULT_SCHEMA = 'public';
 
+/** The PostgreSQL schema that holds etl's own state (runs, stream offsets, schema versions). */
+export const STATE_SCHEMA = 'etl_state';
+
 /**
- * The tables of schema public that are etl's own state, never a user's data to replicate:
- * `etl_*` (runs, watermarks, offsets, schema version) and the stream's dead letters.
+ * etl's own tables, never a user's data to replicate: everything in schema etl_state, and in
+ * schema public the state tables of etl's first rounds (`etl_*`) and the stream's dead letters.
  */
 export function isEtlOwnTable(table: QualifiedName): boolean {
+  if (table.schema === STATE_SCHEMA) return true;
   return table.schema === DEFAULT_SCHEMA && (table.name.startsWith('etl_') || table.name === 'kafka_events_dlq');
 }
 

@@ -16,7 +16,7 @@ export interface TaskRecord {
   readonly message: string | null;
 }
 
-/** Where runs are kept (etl_runs and etl_run_tasks in PostgreSQL). */
+/** Where runs are kept (etl_state.runs and etl_state.run_tasks in PostgreSQL). */
 export interface RunRecorder {
   start(command: string, tasks: readonly string[]): Promise<number>;
   task(runId: number, record: TaskRecord): Promise<void>;

@@ -40,7 +40,7 @@ class MemorySource implements ReplicaSource {
   /** The catalog of a database etl seeded: the shop's users, and etl's schema version table. */
   catalog: SourceTable[] = [
     shopSourceTable('users'),
-    { ...shopSourceTable('users'), name: { schema: 'public', name: 'etl_schema_migrations' }, columns: [] },
+    { ...shopSourceTable('users'), name: { schema: 'etl_state', name: 'schema_migrations' }, columns: [] },
   ];
 
   async tables(): Promise<SourceTable[]> {

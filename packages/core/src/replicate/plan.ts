@@ -44,7 +44,9 @@ export function planReplicas(
   });
   const tables = selectTables(ordered, patterns);
   // The demo shop's own transforms apply only in a database etl made (its migrations are there).
-  const shop = available.some((t) => t.name.schema === 'public' && t.name.name === SHOP_TABLES_MARKER);
+  const shop = available.some(
+    (t) => t.name.schema === SHOP_TABLES_MARKER.schema && t.name.name === SHOP_TABLES_MARKER.name,
+  );
   const problems: string[] = [];
   const settings = tables.map((t) => settingsFor(file, t.name));
   const names = tables.map((t, i) => settings[i]?.target ?? defaultReplicaName(t.name));

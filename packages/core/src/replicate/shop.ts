@@ -2,8 +2,8 @@
 import type { SourceTable } from '../catalog/source-table.js';
 import { isTableName, TABLES } from '../schema/tables.js';
 
-/** The table etl init creates in a database it manages (schema version). */
-export const SHOP_TABLES_MARKER = 'etl_schema_migrations';
+/** The table where etl records its schema versions in a database it manages. */
+export const SHOP_TABLES_MARKER = { schema: 'etl_state', name: 'schema_migrations' } as const;
 
 /** A table of schema public whose name and columns are the shop's own. */
 export function isShopTable(table: SourceTable): boolean {

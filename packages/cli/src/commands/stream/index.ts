@@ -30,7 +30,7 @@ event_type, a bad UUID, timestamp or IP address, an empty value) goes to kafka_e
 Kafka coordinates, key, raw value and the reason. Bad records never stop the stream.
 
 Exactly once: each Kafka batch is written in one PostgreSQL transaction together with the next
-offset of its partition (etl_stream_offsets), and on every partition assignment the consumer
+offset of its partition (etl_state.stream_offsets), and on every partition assignment the consumer
 resumes at the stored offset. The keys (topic, partition, offset) and event_id make replays
 harmless; an event re-sent by a producer (same event_id) is stored once.
 

@@ -122,7 +122,7 @@ describe('etl produce and etl stream', () => {
     const removed = await withPostgres(dbs.pg, async (c) => {
       const r = await c.query(`DELETE FROM kafka_events WHERE partition = 0 AND "offset" >= 100`);
       await c.query(`DELETE FROM kafka_events_dlq WHERE partition = 0 AND "offset" >= 100`);
-      await c.query(`UPDATE etl_stream_offsets SET next_offset = 100 WHERE partition = 0`);
+      await c.query(`UPDATE etl_state.stream_offsets SET next_offset = 100 WHERE partition = 0`);
       return r.rowCount ?? 0;
     });
     expect(removed).toBeGreaterThan(100);
