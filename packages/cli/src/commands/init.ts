@@ -14,8 +14,8 @@ export default class Init extends EtlCommand<typeof Init, InitReport | GrantsRep
   static override description = `Creates the PostgreSQL and MySQL databases named in the connection URLs when they
 are missing (if the user may), then applies every pending schema migration: etl's own state in
 PostgreSQL (schema etl_state: pipeline history, stream offsets), its state and the replica tables
-in MySQL. The demo shop's tables are created by etl seed and the event tables by etl stream, which
-fill them; init only brings them up to date where they are. So init on a database of your own
+in MySQL. The demo's tables (the shop's and the event tables) are created by etl seed and etl
+stream, which fill them; init only brings them up to date where they are. So init on a database of your own
 adds schema etl_state and nothing else, and seed or stream there refuse (exit 2) any table of
 the demo's names that etl did not create.
 

@@ -6,7 +6,8 @@
  * - state: etl's own tables, in schema etl_state, apart from anything of the user's. Every
  *   command that keeps state in PostgreSQL (pipeline history, stream offsets) creates it.
  * - shop: the demo shop's tables in schema public, created only by `etl seed`, which fills them.
- * - events: the user-activity event tables in schema public, created only by `etl stream`.
+ * - events: the user-activity event tables in schema public, created by `etl stream`, which
+ *   fills them, and by `etl seed` beside the shop's (the demo's tables come together).
  */
 import type { Migration } from '@etl/core';
 

@@ -97,10 +97,9 @@ async function refuseForeignTables(client: pg.Client, endpoint: DatabaseEndpoint
   );
   if (found.rows.length === 0) return;
   const names = found.rows.map((r) => `public.${r.name}`);
-  const command = part === 'shop' ? 'etl seed' : 'etl stream';
   throw new UsageError(
     `PostgreSQL database "${endpoint.database}" already holds ${names.join(', ')}, which etl did not create: ` +
-      `${command} never writes into a database's own tables`,
+      "etl seed and etl stream never write into a database's own tables",
     {
       hint:
         'Give the demo shop a database of its own (--pg-url …/etl); etl replicate, verify and cdc work on this one ' +

@@ -260,7 +260,9 @@ describe("someone else's tables of the demo's names", () => {
     );
     await expect(migratePostgres(own.pg, ['shop'])).rejects.toMatchObject({
       exitCode: 2,
-      message: expect.stringMatching(/already holds public\.users, which etl did not create: etl seed never writes/),
+      message: expect.stringMatching(
+        /already holds public\.users, which etl did not create: etl seed and etl stream never write/,
+      ),
     });
     await withPostgres(own.pg, (c) => c.query('CREATE TABLE kafka_events_dlq (x int)'));
     await expect(migratePostgres(own.pg, ['events'])).rejects.toMatchObject({ exitCode: 2 });

@@ -131,7 +131,8 @@ export class PostgresSeedStore implements SeedStore {
   }
 
   async prepare(): Promise<void> {
-    await migratePostgres(this.db, ['shop']);
+    // The demo's tables: the shop's, and the event tables the stream fills beside them.
+    await migratePostgres(this.db, ['shop', 'events']);
   }
 
   async reset(): Promise<void> {
