@@ -27,6 +27,64 @@ const TOUCH_FUNCTION = `CREATE OR REPLACE FUNCTION etl_touch_updated_at() RETURN
    RETURN NEW;
  END $$`;
 
+/** The shop's five tables, each with its trigger and indexes (as etl's first release made them). */
+const SHOP_TABLES: readonly string[] = [
+  `CREATE TABLE productcategories (
+       category_id        integer PRIMARY KEY,
+       name               varchar(100) NOT NULL UNIQUE,
+       parent_category_id integer REFERENCES productcategories (category_id),
+       updated_at         timestamptz NOT NULL DEFAULT now(),
+       CHECK (parent_category_id IS DISTINCT FROM category_id)
+     )`,
+  touchTrigger('productcategories'),
+  `CREATE TABLE users (
+       user_id           integer PRIMARY KEY,
+       first_name        varchar(100) NOT NULL,
+       last_name         varchar(100) NOT NULL,
+       email             varchar(255) NOT NULL UNIQUE,
+       phone             varchar(40),
+       registration_date timestamptz NOT NULL,
+       loyalty_status    varchar(10) NOT NULL CHECK (loyalty_status IN ('Gold', 'Silver', 'Bronze', 'None')),
+       updated_at        timestamptz NOT NULL DEFAULT now()
+     )`,
+  touchTrigger('users'),
+  `CREATE TABLE products (
+       product_id     integer PRIMARY KEY,
+       name           varchar(255) NOT NULL,
+       description    text,
+       category_id    integer NOT NULL REFERENCES productcategories (category_id),
+       price          numeric(10,2) NOT NULL CHECK (price >= 0),
+       stock_quantity integer NOT NULL CHECK (stock_quantity >= 0),
+       creation_date  timestamptz NOT NULL,
+       updated_at     timestamptz NOT NULL DEFAULT now()
+     )`,
+  touchTrigger('products'),
+  `CREATE TABLE orders (
+       order_id      integer PRIMARY KEY,
+       user_id       integer NOT NULL REFERENCES users (user_id),
+       order_date    timestamptz NOT NULL,
+       total_amount  numeric(12,2) NOT NULL CHECK (total_amount >= 0),
+       status        varchar(10) NOT NULL CHECK (status IN ('Pending', 'Shipped', 'Completed', 'Cancelled')),
+       delivery_date timestamptz CHECK (delivery_date >= order_date),
+       updated_at    timestamptz NOT NULL DEFAULT now()
+     )`,
+  touchTrigger('orders'),
+  `CREATE INDEX orders_user_id_idx ON orders (user_id)`,
+  `CREATE TABLE orderdetails (
+       order_detail_id bigint PRIMARY KEY,
+       order_id        integer NOT NULL REFERENCES orders (order_id),
+       product_id      integer NOT NULL REFERENCES products (product_id),
+       quantity        integer NOT NULL CHECK (quantity > 0),
+       price_per_unit  numeric(10,2) NOT NULL CHECK (price_per_unit >= 0),
+       total_price     numeric(12,2) NOT NULL,
+       updated_at      timestamptz NOT NULL DEFAULT now(),
+       CHECK (total_price = quantity * price_per_unit)
+     )`,
+  touchTrigger('orderdetails'),
+  `CREATE INDEX orderdetails_order_id_idx ON orderdetails (order_id)`,
+  `CREATE INDEX orderdetails_product_id_idx ON orderdetails (product_id)`,
+];
+
 export const POSTGRES_PARTS: Readonly<Record<PostgresPart, readonly Migration[]>> = {
   state: [
     {
@@ -71,60 +129,7 @@ export const POSTGRES_PARTS: Readonly<Record<PostgresPart, readonly Migration[]>
       name: "the demo shop's tables, with updated_at kept by triggers and indexed",
       steps: [
         TOUCH_FUNCTION,
-        `CREATE TABLE productcategories (
-           category_id        integer PRIMARY KEY,
-           name               varchar(100) NOT NULL UNIQUE,
-           parent_category_id integer REFERENCES productcategories (category_id),
-           updated_at         timestamptz NOT NULL DEFAULT now(),
-           CHECK (parent_category_id IS DISTINCT FROM category_id)
-         )`,
-        touchTrigger('productcategories'),
-        `CREATE TABLE users (
-           user_id           integer PRIMARY KEY,
-           first_name        varchar(100) NOT NULL,
-           last_name         varchar(100) NOT NULL,
-           email             varchar(255) NOT NULL UNIQUE,
-           phone             varchar(40),
-           registration_date timestamptz NOT NULL,
-           loyalty_status    varchar(10) NOT NULL CHECK (loyalty_status IN ('Gold', 'Silver', 'Bronze', 'None')),
-           updated_at        timestamptz NOT NULL DEFAULT now()
-         )`,
-        touchTrigger('users'),
-        `CREATE TABLE products (
-           product_id     integer PRIMARY KEY,
-           name           varchar(255) NOT NULL,
-           description    text,
-           category_id    integer NOT NULL REFERENCES productcategories (category_id),
-           price          numeric(10,2) NOT NULL CHECK (price >= 0),
-           stock_quantity integer NOT NULL CHECK (stock_quantity >= 0),
-           creation_date  timestamptz NOT NULL,
-           updated_at     timestamptz NOT NULL DEFAULT now()
-         )`,
-        touchTrigger('products'),
-        `CREATE TABLE orders (
-           order_id      integer PRIMARY KEY,
-           user_id       integer NOT NULL REFERENCES users (user_id),
-           order_date    timestamptz NOT NULL,
-           total_amount  numeric(12,2) NOT NULL CHECK (total_amount >= 0),
-           status        varchar(10) NOT NULL CHECK (status IN ('Pending', 'Shipped', 'Completed', 'Cancelled')),
-           delivery_date timestamptz CHECK (delivery_date >= order_date),
-           updated_at    timestamptz NOT NULL DEFAULT now()
-         )`,
-        touchTrigger('orders'),
-        `CREATE INDEX orders_user_id_idx ON orders (user_id)`,
-        `CREATE TABLE orderdetails (
-           order_detail_id bigint PRIMARY KEY,
-           order_id        integer NOT NULL REFERENCES orders (order_id),
-           product_id      integer NOT NULL REFERENCES products (product_id),
-           quantity        integer NOT NULL CHECK (quantity > 0),
-           price_per_unit  numeric(10,2) NOT NULL CHECK (price_per_unit >= 0),
-           total_price     numeric(12,2) NOT NULL,
-           updated_at      timestamptz NOT NULL DEFAULT now(),
-           CHECK (total_price = quantity * price_per_unit)
-         )`,
-        touchTrigger('orderdetails'),
-        `CREATE INDEX orderdetails_order_id_idx ON orderdetails (order_id)`,
-        `CREATE INDEX orderdetails_product_id_idx ON orderdetails (product_id)`,
+        ...SHOP_TABLES,
         ...['productcategories', 'users', 'products', 'orders', 'orderdetails'].map(
           (table) => `CREATE INDEX ${table}_updated_at_idx ON ${table} (updated_at)`,
         ),
@@ -185,11 +190,6 @@ export const PART_TABLES: Readonly<Record<Exclude<PostgresPart, 'state'>, readon
   events: ['kafka_events', 'kafka_events_dlq'],
 };
 
-const legacyTouchTrigger = (table: string): string => `
-  CREATE TRIGGER ${table}_touch_updated_at
-    BEFORE INSERT OR UPDATE ON ${table}
-    FOR EACH ROW EXECUTE FUNCTION etl_touch_updated_at()`;
-
 /**
  * The schema of etl's first two rounds, when the shop and etl's state shared schema public and
  * one version list. Frozen: a database still on it is brought to its end and then adopted into
@@ -200,73 +200,8 @@ export const LEGACY_POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'source data model and etl state',
     steps: [
-      // updated_at is the database's business, not the writer's: incremental replication
-      // must see changes made with plain SQL too.
-      `CREATE OR REPLACE FUNCTION etl_touch_updated_at() RETURNS trigger
-         LANGUAGE plpgsql AS $$
-       BEGIN
-         NEW.updated_at := now();
-         RETURN NEW;
-       END $$`,
-
-      `CREATE TABLE productcategories (
-         category_id        integer PRIMARY KEY,
-         name               varchar(100) NOT NULL UNIQUE,
-         parent_category_id integer REFERENCES productcategories (category_id),
-         updated_at         timestamptz NOT NULL DEFAULT now(),
-         CHECK (parent_category_id IS DISTINCT FROM category_id)
-       )`,
-      legacyTouchTrigger('productcategories'),
-
-      `CREATE TABLE users (
-         user_id           integer PRIMARY KEY,
-         first_name        varchar(100) NOT NULL,
-         last_name         varchar(100) NOT NULL,
-         email             varchar(255) NOT NULL UNIQUE,
-         phone             varchar(40),
-         registration_date timestamptz NOT NULL,
-         loyalty_status    varchar(10) NOT NULL CHECK (loyalty_status IN ('Gold', 'Silver', 'Bronze', 'None')),
-         updated_at        timestamptz NOT NULL DEFAULT now()
-       )`,
-      legacyTouchTrigger('users'),
-
-      `CREATE TABLE products (
-         product_id     integer PRIMARY KEY,
-         name           varchar(255) NOT NULL,
-         description    text,
-         category_id    integer NOT NULL REFERENCES productcategories (category_id),
-         price          numeric(10,2) NOT NULL CHECK (price >= 0),
-         stock_quantity integer NOT NULL CHECK (stock_quantity >= 0),
-         creation_date  timestamptz NOT NULL,
-         updated_at     timestamptz NOT NULL DEFAULT now()
-       )`,
-      legacyTouchTrigger('products'),
-
-      `CREATE TABLE orders (
-         order_id      integer PRIMARY KEY,
-         user_id       integer NOT NULL REFERENCES users (user_id),
-         order_date    timestamptz NOT NULL,
-         total_amount  numeric(12,2) NOT NULL CHECK (total_amount >= 0),
-         status        varchar(10) NOT NULL CHECK (status IN ('Pending', 'Shipped', 'Completed', 'Cancelled')),
-         delivery_date timestamptz CHECK (delivery_date >= order_date),
-         updated_at    timestamptz NOT NULL DEFAULT now()
-       )`,
-      legacyTouchTrigger('orders'),
-      `CREATE INDEX orders_user_id_idx ON orders (user_id)`,
-
-      `CREATE TABLE orderdetails (
-         order_detail_id bigint PRIMARY KEY,
-         order_id        integer NOT NULL REFERENCES orders (order_id),
-         product_id      integer NOT NULL REFERENCES products (product_id),
-         quantity        integer NOT NULL CHECK (quantity > 0),
-         price_per_unit  numeric(10,2) NOT NULL CHECK (price_per_unit >= 0),
-         total_price     numeric(12,2) NOT NULL,
-         updated_at      timestamptz NOT NULL DEFAULT now(),
-         CHECK (total_price = quantity * price_per_unit)
-       )`,
-      legacyTouchTrigger('orderdetails'),
-      `CREATE INDEX orderdetails_order_id_idx ON orderdetails (order_id)`,
-      `CREATE INDEX orderdetails_product_id_idx ON orderdetails (product_id)`,
+      TOUCH_FUNCTION,
+      ...SHOP_TABLES,
 
       `CREATE TABLE kafka_events (
          topic       varchar(249) NOT NULL,
@@ -284,7 +219,7 @@ export const LEGACY_POSTGRES_MIGRATIONS: readonly Migration[] = [
          updated_at  timestamptz NOT NULL DEFAULT now(),
          PRIMARY KEY (topic, partition, "offset")
        )`,
-      legacyTouchTrigger('kafka_events'),
+      touchTrigger('kafka_events'),
 
       `CREATE TABLE kafka_events_dlq (
          topic      varchar(249) NOT NULL,
@@ -297,7 +232,7 @@ export const LEGACY_POSTGRES_MIGRATIONS: readonly Migration[] = [
          updated_at timestamptz NOT NULL DEFAULT now(),
          PRIMARY KEY (topic, partition, "offset")
        )`,
-      legacyTouchTrigger('kafka_events_dlq'),
+      touchTrigger('kafka_events_dlq'),
 
       // Where each consumer group stands, written in the same transaction as the rows.
       `CREATE TABLE etl_stream_offsets (
