@@ -90,6 +90,7 @@ const KIND: Readonly<Record<string, keyof typeof HOSTILE>> = {
   rate: 'integer',
   partitions: 'integer',
   concurrency: 'integer',
+  'chunk-rows': 'integer',
   'batch-size': 'integer',
   limit: 'integer',
   port: 'integer',

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import {
+  DEFAULT_CHUNK_ROWS,
   parseMasks,
   parseTablePatterns,
   previewMasks,
@@ -86,7 +87,19 @@ and the next run completes.`;
       description: 'full or incremental (default: full the first time, then incremental).',
       options: ['full', 'incremental'],
     }),
-    concurrency: Flags.integer({ description: 'Independent tables replicated at once.', default: 2, min: 1, max: 16 }),
+    concurrency: Flags.integer({
+      description: 'Loads at once: independent tables, and key chunks of a large table.',
+      default: 2,
+      min: 1,
+      max: 16,
+    }),
+    'chunk-rows': Flags.integer({
+      description:
+        'A full copy of a larger table goes by key chunks of about this many rows: loaded --concurrency at once, ' +
+        'and a killed run resumes from the chunks it finished.',
+      default: DEFAULT_CHUNK_ROWS,
+      min: 1,
+    }),
     mask: Flags.string({
       description: 'Columns to replace with a deterministic hash, as table.column,… (replaces the recorded set).',
       helpValue: '<t.c,…>',
@@ -126,6 +139,7 @@ and the next run completes.`;
             tables,
             mode,
             concurrency: this.flags.concurrency,
+            chunkRows: this.flags['chunk-rows'],
             masks,
             deletes: this.flags.deletes,
             settings,
@@ -142,9 +156,9 @@ and the next run completes.`;
                 const r = event.report;
                 stages.done(
                   r.table,
-                  `${r.table}: ${r.mode}, ${fmt(r.rows)} rows${
-                    r.deleted > 0 ? `, ${fmt(r.deleted)} deleted` : ''
-                  } (${r.seconds.toFixed(1)} s)`,
+                  `${r.table}: ${r.mode}, ${fmt(r.rows)} rows${r.chunks > 1 ? ` in ${r.chunks} chunks` : ''}${
+                    r.resumedChunks > 0 ? ` (${r.resumedChunks} done before)` : ''
+                  }${r.deleted > 0 ? `, ${fmt(r.deleted)} deleted` : ''} (${r.seconds.toFixed(1)} s)`,
                 );
               }
             },

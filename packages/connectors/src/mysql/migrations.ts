@@ -158,6 +158,30 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
        ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 5,
+    name: 'chunked copies',
+    steps: [
+      // A full copy going by key chunks, while its stage fills: where the chunks end (JSON) and
+      // what the stage was made from; deleted once the stage is swapped in.
+      `CREATE TABLE IF NOT EXISTS \`etl_replication_copies\` (
+         \`table_name\`  varchar(64) NOT NULL,
+         \`fingerprint\` char(64) NOT NULL,
+         \`watermark\`   datetime(6) NOT NULL,
+         \`bounds\`      longtext NOT NULL,
+         \`started_at\`  datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+         PRIMARY KEY (\`table_name\`)
+       ) ${TABLE_OPTIONS}`,
+      // Each chunk in the stage, written in the same transaction as its rows.
+      `CREATE TABLE IF NOT EXISTS \`etl_replication_chunks\` (
+         \`table_name\`  varchar(64) NOT NULL,
+         \`chunk\`       int NOT NULL,
+         \`rows_loaded\` bigint NOT NULL,
+         \`loaded_at\`   datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+         PRIMARY KEY (\`table_name\`, \`chunk\`)
+       ) ${TABLE_OPTIONS}`,
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_TABLE_DDL = `CREATE TABLE IF NOT EXISTS \`etl_schema_migrations\` (

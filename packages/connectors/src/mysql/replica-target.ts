@@ -5,6 +5,7 @@
  * where the server refuses local infile, through multi-row INSERTs sized under
  * max_allowed_packet, with a notice saying how to enable the fast path.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -16,6 +17,7 @@ import {
   workTableName,
   type KeyRangeSum,
   type ChecksumSide,
+  type ChunkedCopy,
   type DatabaseEndpoint,
   type ReplicaColumn,
   type ReplicaSpec,
@@ -148,39 +150,146 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     rows: AsyncIterable<Buffer | string>,
     state: () => ReplicaStateUpdate,
   ): Promise<number> {
-    const table = q(spec.table);
-    const stageName = workTableName(spec.table, 'stage');
-    const stage = q(stageName);
-    const old = q(workTableName(spec.table, 'old'));
     return this.session(async (c) => {
-      // Leftovers of a run killed midway are dropped; the live table was never touched.
-      await c.query(`DROP TABLE IF EXISTS ${stage}`);
-      await c.query(`DROP TABLE IF EXISTS ${old}`);
-      // The stage is made from the source's description, so a replica made by an older mapping
-      // (TEXT where the source holds more) is replaced by the right one; the live table's
-      // secondary indexes on columns that are still there are kept.
-      await c.query(this.createTableSql(stage, spec));
-      const live = await tableExists(c, spec.table);
-      const columns = new Set(spec.columns.map((col) => col.target));
-      const secondary = live
-        ? (await secondaryIndexes(c, spec.table)).filter((i) => i.columns.every((col) => columns.has(col)))
-        : [];
-      // As MySQL Shell's loader does: load into a stage that has only its primary key, then
-      // build the secondary indexes in one ALTER (a sorted build, not row-by-row inserts).
-      // A kill in between leaves the live table untouched and a stage the next run drops.
-      const loaded = await this.load(c, stageName, spec, rows, () => state().rows);
-      await this.options.beforeIndexes?.(spec.table);
-      if (secondary.length > 0) {
-        await c.query(`ALTER TABLE ${stage} ${secondary.map((i) => `ADD ${i.definition}`).join(', ')}`);
+      await this.forgetCopy(c, spec.table);
+      await this.createStage(c, spec);
+      // A kill from here to the swap leaves the live table untouched and a stage the next run drops.
+      const loaded = await this.load(c, workTableName(spec.table, 'stage'), spec, rows, () => state().rows);
+      return this.swapIn(c, spec, loaded, state);
+    });
+  }
+
+  /**
+   * An empty stage for a full copy. Leftovers of a run killed midway are dropped; the live table
+   * was never touched. The stage is made from the source's description, so a replica made by an
+   * older mapping (TEXT where the source holds more) is replaced by the right one.
+   */
+  private async createStage(c: mysql.Connection, spec: ReplicaSpec): Promise<void> {
+    await c.query(`DROP TABLE IF EXISTS ${q(workTableName(spec.table, 'stage'))}`);
+    await c.query(`DROP TABLE IF EXISTS ${q(workTableName(spec.table, 'old'))}`);
+    await c.query(this.createTableSql(q(workTableName(spec.table, 'stage')), spec));
+  }
+
+  /**
+   * Builds the loaded stage's secondary indexes and swaps it in with one atomic RENAME, then
+   * saves the state. The live table's secondary indexes on columns that are still there are
+   * kept: as MySQL Shell's loader does, the stage had only its primary key while it filled, and
+   * they are built here in one ALTER (a sorted build, not row-by-row inserts).
+   */
+  private async swapIn(
+    c: mysql.Connection,
+    spec: ReplicaSpec,
+    loaded: number,
+    state: () => ReplicaStateUpdate,
+  ): Promise<number> {
+    const table = q(spec.table);
+    const stage = q(workTableName(spec.table, 'stage'));
+    const old = q(workTableName(spec.table, 'old'));
+    const live = await tableExists(c, spec.table);
+    const columns = new Set(spec.columns.map((col) => col.target));
+    const secondary = live
+      ? (await secondaryIndexes(c, spec.table)).filter((i) => i.columns.every((col) => columns.has(col)))
+      : [];
+    await this.options.beforeIndexes?.(spec.table);
+    if (secondary.length > 0) {
+      await c.query(`ALTER TABLE ${stage} ${secondary.map((i) => `ADD ${i.definition}`).join(', ')}`);
+    }
+    // One atomic statement: readers see the old table or the new one, never neither.
+    if (live) {
+      await c.query(`RENAME TABLE ${table} TO ${old}, ${stage} TO ${table}`);
+      await c.query(`DROP TABLE ${old}`);
+    } else {
+      await c.query(`RENAME TABLE ${stage} TO ${table}`);
+    }
+    await this.saveState(c, { ...state(), targetRows: loaded });
+    return loaded;
+  }
+
+  /** What a chunked copy's stage is made from: a stage made otherwise is not resumed into. */
+  private copyFingerprint(spec: ReplicaSpec): string {
+    const made = `${this.createTableSql('stage', spec)}\n${[...spec.masked].sort().join(',')}`;
+    return createHash('sha256').update(made).digest('hex');
+  }
+
+  private async forgetCopy(c: mysql.Connection, table: string): Promise<void> {
+    await c.query('DELETE FROM etl_replication_chunks WHERE table_name = ?', [table]);
+    await c.query('DELETE FROM etl_replication_copies WHERE table_name = ?', [table]);
+  }
+
+  async resumableCopy(spec: ReplicaSpec): Promise<ChunkedCopy | undefined> {
+    await this.prepare();
+    return this.session(async (c) => {
+      const [copies] = await c.query<Rows>(
+        `SELECT fingerprint, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, bounds
+           FROM etl_replication_copies WHERE table_name = ?`,
+        [spec.table],
+      );
+      const copy = copies[0];
+      if (
+        copy !== undefined &&
+        String(copy['fingerprint']) === this.copyFingerprint(spec) &&
+        (await tableExists(c, workTableName(spec.table, 'stage')))
+      ) {
+        const [chunks] = await c.query<Rows>(
+          'SELECT chunk, rows_loaded FROM etl_replication_chunks WHERE table_name = ?',
+          [spec.table],
+        );
+        return {
+          bounds: JSON.parse(String(copy['bounds'])) as string[][],
+          watermark: String(copy['watermark']),
+          done: new Map(chunks.map((r) => [Number(r['chunk']), Number(r['rows_loaded'])])),
+        };
       }
-      // One atomic statement: readers see the old table or the new one, never neither.
-      if (live) {
-        await c.query(`RENAME TABLE ${table} TO ${old}, ${stage} TO ${table}`);
-        await c.query(`DROP TABLE ${old}`);
-      } else {
-        await c.query(`RENAME TABLE ${stage} TO ${table}`);
+      await this.forgetCopy(c, spec.table);
+      return undefined;
+    });
+  }
+
+  async startCopy(spec: ReplicaSpec, copy: Omit<ChunkedCopy, 'done'>): Promise<void> {
+    await this.session(async (c) => {
+      await this.forgetCopy(c, spec.table);
+      await this.createStage(c, spec);
+      await c.query(
+        'INSERT INTO etl_replication_copies (table_name, fingerprint, watermark, bounds) VALUES (?, ?, ?, ?)',
+        [spec.table, this.copyFingerprint(spec), copy.watermark, JSON.stringify(copy.bounds)],
+      );
+    });
+  }
+
+  async loadChunk(
+    spec: ReplicaSpec,
+    chunk: number,
+    rows: AsyncIterable<Buffer | string>,
+    sent: () => number,
+  ): Promise<number> {
+    return this.session(async (c) => {
+      // The chunk's rows and its record commit together: a kill leaves both or neither.
+      await c.query('START TRANSACTION');
+      try {
+        const loaded = await this.load(c, workTableName(spec.table, 'stage'), spec, rows, sent);
+        await c.query('INSERT INTO etl_replication_chunks (table_name, chunk, rows_loaded) VALUES (?, ?, ?)', [
+          spec.table,
+          chunk,
+          loaded,
+        ]);
+        await c.query('COMMIT');
+        return loaded;
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw error;
       }
-      await this.saveState(c, { ...state(), targetRows: loaded });
+    });
+  }
+
+  async finishCopy(spec: ReplicaSpec, state: () => ReplicaStateUpdate): Promise<number> {
+    return this.session(async (c) => {
+      const [sum] = await c.query<Rows>(
+        'SELECT CAST(COALESCE(SUM(rows_loaded), 0) AS CHAR) AS n FROM etl_replication_chunks WHERE table_name = ?',
+        [spec.table],
+      );
+      const loaded = await this.swapIn(c, spec, Number(sum[0]?.['n'] ?? 0), state);
+      // After the swap: a kill before this leaves a record whose stage is gone, dropped next run.
+      await this.forgetCopy(c, spec.table);
       return loaded;
     });
   }

@@ -14,11 +14,14 @@ import {
   pgTable,
   refusalIn,
   UsageError,
+  type KeyBound,
   type KeyRangeSum,
+  type KeySpan,
   type ChecksumSide,
   type DatabaseEndpoint,
   type ReplicaSource,
   type ReplicaSpec,
+  type SharedSnapshot,
   type SourceTable,
 } from '@etl/core';
 import type pg from 'pg';
@@ -48,6 +51,39 @@ const WATERMARK_SQL = `SELECT to_char(least(clock_timestamp(), min(xact_start)) 
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 
+/** Every `n`-th of the sampled keys, about `chunks - 1` of them, distinct: where the chunks end. */
+export function chunkBoundsOf(sample: readonly (readonly string[])[], chunks: number): KeyBound[] {
+  const bounds: KeyBound[] = [];
+  for (let i = 1; i < chunks; i++) {
+    const key = sample[Math.floor((i * sample.length) / chunks)];
+    const last = bounds[bounds.length - 1];
+    if (key !== undefined && (last === undefined || last.join('\u0000') !== key.join('\u0000'))) bounds.push(key);
+  }
+  return bounds;
+}
+
+/**
+ * The WHERE condition of a chunk: a row comparison of the key in PostgreSQL's own order, which
+ * its index serves (each bound cast back from its text to the column's type).
+ */
+function spanCondition(spec: ReplicaSpec, span: KeySpan): string {
+  const columns = spec.primaryKey.map((k) => {
+    const column = spec.columns.find((c) => c.name === k);
+    if (column === undefined) throw new Error(`${spec.table}: no key column ${k}`);
+    return column;
+  });
+  const tuple = (items: readonly string[]) => (items.length === 1 ? (items[0] ?? '') : `(${items.join(', ')})`);
+  const key = tuple(columns.map((c) => pgIdent(c.name)));
+  const bound = (values: KeyBound) => {
+    if (values.length !== columns.length) throw new Error(`${spec.table}: a chunk bound of ${values.length} values`);
+    return tuple(values.map((v, i) => `${pgString(v)}::${columns[i]?.source.type.formatted ?? 'text'}`));
+  };
+  return [
+    ...(span.after === null ? [] : [`${key} > ${bound(span.after)}`]),
+    ...(span.upTo === null ? [] : [`${key} <= ${bound(span.upTo)}`]),
+  ].join(' AND ');
+}
+
 export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
   readonly endpoint: string;
   private readonly catalog: PostgresCatalog;
@@ -66,21 +102,13 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     since: string | null,
     consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>,
     snapshot?: string,
+    span?: KeySpan,
   ): Promise<T> {
     if (since !== null && !TIMESTAMP.test(since)) throw new Error(`invalid watermark ${since}`);
     const client = await connectPostgres(this.db);
     let stream: ReturnType<typeof copyTo> | undefined;
     try {
-      const seen = (await client.query<{ w: string; all: boolean }>(WATERMARK_SQL)).rows[0];
-      // Blind to other roles' open transactions, the watermark could pass rows they have yet to commit.
-      if (seen?.all === false) {
-        throw new UsageError(
-          `replicate needs to see when every session's transaction began (pg_stat_activity), and role ` +
-            `${this.db.user} sees only its own`,
-          { hint: `Ask an administrator to run: ${pgReadAllStats(this.db).grant} (see etl init --print-grants)` },
-        );
-      }
-      const watermark = seen?.w ?? '';
+      const watermark = await this.watermark(client);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       if (snapshot !== undefined) {
         if (!/^[0-9A-F]+-[0-9A-F]+-[0-9A-F]+$/i.test(snapshot)) throw new Error(`invalid snapshot name ${snapshot}`);
@@ -96,7 +124,12 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
       // autovacuum off or not there yet) the planner guessed a third of it changed and, to avoid
       // sorting that many, walked the whole primary key instead: 0.3 s for no row of 3M lines.
       const changed = `${pgIdent(spec.cursor ?? '')} >= '${since}'::timestamp AT TIME ZONE 'UTC'`;
-      const from = since === null ? table : `(SELECT * FROM ${table} WHERE ${changed} OFFSET 0) AS t`;
+      const within = span === undefined ? [] : [spanCondition(spec, span)].filter((w) => w !== '');
+      const where = (conditions: string[]) => (conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`);
+      const from =
+        since === null
+          ? `${table}${where(within)}`
+          : `(SELECT * FROM ${table}${where([changed, ...within])} OFFSET 0) AS t`;
       // In the key's order (byte order for text: MySQL's), which InnoDB loads fastest; a table
       // without a key in whatever order PostgreSQL reads it.
       const order = spec.primaryKey.length === 0 ? '' : ` ORDER BY ${pgKeyOrder(spec)}`;
@@ -115,6 +148,70 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     } finally {
       await client.end().catch(() => {});
     }
+  }
+
+  /** The watermark a snapshot taken right after this gets, refused for a role blind to others' transactions. */
+  private async watermark(client: pg.Client): Promise<string> {
+    const seen = (await client.query<{ w: string; all: boolean }>(WATERMARK_SQL)).rows[0];
+    // Blind to other roles' open transactions, the watermark could pass rows they have yet to commit.
+    if (seen?.all === false) {
+      throw new UsageError(
+        `replicate needs to see when every session's transaction began (pg_stat_activity), and role ` +
+          `${this.db.user} sees only its own`,
+        { hint: `Ask an administrator to run: ${pgReadAllStats(this.db).grant} (see etl init --print-grants)` },
+      );
+    }
+    return seen?.w ?? '';
+  }
+
+  async shareSnapshot<T>(work: (snapshot: SharedSnapshot) => Promise<T>, exported?: string): Promise<T> {
+    const client = await connectPostgres(this.db);
+    try {
+      let shared: SharedSnapshot;
+      try {
+        const watermark = await this.watermark(client);
+        if (exported === undefined) {
+          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          const name = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]?.s ?? '';
+          shared = { name, watermark };
+        } else {
+          shared = { name: exported, watermark };
+        }
+      } catch (error) {
+        throw pgError(error, this.db);
+      }
+      // The snapshot lives as long as this transaction: open until every chunk has been read.
+      const result = await work(shared);
+      if (exported === undefined) await client.query('COMMIT').catch(() => {});
+      return result;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  chunkBounds(spec: ReplicaSpec, rows: number): Promise<KeyBound[]> {
+    if (spec.primaryKey.length === 0 || !Number.isInteger(rows) || rows < 1) return Promise.resolve([]);
+    const table = pgTable(spec.source);
+    return this.compare(async (c) => {
+      // The planner's estimate needs no statistics (it scales the table's pages when there are none).
+      const plan = await c.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+        `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${table}`,
+      );
+      const estimate = plan.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
+      const chunks = Math.ceil(estimate / rows);
+      if (chunks < 2) return [];
+      // About 100 sampled keys per chunk, read from whole pages (SYSTEM): quick on any size.
+      const percent = Math.min(100, ((chunks * 100) / estimate) * 100);
+      const keys = spec.primaryKey.map((k) => pgIdent(k));
+      const sample = await c.query<string[]>({
+        text:
+          // Aliased: ORDER BY a name would otherwise sort by the output column, the key's text.
+          `SELECT ${keys.map((k, i) => `${k}::text AS b${i}`).join(', ')} FROM ${table} ` +
+          `TABLESAMPLE SYSTEM (${percent.toFixed(6)}) ORDER BY ${keys.join(', ')}`,
+        rowMode: 'array',
+      });
+      return chunkBoundsOf(sample.rows, chunks);
+    });
   }
 
   count(spec: ReplicaSpec): Promise<number> {

@@ -15,8 +15,9 @@ import { randomBytes } from 'node:crypto';
 import { BusyError, DataCheckError, isTransient, UsageError } from '../errors.js';
 import type { ChangeLog, ChangeSink, CdcState, CdcStore, ReplicaSource, ReplicaTarget } from '../ports/index.js';
 import type { TablePattern } from '../catalog/selection.js';
-import { CopyToLoadData } from '../replicate/copy-to-load.js';
-import { copyTable, throttled } from '../replicate/job.js';
+import { semaphore } from '../concurrency.js';
+import { copyFull } from '../replicate/copy.js';
+import { DEFAULT_CHUNK_ROWS, throttled } from '../replicate/job.js';
 import { planMasks, unmaskRefusedError, type MaskRequest } from '../replicate/masks.js';
 import { checkMasks, planReplicas } from '../replicate/plan.js';
 import type { ReplicationSettings } from '../replicate/settings.js';
@@ -58,7 +59,16 @@ export interface CaptureOptions {
   readonly partitions: number;
   readonly slot: string;
   readonly masks?: MaskRequest;
+  /** How the snapshot of a large table is loaded: key chunks of about this many rows, this many at once. */
+  readonly snapshotSizing?: SnapshotSizing;
 }
+
+export interface SnapshotSizing {
+  readonly chunkRows: number;
+  readonly concurrency: number;
+}
+
+export const DEFAULT_SNAPSHOT_SIZING: SnapshotSizing = { chunkRows: DEFAULT_CHUNK_ROWS, concurrency: 2 };
 
 export interface CaptureReport {
   readonly slot: string;
@@ -205,6 +215,7 @@ export async function loadSnapshot(
   tables: readonly CapturedTable[],
   snapshot: { readonly name: string; readonly lsn: Lsn },
   run: CaptureRun,
+  sizing: SnapshotSizing = DEFAULT_SNAPSHOT_SIZING,
 ): Promise<{ table: string; rows: number; lsn: string }[]> {
   const done: { table: string; rows: number; lsn: string }[] = [];
   const byName = new Map(tables.map((t) => [t.table, t]));
@@ -213,12 +224,21 @@ export async function loadSnapshot(
       const captured = byName.get(table);
       if (captured === undefined) continue;
       const spec = capturedSpec(captured);
-      const converter = new CopyToLoadData(spec);
-      const tick = throttled(run.now, 250, () => run.onProgress?.({ type: 'snapshot', table, rows: converter.rows }));
-      await copyTable(deps.source, deps.target, spec, 'full', null, converter, tick, snapshot.name);
+      let rows = 0;
+      const tick = throttled(run.now, 250, () => run.onProgress?.({ type: 'snapshot', table, rows }));
+      // Chunks of a large table load at once, all in the slot's snapshot (a killed snapshot starts over).
+      const copy = await copyFull(deps.source, deps.target, spec, {
+        ...sizing,
+        slots: semaphore(sizing.concurrency),
+        snapshot: snapshot.name,
+        onRows: (copied) => {
+          rows = copied;
+          tick();
+        },
+      });
       await deps.store.snapshotDone(table, epoch, snapshot.lsn);
-      done.push({ table, rows: converter.rows, lsn: formatLsn(snapshot.lsn) });
-      run.onProgress?.({ type: 'snapshot', table, rows: converter.rows });
+      done.push({ table, rows: copy.rows, lsn: formatLsn(snapshot.lsn) });
+      run.onProgress?.({ type: 'snapshot', table, rows: copy.rows });
     }
   }
   return done;
@@ -242,7 +262,7 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
     try {
       await store.start(state);
       await sink.ensureTopics(topics, state.partitions);
-      snapshots.push(...(await loadSnapshot(deps, state.epoch, state.tables, snapshot, run)));
+      snapshots.push(...(await loadSnapshot(deps, state.epoch, state.tables, snapshot, run, options.snapshotSizing)));
     } finally {
       await snapshot.release();
     }
@@ -255,7 +275,7 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
     if (missing.length > 0) {
       const snapshot = await log.temporarySnapshot();
       try {
-        snapshots.push(...(await loadSnapshot(deps, state.epoch, missing, snapshot, run)));
+        snapshots.push(...(await loadSnapshot(deps, state.epoch, missing, snapshot, run, options.snapshotSizing)));
       } finally {
         await snapshot.release();
       }

@@ -4,6 +4,24 @@ import type { ReplicaSpec } from '../replicate/spec.js';
 import type { SourceCatalog } from './source-catalog.js';
 import type { PgCopyBytes } from './wire-formats.js';
 
+/** One key's values as PostgreSQL's text, in the key's column order: where one chunk of a table ends. */
+export type KeyBound = readonly string[];
+
+/**
+ * The rows of a chunk: keys after `after` (exclusive) up to `upTo` (inclusive), in PostgreSQL's
+ * own order of the key (its index's); null leaves that end open.
+ */
+export interface KeySpan {
+  readonly after: KeyBound | null;
+  readonly upTo: KeyBound | null;
+}
+
+/** A snapshot held open for reads in other sessions, with the watermark taken just before it. */
+export interface SharedSnapshot {
+  readonly name: string;
+  readonly watermark: string;
+}
+
 /** Rows of one table read from the source, as COPY text, with the watermark for next time. */
 export interface ReplicaSource extends SourceCatalog {
   readonly endpoint: string;
@@ -18,7 +36,19 @@ export interface ReplicaSource extends SourceCatalog {
     consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>,
     /** Read in this exported snapshot (a replication slot's) instead of a new one. */
     snapshot?: string,
+    /** Only the rows of this chunk of the key. */
+    span?: KeySpan,
   ): Promise<T>;
+  /**
+   * Where to cut the table into chunks of about `rows` rows, from the planner's estimate and a
+   * sample of its keys: ascending and distinct; none for a table smaller than that or without a key.
+   */
+  chunkBounds(spec: ReplicaSpec, rows: number): Promise<KeyBound[]>;
+  /**
+   * Holds one snapshot open while `work` reads in it from other sessions (the chunks of one
+   * copy); with `exported`, one already held elsewhere (a replication slot's) is shared instead.
+   */
+  shareSnapshot<T>(work: (snapshot: SharedSnapshot) => Promise<T>, exported?: string): Promise<T>;
   count(spec: ReplicaSpec): Promise<number>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
   keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;

@@ -1,6 +1,7 @@
 /** `etl replicate` and `etl verify`: the MySQL replicas and their recorded state. Implemented by MysqlReplicaTarget. */
 
 import type { ReplicaSpec } from '../replicate/spec.js';
+import type { KeyBound } from './replica-source.js';
 import type { LoadDataText } from './wire-formats.js';
 
 export type ReplicateMode = 'full' | 'incremental';
@@ -20,6 +21,16 @@ export interface ReplicaState {
 /** What a run knows when it saves its state; the target adds the row count it keeps. */
 export type ReplicaStateUpdate = Omit<ReplicaState, 'targetRows'>;
 
+/** A full copy going by key chunks, as the target records it while its stage fills. */
+export interface ChunkedCopy {
+  /** Where the chunks end: chunk i holds the keys after bound i-1 up to bound i; n bounds, n+1 chunks. */
+  readonly bounds: readonly KeyBound[];
+  /** The watermark of the copy's first attempt: every change its chunks may have missed is stamped after it. */
+  readonly watermark: string;
+  /** Rows of each chunk already in the stage, by chunk number. */
+  readonly done: ReadonlyMap<number, number>;
+}
+
 export interface ReplicaTarget {
   readonly endpoint: string;
   prepare(): Promise<void>;
@@ -31,6 +42,20 @@ export interface ReplicaTarget {
    * rows.
    */
   replace(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;
+  /**
+   * The chunked copy of this table a killed run left, when its stage is still there and made
+   * from the same description and masks; any other is dropped, stage and record.
+   */
+  resumableCopy(spec: ReplicaSpec): Promise<ChunkedCopy | undefined>;
+  /** Starts a chunked copy: an empty stage and its record (replacing any earlier one). */
+  startCopy(spec: ReplicaSpec, copy: Omit<ChunkedCopy, 'done'>): Promise<void>;
+  /** Loads one chunk's rows into the stage and records the chunk done, in one transaction. Returns its rows. */
+  loadChunk(spec: ReplicaSpec, chunk: number, rows: AsyncIterable<LoadDataText>, sent: () => number): Promise<number>;
+  /**
+   * Builds the stage's indexes, swaps it in, saves the state and forgets the copy's record.
+   * Returns the table's rows.
+   */
+  finishCopy(spec: ReplicaSpec, state: () => ReplicaStateUpdate): Promise<number>;
   /** Upserts the rows and saves the state in one transaction. Returns the table's rows. */
   upsert(spec: ReplicaSpec, rows: AsyncIterable<LoadDataText>, state: () => ReplicaStateUpdate): Promise<number>;
   /**

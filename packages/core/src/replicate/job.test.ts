@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import type {
+  ChunkedCopy,
+  KeyBound,
+  KeySpan,
   LoadDataText,
   PgCopyBytes,
   ReplicaSource,
@@ -36,7 +39,7 @@ class MemorySource implements ReplicaSource {
   readonly endpoint = 'memory-pg';
   rows = new Map<number, string>();
   watermark = '2026-01-01 00:00:00.000000';
-  reads: { table: string; since: string | null }[] = [];
+  reads: { table: string; since: string | null; span?: KeySpan }[] = [];
   /** The catalog of a database etl seeded: the shop's users, and etl's schema version table. */
   catalog: SourceTable[] = [
     shopSourceTable('users'),
@@ -47,19 +50,40 @@ class MemorySource implements ReplicaSource {
     return this.catalog;
   }
 
+  snapshots = 0;
+
   async read<T>(
     spec: ReplicaSpec,
     since: string | null,
     consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>,
+    _snapshot?: string,
+    span?: KeySpan,
   ): Promise<T> {
-    this.reads.push({ table: spec.table, since });
-    const lines = [...this.rows.values()].filter((line) => since === null || (line.split('\t').at(-1) ?? '') >= since);
+    this.reads.push({ table: spec.table, since, ...(span === undefined ? {} : { span }) });
+    const within = (k: number) =>
+      (span?.after == null || k > Number(span.after[0])) && (span?.upTo == null || k <= Number(span.upTo[0]));
+    const lines = [...this.rows]
+      .sort(([a], [b]) => a - b)
+      .filter(([k]) => within(k))
+      .map(([, line]) => line)
+      .filter((line) => since === null || (line.split('\t').at(-1) ?? '') >= since);
     // Chunks cut mid-row, as COPY delivers them.
     const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
     async function* chunks(): AsyncGenerator<Buffer> {
       for (let i = 0; i < text.length; i += 7) yield text.subarray(i, i + 7);
     }
     return consume(chunks(), this.watermark);
+  }
+  /** Every `rows`-th key, as the sample would find it. */
+  async chunkBounds(_spec: ReplicaSpec, rows: number): Promise<KeyBound[]> {
+    const keys = [...this.rows.keys()].sort((a, b) => a - b);
+    const bounds: KeyBound[] = [];
+    for (let i = rows; i < keys.length; i += rows) bounds.push([String(keys[i - 1])]);
+    return bounds;
+  }
+  async shareSnapshot<T>(work: (snapshot: { name: string; watermark: string }) => Promise<T>): Promise<T> {
+    this.snapshots++;
+    return work({ name: `snap-${this.snapshots}`, watermark: this.watermark });
   }
   async count(): Promise<number> {
     return this.rows.size;
@@ -136,6 +160,34 @@ class MemoryTarget implements ReplicaTarget {
     state: () => ReplicaStateUpdate,
   ): Promise<number> {
     for (const row of await text(rows)) this.rows.set(Number(row[0]), row);
+    return this.save(state());
+  }
+
+  /** A chunked copy's stage and record, as a kill leaves them. */
+  copy: (Omit<ChunkedCopy, 'done'> & { done: Map<number, number>; stage: Map<number, string[]> }) | undefined;
+  /** Test seam: the chunk whose load fails (a kill), once. */
+  failChunk: number | undefined;
+  chunksLoaded: number[] = [];
+  async resumableCopy(): Promise<ChunkedCopy | undefined> {
+    return this.copy === undefined ? undefined : { ...this.copy, done: new Map(this.copy.done) };
+  }
+  async startCopy(_spec: ReplicaSpec, copy: Omit<ChunkedCopy, 'done'>): Promise<void> {
+    this.copy = { ...copy, done: new Map(), stage: new Map() };
+  }
+  async loadChunk(_spec: ReplicaSpec, chunk: number, rows: AsyncIterable<LoadDataText>): Promise<number> {
+    const lines = await text(rows);
+    if (chunk === this.failChunk) {
+      this.failChunk = undefined;
+      throw new Error(`killed loading chunk ${chunk}`);
+    }
+    for (const row of lines) this.copy?.stage.set(Number(row[0]), row);
+    this.copy?.done.set(chunk, lines.length);
+    this.chunksLoaded.push(chunk);
+    return lines.length;
+  }
+  async finishCopy(_spec: ReplicaSpec, state: () => ReplicaStateUpdate): Promise<number> {
+    this.rows = this.copy?.stage ?? new Map();
+    this.copy = undefined;
     return this.save(state());
   }
   async keyRangeCounts(): Promise<Map<string, number>> {
@@ -265,6 +317,51 @@ describe('runReplicate', () => {
     const { source, target } = shop(1);
     await expect(runReplicate(source, target, options({ concurrency: 0 }), run)).rejects.toThrow(/--concurrency/);
     expect(target.writes).toBe(0);
+  });
+});
+
+describe('runReplicate by key chunks', () => {
+  it('copies a table larger than a chunk by chunks in one snapshot, and says how many', async () => {
+    const { source, target } = shop(10);
+    const report = await runReplicate(source, target, options({ chunkRows: 3, concurrency: 2 }), run);
+    expect(report.tables[0]).toMatchObject({ mode: 'full', rows: 10, targetRows: 10, chunks: 4, resumedChunks: 0 });
+    expect(source.snapshots).toBe(1);
+    expect(source.reads.map((r) => r.span)).toEqual([
+      { after: null, upTo: ['3'] },
+      { after: ['3'], upTo: ['6'] },
+      { after: ['6'], upTo: ['9'] },
+      { after: ['9'], upTo: null },
+    ]);
+    expect([...target.rows.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(target.rows.get(2)?.[3]).toBe('user2@example.org');
+    expect(target.states.get('users')).toMatchObject({ mode: 'full', rows: 10, targetRows: 10 });
+  });
+
+  it('after a kill, loads only the chunks not done, then copies again what changed and deletes what went', async () => {
+    const { source, target } = shop(10);
+    target.failChunk = 2;
+    await expect(runReplicate(source, target, options({ chunkRows: 3 }), run)).rejects.toThrow(/chunk 2/);
+    expect(target.rows.size).toBe(0); // nothing swapped in
+    expect([...(target.copy?.done.keys() ?? [])]).toEqual([0, 1]);
+    // Meanwhile the source moves on: a row of a done chunk changes, another goes.
+    const firstWatermark = source.watermark;
+    source.watermark = '2026-02-01 00:00:00.000000';
+    source.rows.set(2, user(2, '2026-01-15 00:00:00.000000', '999'));
+    source.rows.delete(5);
+    target.chunksLoaded = [];
+    const report = await runReplicate(source, target, options({ chunkRows: 3 }), run);
+    expect(target.chunksLoaded).toEqual([2, 3]);
+    expect(report.tables[0]).toMatchObject({ mode: 'full', chunks: 4, resumedChunks: 2, deleted: 1, targetRows: 9 });
+    expect(report.tables[0]?.note).toMatch(/resumed: 2 of 4 chunks/);
+    expect(source.reads.at(-1)).toEqual({ table: 'users', since: firstWatermark });
+    expect(target.rows.get(2)?.[4]).toBe('999');
+    expect(target.rows.has(5)).toBe(false);
+    expect(target.states.get('users')).toMatchObject({ watermark: source.watermark, targetRows: 9 });
+  });
+
+  it('refuses a chunk size below 1', async () => {
+    const { source, target } = shop(1);
+    await expect(runReplicate(source, target, options({ chunkRows: 0 }), run)).rejects.toThrow(/--chunk-rows/);
   });
 });
 

@@ -6,12 +6,13 @@
  * oldest transaction that was still open when the last run read), upsert them together with
  * the new watermark in one MySQL transaction, then delete the rows gone from the source.
  */
-import type { ReplicaSource, ReplicaState, ReplicaStateUpdate, ReplicaTarget, ReplicateMode } from '../ports/index.js';
+import type { ReplicaSource, ReplicaState, ReplicaTarget, ReplicateMode } from '../ports/index.js';
 import { UsageError } from '../errors.js';
-import { forEachConcurrently } from '../concurrency.js';
+import { forEachConcurrently, semaphore } from '../concurrency.js';
 import type { TablePattern } from '../catalog/selection.js';
 import type { SourceTable } from '../catalog/source-table.js';
 import { CopyToLoadData } from './copy-to-load.js';
+import { copyFull, copyTable, deleteGone, type FullCopyResult } from './copy.js';
 import { planMasks, unmaskRefusedError, type MaskPlan, type MaskRequest } from './masks.js';
 import { checkMasks, planReplicas, type ReplicaPlan } from './plan.js';
 import type { ReplicationSettings } from './settings.js';
@@ -21,7 +22,10 @@ export interface ReplicateOptions {
   /** `--tables` patterns; every table of schema public but etl's own when absent. */
   readonly tables: readonly TablePattern[] | undefined;
   readonly mode: ReplicateMode | undefined;
+  /** Loads at once: tables, and chunks of a large table. */
   readonly concurrency: number;
+  /** A full copy of a table larger than this goes by key chunks of about this many rows. */
+  readonly chunkRows?: number;
   /** Which columns to mask; by default each replica keeps the masks it was made with. */
   readonly masks?: MaskRequest;
   readonly deletes: boolean;
@@ -44,6 +48,9 @@ export interface ReplicateTableReport {
   /** The columns masked in the replica (`table.column`). */
   readonly masked: readonly string[];
   readonly note: string | null;
+  /** Key chunks a full copy went by (1: whole); how many of them an earlier, killed run had loaded. */
+  readonly chunks: number;
+  readonly resumedChunks: number;
   /** The columns MySQL has no exact native type for, and how each is stored instead. */
   readonly stored: readonly StoredColumn[];
 }
@@ -97,42 +104,14 @@ export interface ReplicateRun {
 const sameMasks = (a: readonly string[], b: readonly string[]): boolean =>
   [...a].sort().join(',') === [...b].sort().join(',');
 
-async function* converted(
-  chunks: AsyncIterable<Buffer>,
-  converter: CopyToLoadData,
-  tick: () => void,
-): AsyncGenerator<Buffer | string> {
-  for await (const chunk of chunks) {
-    const out = converter.push(chunk);
-    tick();
-    if (out.length > 0) yield out;
-  }
-  const rest = converter.end();
-  if (rest !== '') yield rest;
-}
+/** A full copy of a table of more rows than this goes by key chunks (resumable, loaded --concurrency at once). */
+export const DEFAULT_CHUNK_ROWS = 500_000;
 
-/** Deletes from the target the rows whose keys the source no longer has. */
-async function deleteGone(
-  source: ReplicaSource,
-  target: ReplicaTarget,
-  spec: ReplicaSpec,
-  targetCount: number,
-): Promise<number> {
-  // After the upsert the target holds every source row: equal counts mean nothing to delete.
-  if ((await source.count(spec)) === targetCount) return 0;
-  const [sourceKeyRanges, targetKeyRanges] = await Promise.all([
-    source.keyRangeCounts(spec),
-    target.keyRangeCounts(spec),
-  ]);
-  let deleted = 0;
-  for (const [keyRange, count] of targetKeyRanges) {
-    if ((sourceKeyRanges.get(keyRange) ?? 0) === count) continue;
-    const [keep, have] = await Promise.all([source.keysIn(spec, keyRange), target.keysIn(spec, keyRange)]);
-    const gone = [...have].filter((k) => !keep.has(k));
-    if (gone.length > 0) deleted += await target.deleteKeys(spec, gone);
-  }
-  return deleted;
-}
+const resumedNote = (copy: { chunks: number; resumed: number; deleted: number }): string | null =>
+  copy.resumed === 0
+    ? null
+    : `resumed: ${copy.resumed} of ${copy.chunks} chunks were loaded by a run that stopped; ` +
+      `rows changed since it began were copied again${copy.deleted > 0 ? `, ${copy.deleted} gone deleted` : ''}`;
 
 /** Pure: the mode a table is copied in, and why it differs from the one asked for. */
 export function chooseMode(
@@ -225,41 +204,6 @@ async function settleMasks(
 }
 
 /**
- * Streams one table's rows from the source into the target, in the chosen mode (in an exported
- * snapshot when one is given). Returns the target's row count.
- */
-export async function copyTable(
-  source: ReplicaSource,
-  target: ReplicaTarget,
-  spec: ReplicaSpec,
-  mode: ReplicateMode,
-  since: string | null,
-  converter: CopyToLoadData,
-  tick: () => void,
-  snapshot?: string,
-): Promise<{ readonly targetRows: number; readonly watermark: string }> {
-  let watermark = '';
-  const state = (): ReplicaStateUpdate => ({
-    table: spec.table,
-    mode,
-    watermark,
-    masked: spec.masked,
-    rows: converter.rows,
-  });
-  const targetRows = await source.read(
-    spec,
-    since,
-    async (chunks, snapshotWatermark) => {
-      watermark = snapshotWatermark;
-      const rows = converted(chunks, converter, tick);
-      return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
-    },
-    snapshot,
-  );
-  return { targetRows, watermark };
-}
-
-/**
  * Replicas that `etl cdc` keeps current are not copied in batches beside it: the copy would be
  * newer than changes still in Kafka, and applying those afterwards would take rows back to older
  * values until apply caught up. Refused before any change, with the two ways out.
@@ -303,6 +247,12 @@ export async function runReplicate(
   const requested = (table: string) => options.mode ?? plan.settings.get(table)?.mode;
   refuseIncremental([...specs.values()].filter((s) => requested(s.table) === 'incremental'));
   const reports: ReplicateTableReport[] = [];
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) {
+    throw new UsageError(`--chunk-rows must be a whole number ≥ 1, got ${chunkRows}`);
+  }
+  // Every load of the run, tables and chunks alike, takes one of these.
+  const slots = semaphore(options.concurrency);
 
   const replicateTable = async (table: string): Promise<void> => {
     const tableStarted = run.now();
@@ -313,31 +263,44 @@ export async function runReplicate(
     const { mode, note } = chooseMode(requested(table), previous, spec.masked, spec, drift);
     progress({ type: 'start', table, mode });
 
-    const converter = new CopyToLoadData(spec);
+    let copiedRows = 0;
     const tick = throttled(run.now, 250, (t) => {
       const seconds = (t - tableStarted) / 1000;
-      progress({
-        type: 'rows',
-        table,
-        rows: converter.rows,
-        rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0,
-      });
+      progress({ type: 'rows', table, rows: copiedRows, rowsPerSecond: seconds > 0 ? copiedRows / seconds : 0 });
     });
-    const since = mode === 'incremental' ? (previous?.watermark ?? null) : null;
-    const { targetRows, watermark } = await copyTable(source, target, spec, mode, since, converter, tick);
-    const deleted = mode === 'incremental' && options.deletes ? await deleteGone(source, target, spec, targetRows) : 0;
+    const onRows = (rows: number) => {
+      copiedRows = rows;
+      tick();
+    };
+    let copy: Omit<FullCopyResult, 'rows'>;
+    if (mode === 'full') {
+      const full = await copyFull(source, target, spec, { chunkRows, concurrency: options.concurrency, slots, onRows });
+      copiedRows = full.rows;
+      copy = full;
+    } else {
+      const converter = new CopyToLoadData(spec);
+      const changed = await slots(() =>
+        copyTable(source, target, spec, mode, previous?.watermark ?? null, converter, () => onRows(converter.rows)),
+      );
+      copiedRows = converter.rows;
+      const deleted = options.deletes ? await deleteGone(source, target, spec, changed.targetRows) : 0;
+      copy = { ...changed, targetRows: changed.targetRows - deleted, chunks: 1, resumed: 0, deleted };
+    }
+    const { targetRows, watermark, deleted } = copy;
     const seconds = (run.now() - tableStarted) / 1000;
     const report: ReplicateTableReport = {
       table,
       mode,
-      rows: converter.rows,
+      rows: copiedRows,
       deleted,
-      targetRows: targetRows - deleted,
+      targetRows,
       seconds,
-      rowsPerSecond: seconds > 0 ? converter.rows / seconds : 0,
+      rowsPerSecond: seconds > 0 ? copiedRows / seconds : 0,
       watermark,
       masked: spec.masked,
-      note,
+      note: [note, resumedNote(copy)].filter((n) => n !== null).join('; ') || null,
+      chunks: copy.chunks,
+      resumedChunks: copy.resumed,
       stored: storedColumns(spec),
     };
     reports.push(report);

@@ -39,10 +39,21 @@ describe('replica specs', () => {
     );
     expect(error?.exitCode).toBe(4);
     expect(error?.message).toMatch(
-      /^orders\.order_date, key 42: the value "infinity" cannot be stored in MySQL datetime/,
+      /^orders\.order_date, key order_id=42: the value "infinity" cannot be stored in MySQL datetime/,
     );
     expect(error?.hint).toMatch(/as_text: \[order_date\]/);
     expect(refusalIn(orders, 'some other error')).toBeUndefined();
+  });
+  it('names each column of a composite key, text in quotes (a space or a slash in it stays visible)', () => {
+    const base = shopSourceTable('orderdetails');
+    const code = {
+      ...base.columns[1]!,
+      name: 'code',
+      type: { shape: { kind: 'base', name: 'text' }, typmod: -1, formatted: 'text' },
+    } as const;
+    const spec = buildReplicaSpec({ ...base, columns: [...base.columns, code], key: ['order_id', 'code'] });
+    const error = refusalIn(spec, 'bad: "etl-refuses-value\u001fquantity\u001f7\tEU /x\u001fNaN"');
+    expect(error?.message).toMatch(/^orderdetails\.quantity, key order_id=7, code="EU \/x": the value "NaN"/);
   });
   it('fits a key of several columns into MySQL 3,072-byte index, and ranges it by its kind', () => {
     const base = shopSourceTable('orderdetails');

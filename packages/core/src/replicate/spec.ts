@@ -478,7 +478,18 @@ export function refusalIn(spec: ReplicaSpec, message: string): DataCheckError | 
   if (at < 0) return undefined;
   const [, column = '', key = '', value = ''] = message.slice(at).replace(/"$/, '').split('\u001f');
   const codec = spec.columns.find((c) => c.name === column)?.codec;
-  const keyShown = spec.primaryKey.length === 0 ? `row ${key}` : `key ${splitKey(key).join('/')}`;
+  // Each key column by name; text in quotes, so a space, comma or slash in it reads as part of it.
+  const values = splitKey(key);
+  const keyShown =
+    spec.primaryKey.length === 0
+      ? `row ${key}`
+      : `key ${spec.primaryKey
+          .map((k, i) => {
+            const v = values[i] ?? '';
+            const textual = spec.columns.find((c) => c.name === k)?.codec.textual ?? true;
+            return `${k}=${textual ? JSON.stringify(v) : v}`;
+          })
+          .join(', ')}`;
   return new DataCheckError(
     `${displayName(spec.source)}.${column}, ${keyShown}: the value ${JSON.stringify(value)} cannot be stored in ` +
       `MySQL ${codec?.mysqlType ?? ''} (${codec?.refuse?.reason ?? 'out of range'}); nothing was swapped in`,

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import {
   checkTopicPrefix,
+  DEFAULT_CHUNK_ROWS,
   parseMasks,
   parseTablePatterns,
   runCapture,
@@ -102,6 +103,19 @@ resumes from the slot.`;
       helpValue: '<t.c,…>',
     }),
     yes: yesFlag('to unmask columns in a script'),
+    'chunk-rows': Flags.integer({
+      description:
+        'The snapshot of a larger table goes by key chunks of about this many rows, --concurrency at once, all in ' +
+        "the slot's snapshot (a killed snapshot starts over).",
+      default: DEFAULT_CHUNK_ROWS,
+      min: 1,
+    }),
+    concurrency: Flags.integer({
+      description: 'Key chunks of one table loaded at once by the snapshot.',
+      default: 2,
+      min: 1,
+      max: 16,
+    }),
   };
 
   protected async execute(): Promise<CaptureReport> {
@@ -140,6 +154,7 @@ resumes from the slot.`;
                   partitions: this.flags.partitions,
                   slot: slotName(adapters.config.pg.database),
                   masks,
+                  snapshotSizing: { chunkRows: this.flags['chunk-rows'], concurrency: this.flags.concurrency },
                 },
                 {
                   now: () => performance.now(),

@@ -94,8 +94,10 @@ beforeAll(async () => {
 
 describe('etl cdc', () => {
   it('loads a snapshot first, masks included, and the replicas equal the source', async () => {
-    const { capture } = await settle(['--mask', 'products.description']);
+    // orders (1,500) and orderdetails go by chunks of 400 keys, two at once, all in the slot's snapshot.
+    const { capture } = await settle(['--mask', 'products.description', '--chunk-rows', '400', '--concurrency', '2']);
     expect(capture.snapshots.map((s) => s.table)).toContain('orders');
+    expect(capture.snapshots.find((s) => s.table === 'orders')?.rows).toBe(1500);
     const status = await json<CdcStatus>(['cdc', 'status']);
     expect(status.capturing).toBe(true);
     expect(status.tables.every((t) => t.snapshot === 'done')).toBe(true);

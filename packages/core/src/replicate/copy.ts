@@ -1,0 +1,216 @@
+/**
+ * One table's copy from PostgreSQL into its MySQL replica: whole, by key chunks, or its changes.
+ *
+ * A table larger than a chunk goes by key chunks, several at once, each read in one shared
+ * snapshot and committed with its record in the target: a kill resumes from the chunks done.
+ * The stage stays unseen until the last chunk is in, as for a table copied whole. A resumed
+ * copy mixes chunks of two snapshots, so it is brought level right after its swap: the rows
+ * changed since the first attempt's watermark are upserted and the rows gone are deleted,
+ * which is why only a table with a cursor column is resumed (any other starts over).
+ */
+import type {
+  KeyBound,
+  KeySpan,
+  ReplicaSource,
+  ReplicaStateUpdate,
+  ReplicaTarget,
+  ReplicateMode,
+} from '../ports/index.js';
+import { forEachConcurrently } from '../concurrency.js';
+import { CopyToLoadData } from './copy-to-load.js';
+import type { ReplicaSpec } from './spec.js';
+
+/** Runs a unit of work when one of a run's load slots is free (at most --concurrency at once). */
+export type Slots = <T>(work: () => Promise<T>) => Promise<T>;
+
+export const everyAtOnce: Slots = (work) => work();
+
+async function* converted(
+  chunks: AsyncIterable<Buffer>,
+  converter: CopyToLoadData,
+  tick: () => void,
+): AsyncGenerator<Buffer | string> {
+  for await (const chunk of chunks) {
+    const out = converter.push(chunk);
+    tick();
+    if (out.length > 0) yield out;
+  }
+  const rest = converter.end();
+  if (rest !== '') yield rest;
+}
+
+/** Deletes from the target the rows whose keys the source no longer has. */
+export async function deleteGone(
+  source: ReplicaSource,
+  target: ReplicaTarget,
+  spec: ReplicaSpec,
+  targetCount: number,
+): Promise<number> {
+  // After the upsert the target holds every source row: equal counts mean nothing to delete.
+  if ((await source.count(spec)) === targetCount) return 0;
+  const [sourceKeyRanges, targetKeyRanges] = await Promise.all([
+    source.keyRangeCounts(spec),
+    target.keyRangeCounts(spec),
+  ]);
+  let deleted = 0;
+  for (const [keyRange, count] of targetKeyRanges) {
+    if ((sourceKeyRanges.get(keyRange) ?? 0) === count) continue;
+    const [keep, have] = await Promise.all([source.keysIn(spec, keyRange), target.keysIn(spec, keyRange)]);
+    const gone = [...have].filter((k) => !keep.has(k));
+    if (gone.length > 0) deleted += await target.deleteKeys(spec, gone);
+  }
+  return deleted;
+}
+
+/**
+ * Streams one table's rows from the source into the target in one read, in the chosen mode (in
+ * an exported snapshot when one is given). Returns the target's row count.
+ */
+export async function copyTable(
+  source: ReplicaSource,
+  target: ReplicaTarget,
+  spec: ReplicaSpec,
+  mode: ReplicateMode,
+  since: string | null,
+  converter: CopyToLoadData,
+  tick: () => void,
+  snapshot?: string,
+): Promise<{ readonly targetRows: number; readonly watermark: string }> {
+  let watermark = '';
+  const state = (): ReplicaStateUpdate => ({
+    table: spec.table,
+    mode,
+    watermark,
+    masked: spec.masked,
+    rows: converter.rows,
+  });
+  const targetRows = await source.read(
+    spec,
+    since,
+    async (chunks, snapshotWatermark) => {
+      watermark = snapshotWatermark;
+      const rows = converted(chunks, converter, tick);
+      return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
+    },
+    snapshot,
+  );
+  return { targetRows, watermark };
+}
+
+export interface FullCopyOptions {
+  /** Cut a table into chunks of about this many rows. */
+  readonly chunkRows: number;
+  /** Chunks of this table loading at once (within the run's slots). */
+  readonly concurrency: number;
+  readonly slots: Slots;
+  /** Read in this exported snapshot (a replication slot's), and never resume: cdc's snapshot. */
+  readonly snapshot?: string;
+  /** Called with the rows copied so far, as they go (throttle it). */
+  readonly onRows?: (rows: number) => void;
+}
+
+export interface FullCopyResult {
+  readonly targetRows: number;
+  readonly watermark: string;
+  /** Rows read from PostgreSQL and written to MySQL, by this run and the attempt it resumed. */
+  readonly rows: number;
+  /** Chunks the table was copied in (1: whole). */
+  readonly chunks: number;
+  /** Chunks an earlier attempt had loaded, not read again. */
+  readonly resumed: number;
+  /** Rows deleted while bringing a resumed copy level. */
+  readonly deleted: number;
+}
+
+/** The chunk between two bounds: chunk i ends at bound i (the last one is open). */
+export function chunkSpan(bounds: readonly KeyBound[], chunk: number): KeySpan {
+  return { after: bounds[chunk - 1] ?? null, upTo: bounds[chunk] ?? null };
+}
+
+/** A full copy of one table: whole when it is small, else by key chunks, resuming a killed attempt's. */
+export async function copyFull(
+  source: ReplicaSource,
+  target: ReplicaTarget,
+  spec: ReplicaSpec,
+  options: FullCopyOptions,
+): Promise<FullCopyResult> {
+  const resumable = options.snapshot === undefined && spec.cursor !== null && spec.primaryKey.length > 0;
+  const recorded = resumable ? await target.resumableCopy(spec) : undefined;
+  const bounds = recorded?.bounds ?? (await source.chunkBounds(spec, options.chunkRows));
+  const converters: CopyToLoadData[] = [];
+  const resumed = recorded?.done.size ?? 0;
+  const doneRows = [...(recorded?.done.values() ?? [])].reduce((a, b) => a + b, 0);
+  const copied = () => doneRows + converters.reduce((n, c) => n + c.rows, 0);
+  const tick = () => options.onRows?.(copied());
+
+  if (bounds.length === 0) {
+    const converter = new CopyToLoadData(spec);
+    converters.push(converter);
+    const whole = await options.slots(() =>
+      copyTable(source, target, spec, 'full', null, converter, tick, options.snapshot),
+    );
+    return { ...whole, rows: converter.rows, chunks: 1, resumed: 0, deleted: 0 };
+  }
+
+  const copyChunks = async (snapshot: string, watermark: string): Promise<number> => {
+    if (recorded === undefined) await target.startCopy(spec, { bounds, watermark });
+    const pending = Array.from({ length: bounds.length + 1 }, (_, i) => i).filter((i) => !recorded?.done.has(i));
+    await forEachConcurrently(pending, options.concurrency, (chunk) =>
+      options.slots(async () => {
+        const converter = new CopyToLoadData(spec);
+        converters.push(converter);
+        await source.read(
+          spec,
+          null,
+          (rows) => target.loadChunk(spec, chunk, converted(rows, converter, tick), () => converter.rows),
+          snapshot,
+          chunkSpan(bounds, chunk),
+        );
+      }),
+    );
+    const state = (): ReplicaStateUpdate => ({
+      table: spec.table,
+      mode: 'full',
+      watermark: recorded?.watermark ?? watermark,
+      masked: spec.masked,
+      rows: copied(),
+    });
+    return target.finishCopy(spec, state);
+  };
+  let watermark = '';
+  const loaded = await source.shareSnapshot((shared) => {
+    watermark = recorded?.watermark ?? shared.watermark;
+    return copyChunks(shared.name, shared.watermark);
+  }, options.snapshot);
+  if (resumed === 0)
+    return { targetRows: loaded, watermark, rows: copied(), chunks: bounds.length + 1, resumed, deleted: 0 };
+
+  // The chunks done before the kill are as old as the first attempt's snapshot: what changed
+  // since its watermark is read again and upserted, and what went is deleted.
+  const catchUp = new CopyToLoadData(spec);
+  const level = await source.read(spec, recorded?.watermark ?? null, async (chunks, now) => {
+    watermark = now;
+    // The rows of this read: what the upsert checks MySQL stored.
+    const state = (): ReplicaStateUpdate => ({
+      table: spec.table,
+      mode: 'full',
+      watermark: now,
+      masked: spec.masked,
+      rows: catchUp.rows,
+    });
+    return target.upsert(
+      spec,
+      converted(chunks, catchUp, () => {}),
+      state,
+    );
+  });
+  const deleted = await deleteGone(source, target, spec, level);
+  return {
+    targetRows: level - deleted,
+    watermark,
+    rows: copied() + catchUp.rows,
+    chunks: bounds.length + 1,
+    resumed,
+    deleted,
+  };
+}
