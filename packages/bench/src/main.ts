@@ -11,6 +11,7 @@ import { rate, type BenchCase, type BenchResult } from './case.js';
 import { pgCopy } from './cases/pg-copy.js';
 import { cdc } from './cases/cdc.js';
 import { cdcLag } from './cases/cdc-lag.js';
+import { cdcWide } from './cases/cdc-wide.js';
 import { cdcMemory } from './cases/cdc-memory.js';
 import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
@@ -29,6 +30,7 @@ export const CASES: readonly BenchCase[] = [
   stream,
   cdc,
   cdcLag,
+  cdcWide,
   cdcMemory,
   pgCopy,
   ui,

@@ -18,15 +18,15 @@ import { psqlCommand, sh } from '../shell.js';
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-/** The wide table's columns, filled from the row number `i` (deterministic). */
-const COLUMNS = `
+/** The wide table's columns, filled from the row number `i` (deterministic); `cdc-wide` uses them too. */
+export const WIDE_COLUMNS = `
   id text PRIMARY KEY, c_int int, c_big bigint, c_small smallint, c_num numeric(12,2), c_free numeric,
   c_float double precision, c_real real, c_bool boolean, c_date date, c_ts timestamp(3), c_tstz timestamptz,
   c_time time, c_span interval, c_uuid uuid, c_json json, c_jsonb jsonb, c_tags text[], c_ints int[],
   c_bytes bytea, c_ip inet, c_name varchar(100), c_code char(10), c_body text, c_mood wide_mood, c_bits bit(8),
   c_range int4range, c_note text, c_flag boolean, updated_at timestamptz NOT NULL`;
 
-const FILL = (from: number, to: number, key: string) => `
+export const WIDE_FILL = (from: number | string, to: number | string, key: string) => `
 SELECT ${key}, i, i * 7919::bigint, (i % 30000)::smallint, (i % 100000) / 100.0, (i * 1.000001)::numeric,
   i / 7.0, (i % 1000) / 3.0, i % 2 = 0, DATE '2000-01-01' + (i % 9000), TIMESTAMP '2020-01-01' + i * INTERVAL '1.5 s',
   TIMESTAMPTZ '2021-01-01 00:00:00+00' + i * INTERVAL '1.000001 s', TIME '00:00' + (i % 86400) * INTERVAL '1 s',
@@ -72,13 +72,13 @@ export const replicateWide: BenchCase = {
       log(`replicate-wide: filling ${fmt(rows)} rows of 30 columns (not timed)`);
       await withPostgres(dbs.pg, async (c) => {
         await c.query(`CREATE TYPE wide_mood AS ENUM ('sad', 'ok', 'happy')`);
-        await c.query(`CREATE TABLE wide (${COLUMNS})`);
-        await c.query(`CREATE TABLE wide_int (${COLUMNS.replace('id text PRIMARY KEY', 'id bigint PRIMARY KEY')})`);
+        await c.query(`CREATE TABLE wide (${WIDE_COLUMNS})`);
+        await c.query(`CREATE TABLE wide_int (${WIDE_COLUMNS.replace('id text PRIMARY KEY', 'id bigint PRIMARY KEY')})`);
         // Keys in an order unlike the insertion order, and unlike between the two databases' collations.
         for (let from = 1; from <= rows; from += 250_000) {
           const to = Math.min(rows, from + 249_999);
-          await c.query(`INSERT INTO wide ${FILL(from, to, `'K-' || md5(i::text) || '-' || i`)}`);
-          await c.query(`INSERT INTO wide_int ${FILL(from, to, 'i')}`);
+          await c.query(`INSERT INTO wide ${WIDE_FILL(from, to, `'K-' || md5(i::text) || '-' || i`)}`);
+          await c.query(`INSERT INTO wide_int ${WIDE_FILL(from, to, 'i')}`);
         }
         await c.query('VACUUM ANALYZE wide');
         await c.query('VACUUM ANALYZE wide_int');

@@ -123,3 +123,33 @@ describe('a COPY cut short', () => {
     }
   });
 });
+
+describe('a table keyed by floats', () => {
+  it('finds the rows deleted in PostgreSQL by their exact binary keys, and deletes them', async () => {
+    await withPostgres(dbs.pg, (c) =>
+      c.query(`CREATE TABLE float_keyed (k double precision PRIMARY KEY, v text,
+                 updated_at timestamptz NOT NULL DEFAULT now());
+               INSERT INTO float_keyed SELECT g / 7.0, 'v' FROM generate_series(1, 300) g;
+               CREATE TABLE real_keyed (k real PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now());
+               INSERT INTO real_keyed SELECT g / 3.0 FROM generate_series(1, 100) g`),
+    );
+    const source = new PostgresReplicaSource(dbs.pg);
+    const target = new MysqlReplicaTarget(dbs.mysql);
+    const tables = exactPatterns(['float_keyed', 'real_keyed']);
+    await runReplicate(source, target, { tables, mode: undefined, concurrency: 2, deletes: true }, { now });
+    await withPostgres(dbs.pg, (c) =>
+      c.query(`DELETE FROM float_keyed WHERE k > 20; DELETE FROM real_keyed WHERE (k * 3)::int % 2 = 0`),
+    );
+    const report = await runReplicate(
+      source,
+      target,
+      { tables, mode: undefined, concurrency: 2, deletes: true },
+      { now },
+    );
+    expect(report.tables.map((t) => [t.table, t.mode, t.deleted, t.targetRows])).toEqual([
+      ['float_keyed', 'incremental', 160, 140],
+      ['real_keyed', 'incremental', 50, 50],
+    ]);
+    expect((await runVerify(source, target, tables, { now })).equal).toBe(true);
+  });
+});

@@ -532,9 +532,13 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
 
   async deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number> {
     // Keys come back as the comparison's text: bytes as hex, loaded the way LOAD DATA loads them.
+    // A float's key text is its exact binary form, which MySQL cannot parse: such a column is
+    // matched through its comparison form (no index, but exact).
     const keyColumns = spec.primaryKey.map((k) => spec.columns.find((c) => c.name === k));
-    const tuple = `(${keyColumns.map((c) => c?.codec.mysqlLoad?.('?') ?? '?').join(', ')})`;
-    const columns = `(${keyColumns.map((c) => q(c?.target ?? '')).join(', ')})`;
+    const tuple = `(${keyColumns.map((c) => (c?.codec.keyByCompare ? '?' : (c?.codec.mysqlLoad?.('?') ?? '?'))).join(', ')})`;
+    const columns = `(${keyColumns
+      .map((c) => (c?.codec.keyByCompare ? c.codec.mysqlCompare(q(c.target)) : q(c?.target ?? '')))
+      .join(', ')})`;
     let deleted = 0;
     await this.session(async (c) => {
       await c.query('START TRANSACTION');

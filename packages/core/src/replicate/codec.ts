@@ -54,6 +54,18 @@ export interface ColumnCodec {
   pgCompare(column: string): string;
   mysqlCompare(column: string): string;
   /**
+   * For a column whose values can outgrow what MySQL's string functions return (longer than
+   * max_allowed_packet, 16 MB on MariaDB: CONCAT_WS or HEX of it is NULL then), the MD5 of the
+   * value taken straight from the column on each side: checksums use it instead of the text.
+   */
+  readonly digest?: { readonly pg: (column: string) => string; readonly mysql: (column: string) => string };
+  /**
+   * True when a key value's comparison text is not a literal MySQL reads back as that value (a
+   * float's exact binary form, `3602879701896397p-55`): rows are then found by key through
+   * mysqlCompare of the stored value rather than by the value itself.
+   */
+  readonly keyByCompare?: boolean;
+  /**
    * cdc apply: the value as pgoutput sends it (PostgreSQL's text output in the walsender's
    * session, which runs with the same settings as the export session) to the parameter bound
    * in a MySQL INSERT for this column: a string, or bytes for binary columns.

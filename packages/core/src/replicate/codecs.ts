@@ -74,6 +74,9 @@ interface Parts {
   readonly rules?: readonly Rule[];
   readonly pgCompare: (column: string) => string;
   readonly mysqlCompare: (column: string) => string;
+  /** ColumnCodec.digest; by default a longtext compared as stored gets one (MD5 of the text). */
+  readonly digest?: ColumnCodec['digest'];
+  readonly keyByCompare?: boolean;
   /** pgoutput's text to the bound value, for a value no rule refuses. */
   readonly convert: (text: string) => string | Buffer;
 }
@@ -81,6 +84,11 @@ interface Parts {
 function codec(column: SourceColumn, parts: Parts): ColumnCodec {
   const rules = parts.rules ?? [];
   const { convert } = parts;
+  const digest =
+    parts.digest ??
+    (parts.mysqlType === 'longtext' && parts.mysqlCompare('c') === 'c'
+      ? { pg: (c: string) => `md5(${parts.pgCompare(c)})`, mysql: (c: string) => `MD5(${c})` }
+      : undefined);
   const built: ColumnCodec = {
     mysqlType: parts.mysqlType,
     textual: parts.textual,
@@ -99,6 +107,8 @@ function codec(column: SourceColumn, parts: Parts): ColumnCodec {
         }),
     pgCompare: parts.pgCompare,
     mysqlCompare: parts.mysqlCompare,
+    ...(digest === undefined ? {} : { digest }),
+    ...(parts.keyByCompare === true ? { keyByCompare: true } : {}),
     fromPgText(text: string): string | Buffer {
       for (const rule of rules) {
         if (rule.test(text)) {
@@ -261,6 +271,7 @@ function floatCodec(column: SourceColumn, single: boolean): ColumnCodec {
     pgCompare: (c) => pgFloatCanonical(single ? `(${c})::float8` : c),
     // A FLOAT is read as the double it is exactly (MySQL prints a FLOAT with 6 digits).
     mysqlCompare: (c) => mysqlFloatCanonical(single ? `CAST(${c} AS DOUBLE)` : c),
+    keyByCompare: true,
     convert: single ? (t) => String(Math.fround(Number(t))) : identity,
   });
 }
@@ -552,6 +563,8 @@ function byteaCodec(column: SourceColumn, options: CodecOptions): ColumnCodec {
       : [],
     pgCompare: (c) => `encode(${c}, 'hex')`,
     mysqlCompare: (c) => `LOWER(HEX(${c}))`,
+    // The bytes themselves: HEX of more than 8 MB is beyond MariaDB's string limit.
+    ...(key ? {} : { digest: { pg: (c: string) => `md5(${c})`, mysql: (c: string) => `MD5(${c})` } }),
     convert: byteaFromText,
   });
 }

@@ -359,6 +359,9 @@ function pgKeyText(spec: ReplicaSpec): string {
 /** PostgreSQL side: the values as replication writes them (transforms and masks applied). */
 export function pgComparison(spec: ReplicaSpec): ComparisonSql {
   const parts = spec.columns.map((c) => {
+    if (c.codec.digest !== undefined && c.transform === undefined) {
+      return `coalesce(${c.codec.digest.pg(pgIdent(c.name))}, '\\N')`;
+    }
     const text = `(${c.codec.pgCompare(pgIdent(c.name))})::text`;
     return `coalesce(${c.transform === undefined ? text : c.transform.sql(text)}, '\\N')`;
   });
@@ -383,7 +386,13 @@ function pgKeyRange(spec: ReplicaSpec, key: string): string {
 
 /** MySQL side: the stored values, printed the way PostgreSQL prints them. */
 export function mysqlComparison(spec: ReplicaSpec): ComparisonSql {
-  const parts = spec.columns.map((c) => `COALESCE(${c.codec.mysqlCompare(mysqlIdent(c.target))}, '\\\\N')`);
+  const parts = spec.columns.map((c) => {
+    const value =
+      c.codec.digest !== undefined && c.transform === undefined
+        ? c.codec.digest.mysql(mysqlIdent(c.target))
+        : c.codec.mysqlCompare(mysqlIdent(c.target));
+    return `COALESCE(${value}, '\\\\N')`;
+  });
   const keys = keyColumns(spec).map((c) => c.codec.mysqlCompare(mysqlIdent(c.target)));
   const key = spec.primaryKey.length === 0 ? `''` : keyText(keys, 'mysql');
   const ranges = spec.keyRanges;
