@@ -124,7 +124,9 @@ export async function cdcAgainstLimits(run: {
     const snapshot = await runCapture(deps, options, { now });
     log(`${run.name}: snapshot of ${snapshot.snapshots.map((t) => `${t.table} ${fmt(t.rows)}`).join(', ')} rows`);
     const limitSlot = `${slotName(dbs.pg.database).slice(0, 50)}_limit`;
-    await withPostgres(dbs.pg, (c) => c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [limitSlot]));
+    await withPostgres(dbs.pg, (c) =>
+      c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [limitSlot]),
+    );
 
     log(`${run.name}: committing ${run.changes.what} (not timed)`);
     await withPostgres(dbs.pg, (c) => c.query(run.changes.sql));

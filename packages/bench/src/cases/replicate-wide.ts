@@ -73,7 +73,9 @@ export const replicateWide: BenchCase = {
       await withPostgres(dbs.pg, async (c) => {
         await c.query(`CREATE TYPE wide_mood AS ENUM ('sad', 'ok', 'happy')`);
         await c.query(`CREATE TABLE wide (${WIDE_COLUMNS})`);
-        await c.query(`CREATE TABLE wide_int (${WIDE_COLUMNS.replace('id text PRIMARY KEY', 'id bigint PRIMARY KEY')})`);
+        await c.query(
+          `CREATE TABLE wide_int (${WIDE_COLUMNS.replace('id text PRIMARY KEY', 'id bigint PRIMARY KEY')})`,
+        );
         // Keys in an order unlike the insertion order, and unlike between the two databases' collations.
         for (let from = 1; from <= rows; from += 250_000) {
           const to = Math.min(rows, from + 249_999);
