@@ -535,7 +535,9 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     // A float's key text is its exact binary form, which MySQL cannot parse: such a column is
     // matched through its comparison form (no index, but exact).
     const keyColumns = spec.primaryKey.map((k) => spec.columns.find((c) => c.name === k));
-    const tuple = `(${keyColumns.map((c) => (c?.codec.keyByCompare ? '?' : (c?.codec.mysqlLoad?.('?') ?? '?'))).join(', ')})`;
+    const placeholder = (c: ReplicaColumn | undefined) =>
+      c?.codec.keyByCompare === true ? '?' : (c?.codec.mysqlLoad?.('?') ?? '?');
+    const tuple = `(${keyColumns.map(placeholder).join(', ')})`;
     const columns = `(${keyColumns
       .map((c) => (c?.codec.keyByCompare ? c.codec.mysqlCompare(q(c.target)) : q(c?.target ?? '')))
       .join(', ')})`;
