@@ -33,6 +33,21 @@ function isUnknownTopic(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A broker's answer kafkajs itself calls retriable (NOT_LEADER_FOR_PARTITION, LEADER_NOT_AVAILABLE,
+ * …): what a broker restarting says until its partitions have leaders again, so the service is
+ * not there yet, not a bug.
+ */
+function isRetriableProtocolError(error: unknown): boolean {
+  for (let e = error, i = 0; e !== undefined && e !== null && i < 5; i++) {
+    const { name, retriable } = e as { name?: unknown; retriable?: unknown };
+    if (name === 'KafkaJSProtocolError' && retriable === true) return true;
+    const next = e as { originalError?: unknown; cause?: unknown };
+    e = next.originalError ?? next.cause;
+  }
+  return false;
+}
+
 /** Maps a kafkajs error; `topic` names the topic the call was about, for a missing one. */
 export function kafkaError(error: unknown, brokers: string, topic?: string): Error {
   if (error instanceof EtlError) return error;
@@ -43,7 +58,7 @@ export function kafkaError(error: unknown, brokers: string, topic?: string): Err
     });
   }
   const name = (error as { name?: unknown } | null)?.name;
-  if (typeof name === 'string' && UNREACHABLE_NAMES.has(name)) {
+  if ((typeof name === 'string' && UNREACHABLE_NAMES.has(name)) || isRetriableProtocolError(error)) {
     const root = rootCause(error);
     const reason = networkReason(root) ?? networkReason(error) ?? messageOf(root);
     return unreachable('kafka', brokers, reason, { cause: error });
