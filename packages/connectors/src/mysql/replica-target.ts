@@ -518,15 +518,15 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     });
   }
 
-  async keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
+  async keysIn(spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>> {
     const { key } = mysqlComparison(spec);
-    const rows = await this.inKeyRange(spec, keyRange, `${key} AS k`);
+    const rows = await this.inKeyRanges(spec, keyRanges, `${key} AS k`);
     return new Set(rows.map((r) => String(r['k'])));
   }
 
   async rowHashes(spec: ReplicaSpec, keyRange: string): Promise<Map<string, string>> {
     const { key, rowText } = mysqlComparison(spec);
-    const rows = await this.inKeyRange(spec, keyRange, `${key} AS k, MD5(${rowText}) AS h`);
+    const rows = await this.inKeyRanges(spec, [keyRange], `${key} AS k, MD5(${rowText}) AS h`);
     return new Map(rows.map((r) => [String(r['k']), String(r['h'])]));
   }
 
@@ -561,21 +561,31 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     return deleted;
   }
 
-  private async inKeyRange(spec: ReplicaSpec, keyRange: string, select: string): Promise<Rows> {
-    const range = keyRangeBounds(spec, keyRange);
-    const conditions =
-      range.kind === 'expression'
-        ? [`${mysqlComparison(spec).keyRange} = ?`]
-        : [
-            ...range.equal.map((e) => `${q(targetOf(spec, e.column))} = ?`),
-            `${q(targetOf(spec, range.column))} BETWEEN ? AND ?`,
-          ];
-    const params =
-      range.kind === 'expression' ? [range.value] : [...range.equal.map((e) => e.value), range.from, range.to];
+  /** The rows of these key ranges (one scan of the table for a hash's ranges, index ranges for integers). */
+  private async inKeyRanges(spec: ReplicaSpec, keyRanges: readonly string[], select: string): Promise<Rows> {
+    if (keyRanges.length === 0) return [];
+    const params: unknown[] = [];
+    const bounds = keyRanges.map((keyRange) => keyRangeBounds(spec, keyRange));
+    // A hash's ranges: its expression computed once per row, matched against them all.
+    const hashed = bounds.flatMap((range) => (range.kind === 'expression' ? [range.value] : []));
+    const conditions = bounds.flatMap((range) => {
+      if (range.kind === 'expression') return [];
+      params.push(...range.equal.map((e) => e.value), range.from, range.to);
+      return [
+        `(${[
+          ...range.equal.map((e) => `${q(targetOf(spec, e.column))} = ?`),
+          `${q(targetOf(spec, range.column))} BETWEEN ? AND ?`,
+        ].join(' AND ')})`,
+      ];
+    });
+    if (hashed.length > 0) {
+      conditions.push(`${mysqlComparison(spec).keyRange} IN (?)`);
+      params.push(hashed);
+    }
     return withMysql(
       this.db,
       async (c) =>
-        (await c.query<Rows>(`SELECT ${select} FROM ${q(spec.table)} WHERE ${conditions.join(' AND ')}`, params))[0],
+        (await c.query<Rows>(`SELECT ${select} FROM ${q(spec.table)} WHERE ${conditions.join(' OR ')}`, params))[0],
     );
   }
 

@@ -241,16 +241,16 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     });
   }
 
-  keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
+  keysIn(spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>> {
     const { key } = pgComparison(spec);
-    return this.inKeyRange(spec, keyRange, `${key} AS k`, (rows) => new Set(rows.map((r) => String(r['k']))));
+    return this.inKeyRanges(spec, keyRanges, `${key} AS k`, (rows) => new Set(rows.map((r) => String(r['k']))));
   }
 
   rowHashes(spec: ReplicaSpec, keyRange: string): Promise<Map<string, string>> {
     const { key, rowText } = pgComparison(spec);
-    return this.inKeyRange(
+    return this.inKeyRanges(
       spec,
-      keyRange,
+      [keyRange],
       `${key} AS k, md5(${rowText}) AS h`,
       (rows) => new Map(rows.map((r) => [String(r['k']), String(r['h'])])),
     );
@@ -264,29 +264,34 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     });
   }
 
-  private inKeyRange<T>(
+  /** The rows of these key ranges (one scan of the table for a hash's ranges, index ranges for integers). */
+  private inKeyRanges<T>(
     spec: ReplicaSpec,
-    keyRange: string,
+    keyRanges: readonly string[],
     select: string,
     shape: (rows: Record<string, unknown>[]) => T,
   ): Promise<T> {
-    const range = keyRangeBounds(spec, keyRange);
     const params: unknown[] = [];
-    const conditions: string[] = [];
-    if (range.kind === 'expression') {
-      params.push(range.value);
-      conditions.push(`${pgComparison(spec).keyRange} = $1`);
-    } else {
+    const bounds = keyRanges.map((keyRange) => keyRangeBounds(spec, keyRange));
+    // A hash's ranges: its expression computed once per row, matched against them all.
+    const hashed = bounds.flatMap((range) => (range.kind === 'expression' ? [range.value] : []));
+    if (hashed.length > 0) params.push(hashed);
+    const conditions = bounds.flatMap((range) => {
+      if (range.kind === 'expression') return [];
+      const parts: string[] = [];
       for (const e of range.equal) {
         params.push(e.value);
-        conditions.push(`${pgIdent(e.column)}::text = $${params.length}`);
+        parts.push(`${pgIdent(e.column)}::text = $${params.length}`);
       }
       params.push(range.from, range.to);
-      conditions.push(`${pgIdent(range.column)} BETWEEN $${params.length - 1} AND $${params.length}`);
-    }
+      parts.push(`${pgIdent(range.column)} BETWEEN $${params.length - 1} AND $${params.length}`);
+      return [`(${parts.join(' AND ')})`];
+    });
+    if (hashed.length > 0) conditions.push(`${pgComparison(spec).keyRange} = ANY($1::text[])`);
+    if (conditions.length === 0) return Promise.resolve(shape([]));
     return this.compare(async (c: pg.Client) => {
       const r = await c.query<Record<string, unknown>>(
-        `SELECT ${select} FROM ${pgTable(spec.source)} WHERE ${conditions.join(' AND ')}`,
+        `SELECT ${select} FROM ${pgTable(spec.source)} WHERE ${conditions.join(' OR ')}`,
         params,
       );
       return shape(r.rows);

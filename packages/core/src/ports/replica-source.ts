@@ -51,5 +51,6 @@ export interface ReplicaSource extends SourceCatalog {
   shareSnapshot<T>(work: (snapshot: SharedSnapshot) => Promise<T>, exported?: string): Promise<T>;
   count(spec: ReplicaSpec): Promise<number>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
-  keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;
+  /** The keys of the rows in these key ranges, read together (one scan for a hash's ranges). */
+  keysIn(spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>>;
 }

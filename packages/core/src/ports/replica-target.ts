@@ -70,7 +70,8 @@ export interface ReplicaTarget {
    */
   addColumns(spec: ReplicaSpec, columns: readonly string[]): Promise<void>;
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
-  keysIn(spec: ReplicaSpec, keyRange: string): Promise<Set<string>>;
+  /** The keys of the rows in these key ranges, read together (one scan for a hash's ranges). */
+  keysIn(spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>>;
   /** Deletes the rows with these keys and lowers the kept row count in the same transaction. */
   deleteKeys(spec: ReplicaSpec, keys: readonly string[]): Promise<number>;
   /** A one-line notice when the fast path is not available (for example local_infile off). */

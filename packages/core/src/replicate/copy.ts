@@ -39,6 +39,28 @@ async function* converted(
   if (rest !== '') yield rest;
 }
 
+/** Keys held in memory at once while finding deleted rows (per side). */
+const DELETE_GROUP_ROWS = 200_000;
+
+/** Consecutive groups of the items, each weighing at most `limit` (an item heavier alone is a group). */
+export function groupsUpTo<T>(items: readonly T[], limit: number, weight: (item: T) => number): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let sum = 0;
+  for (const item of items) {
+    const w = weight(item);
+    if (current.length > 0 && sum + w > limit) {
+      groups.push(current);
+      current = [];
+      sum = 0;
+    }
+    current.push(item);
+    sum += w;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 /** Deletes from the target the rows whose keys the source no longer has. */
 export async function deleteGone(
   source: ReplicaSource,
@@ -52,10 +74,13 @@ export async function deleteGone(
     source.keyRangeCounts(spec),
     target.keyRangeCounts(spec),
   ]);
+  const differing = [...targetKeyRanges].filter(([keyRange, count]) => (sourceKeyRanges.get(keyRange) ?? 0) !== count);
+  // Ranges read together up to about DELETE_GROUP_ROWS keys: a hash's ranges cost a scan each,
+  // so 256 ranges with a deletion in each cost 256 scans of both tables (543 s for 1.5M rows).
   let deleted = 0;
-  for (const [keyRange, count] of targetKeyRanges) {
-    if ((sourceKeyRanges.get(keyRange) ?? 0) === count) continue;
-    const [keep, have] = await Promise.all([source.keysIn(spec, keyRange), target.keysIn(spec, keyRange)]);
+  for (const group of groupsUpTo(differing, DELETE_GROUP_ROWS, ([r, n]) => Math.max(n, sourceKeyRanges.get(r) ?? 0))) {
+    const ranges = group.map(([keyRange]) => keyRange);
+    const [keep, have] = await Promise.all([source.keysIn(spec, ranges), target.keysIn(spec, ranges)]);
     const gone = [...have].filter((k) => !keep.has(k));
     if (gone.length > 0) deleted += await target.deleteKeys(spec, gone);
   }

@@ -91,9 +91,9 @@ class MemorySource implements ReplicaSource {
   async keyRangeCounts(): Promise<Map<string, number>> {
     return rangeCounts(this.rows.keys());
   }
-  async keysIn(_spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
+  async keysIn(_spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>> {
     return new Set(
-      [...this.rows.keys()].filter((k) => String(Math.floor(k / KEY_RANGE_SIZE)) === keyRange).map(String),
+      [...this.rows.keys()].filter((k) => keyRanges.includes(String(Math.floor(k / KEY_RANGE_SIZE)))).map(String),
     );
   }
 }
@@ -193,9 +193,9 @@ class MemoryTarget implements ReplicaTarget {
   async keyRangeCounts(): Promise<Map<string, number>> {
     return rangeCounts(this.rows.keys());
   }
-  async keysIn(_spec: ReplicaSpec, keyRange: string): Promise<Set<string>> {
+  async keysIn(_spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>> {
     return new Set(
-      [...this.rows.keys()].filter((k) => String(Math.floor(k / KEY_RANGE_SIZE)) === keyRange).map(String),
+      [...this.rows.keys()].filter((k) => keyRanges.includes(String(Math.floor(k / KEY_RANGE_SIZE)))).map(String),
     );
   }
   async deleteKeys(_spec: ReplicaSpec, keys: readonly string[]): Promise<number> {
