@@ -24,12 +24,17 @@ function rootCause(error: unknown): unknown {
   return current;
 }
 
-function isUnknownTopic(error: unknown): boolean {
+/** The error and what it wraps (kafkajs' originalError, or cause), five deep at most. */
+function* causes(error: unknown): Generator<{ name?: unknown; type?: unknown; retriable?: unknown }> {
   for (let e = error, i = 0; e !== undefined && e !== null && i < 5; i++) {
-    if ((e as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    yield e;
     const next = e as { originalError?: unknown; cause?: unknown };
     e = next.originalError ?? next.cause;
   }
+}
+
+function isUnknownTopic(error: unknown): boolean {
+  for (const e of causes(error)) if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
   return false;
 }
 
@@ -39,12 +44,7 @@ function isUnknownTopic(error: unknown): boolean {
  * not there yet, not a bug.
  */
 function isRetriableProtocolError(error: unknown): boolean {
-  for (let e = error, i = 0; e !== undefined && e !== null && i < 5; i++) {
-    const { name, retriable } = e as { name?: unknown; retriable?: unknown };
-    if (name === 'KafkaJSProtocolError' && retriable === true) return true;
-    const next = e as { originalError?: unknown; cause?: unknown };
-    e = next.originalError ?? next.cause;
-  }
+  for (const e of causes(error)) if (e.name === 'KafkaJSProtocolError' && e.retriable === true) return true;
   return false;
 }
 

@@ -23,8 +23,6 @@ import type { ReplicaSpec } from './spec.js';
 /** Runs a unit of work when one of a run's load slots is free (at most --concurrency at once). */
 export type Slots = <T>(work: () => Promise<T>) => Promise<T>;
 
-export const everyAtOnce: Slots = (work) => work();
-
 async function* converted(
   chunks: AsyncIterable<Buffer>,
   converter: CopyToLoadData,
@@ -87,39 +85,80 @@ export async function deleteGone(
   return deleted;
 }
 
+/** One read of a table: all of it or its changes since a watermark, in a snapshot of its own or an exported one. */
+export interface CopyRead {
+  readonly mode: ReplicateMode;
+  readonly since: string | null;
+  readonly snapshot?: string;
+  /** The mode the saved state records, when not the read's: a resumed full copy's catch-up says full. */
+  readonly recordAs?: ReplicateMode;
+}
+
 /**
- * Streams one table's rows from the source into the target in one read, in the chosen mode (in
- * an exported snapshot when one is given). Returns the target's row count.
+ * Streams one table's rows from the source into the target in one read: replaced whole, or the
+ * changed rows upserted. Returns the target's row count.
  */
 export async function copyTable(
   source: ReplicaSource,
   target: ReplicaTarget,
   spec: ReplicaSpec,
-  mode: ReplicateMode,
-  since: string | null,
+  read: CopyRead,
   converter: CopyToLoadData,
   tick: () => void,
-  snapshot?: string,
 ): Promise<{ readonly targetRows: number; readonly watermark: string }> {
   let watermark = '';
   const state = (): ReplicaStateUpdate => ({
     table: spec.table,
-    mode,
+    mode: read.recordAs ?? read.mode,
     watermark,
     masked: spec.masked,
     rows: converter.rows,
   });
   const targetRows = await source.read(
     spec,
-    since,
+    read.since,
     async (chunks, snapshotWatermark) => {
       watermark = snapshotWatermark;
       const rows = converted(chunks, converter, tick);
-      return mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
+      return read.mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
     },
-    snapshot,
+    read.snapshot,
   );
   return { targetRows, watermark };
+}
+
+export interface CopyResult {
+  readonly targetRows: number;
+  readonly watermark: string;
+  /** Rows read from PostgreSQL and written to MySQL (for a resumed copy, by the attempt it resumed too). */
+  readonly rows: number;
+  /** Rows deleted because the source no longer has them. */
+  readonly deleted: number;
+}
+
+/**
+ * The rows changed since the watermark upserted, then (with `deletes`) the rows gone from the
+ * source deleted: an incremental run, and the catch-up of a resumed full copy.
+ */
+export async function copyChanges(
+  source: ReplicaSource,
+  target: ReplicaTarget,
+  spec: ReplicaSpec,
+  since: string | null,
+  options: {
+    readonly slots: Slots;
+    readonly deletes: boolean;
+    readonly recordAs?: ReplicateMode;
+    readonly onRows?: (rows: number) => void;
+  },
+): Promise<CopyResult> {
+  const converter = new CopyToLoadData(spec);
+  const read: CopyRead = { mode: 'incremental', since, ...(options.recordAs ? { recordAs: options.recordAs } : {}) };
+  const changed = await options.slots(() =>
+    copyTable(source, target, spec, read, converter, () => options.onRows?.(converter.rows)),
+  );
+  const deleted = options.deletes ? await deleteGone(source, target, spec, changed.targetRows) : 0;
+  return { targetRows: changed.targetRows - deleted, watermark: changed.watermark, rows: converter.rows, deleted };
 }
 
 export interface FullCopyOptions {
@@ -134,17 +173,11 @@ export interface FullCopyOptions {
   readonly onRows?: (rows: number) => void;
 }
 
-export interface FullCopyResult {
-  readonly targetRows: number;
-  readonly watermark: string;
-  /** Rows read from PostgreSQL and written to MySQL, by this run and the attempt it resumed. */
-  readonly rows: number;
+export interface FullCopyResult extends CopyResult {
   /** Chunks the table was copied in (1: whole). */
   readonly chunks: number;
   /** Chunks an earlier attempt had loaded, not read again. */
   readonly resumed: number;
-  /** Rows deleted while bringing a resumed copy level. */
-  readonly deleted: number;
 }
 
 /** The chunk between two bounds: chunk i ends at bound i (the last one is open). */
@@ -171,13 +204,15 @@ export async function copyFull(
   if (bounds.length === 0) {
     const converter = new CopyToLoadData(spec);
     converters.push(converter);
-    const whole = await options.slots(() =>
-      copyTable(source, target, spec, 'full', null, converter, tick, options.snapshot),
-    );
+    const read: CopyRead = { mode: 'full', since: null, ...(options.snapshot ? { snapshot: options.snapshot } : {}) };
+    const whole = await options.slots(() => copyTable(source, target, spec, read, converter, tick));
     return { ...whole, rows: converter.rows, chunks: 1, resumed: 0, deleted: 0 };
   }
 
-  const copyChunks = async (snapshot: string, watermark: string): Promise<number> => {
+  // The state's watermark is the first attempt's: every change its chunks may have missed is after it.
+  let watermark = '';
+  const loaded = await source.shareSnapshot(async (shared) => {
+    watermark = recorded?.watermark ?? shared.watermark;
     if (recorded === undefined) await target.startCopy(spec, { bounds, watermark });
     const pending = Array.from({ length: bounds.length + 1 }, (_, i) => i).filter((i) => !recorded?.done.has(i));
     await forEachConcurrently(pending, options.concurrency, (chunk) =>
@@ -188,7 +223,7 @@ export async function copyFull(
           spec,
           null,
           (rows) => target.loadChunk(spec, chunk, converted(rows, converter, tick), () => converter.rows),
-          snapshot,
+          shared.name,
           chunkSpan(bounds, chunk),
         );
       }),
@@ -196,46 +231,23 @@ export async function copyFull(
     const state = (): ReplicaStateUpdate => ({
       table: spec.table,
       mode: 'full',
-      watermark: recorded?.watermark ?? watermark,
+      watermark,
       masked: spec.masked,
       rows: copied(),
     });
     return target.finishCopy(spec, state);
-  };
-  let watermark = '';
-  const loaded = await source.shareSnapshot((shared) => {
-    watermark = recorded?.watermark ?? shared.watermark;
-    return copyChunks(shared.name, shared.watermark);
   }, options.snapshot);
-  if (resumed === 0)
-    return { targetRows: loaded, watermark, rows: copied(), chunks: bounds.length + 1, resumed, deleted: 0 };
+  const chunks = bounds.length + 1;
+  if (recorded === undefined || resumed === 0) {
+    return { targetRows: loaded, watermark, rows: copied(), chunks, resumed, deleted: 0 };
+  }
 
   // The chunks done before the kill are as old as the first attempt's snapshot: what changed
   // since its watermark is read again and upserted, and what went is deleted.
-  const catchUp = new CopyToLoadData(spec);
-  const level = await source.read(spec, recorded?.watermark ?? null, async (chunks, now) => {
-    watermark = now;
-    // The rows of this read: what the upsert checks MySQL stored.
-    const state = (): ReplicaStateUpdate => ({
-      table: spec.table,
-      mode: 'full',
-      watermark: now,
-      masked: spec.masked,
-      rows: catchUp.rows,
-    });
-    return target.upsert(
-      spec,
-      converted(chunks, catchUp, () => {}),
-      state,
-    );
+  const level = await copyChanges(source, target, spec, recorded.watermark, {
+    slots: options.slots,
+    deletes: true,
+    recordAs: 'full',
   });
-  const deleted = await deleteGone(source, target, spec, level);
-  return {
-    targetRows: level - deleted,
-    watermark,
-    rows: copied() + catchUp.rows,
-    chunks: bounds.length + 1,
-    resumed,
-    deleted,
-  };
+  return { ...level, rows: copied() + level.rows, chunks, resumed };
 }

@@ -11,8 +11,7 @@ import { UsageError } from '../errors.js';
 import { forEachConcurrently, semaphore } from '../concurrency.js';
 import type { TablePattern } from '../catalog/selection.js';
 import type { SourceTable } from '../catalog/source-table.js';
-import { CopyToLoadData } from './copy-to-load.js';
-import { copyFull, copyTable, deleteGone, type FullCopyResult } from './copy.js';
+import { copyChanges, copyFull, type FullCopyResult } from './copy.js';
 import { planMasks, unmaskRefusedError, type MaskPlan, type MaskRequest } from './masks.js';
 import { checkMasks, planReplicas, type ReplicaPlan } from './plan.js';
 import type { ReplicationSettings } from './settings.js';
@@ -272,30 +271,28 @@ export async function runReplicate(
       copiedRows = rows;
       tick();
     };
-    let copy: Omit<FullCopyResult, 'rows'>;
-    if (mode === 'full') {
-      const full = await copyFull(source, target, spec, { chunkRows, concurrency: options.concurrency, slots, onRows });
-      copiedRows = full.rows;
-      copy = full;
-    } else {
-      const converter = new CopyToLoadData(spec);
-      const changed = await slots(() =>
-        copyTable(source, target, spec, mode, previous?.watermark ?? null, converter, () => onRows(converter.rows)),
-      );
-      copiedRows = converter.rows;
-      const deleted = options.deletes ? await deleteGone(source, target, spec, changed.targetRows) : 0;
-      copy = { ...changed, targetRows: changed.targetRows - deleted, chunks: 1, resumed: 0, deleted };
-    }
-    const { targetRows, watermark, deleted } = copy;
+    const copy: FullCopyResult =
+      mode === 'full'
+        ? await copyFull(source, target, spec, { chunkRows, concurrency: options.concurrency, slots, onRows })
+        : {
+            ...(await copyChanges(source, target, spec, previous?.watermark ?? null, {
+              slots,
+              deletes: options.deletes,
+              onRows,
+            })),
+            chunks: 1,
+            resumed: 0,
+          };
+    const { targetRows, watermark, deleted, rows } = copy;
     const seconds = (run.now() - tableStarted) / 1000;
     const report: ReplicateTableReport = {
       table,
       mode,
-      rows: copiedRows,
+      rows,
       deleted,
       targetRows,
       seconds,
-      rowsPerSecond: seconds > 0 ? copiedRows / seconds : 0,
+      rowsPerSecond: seconds > 0 ? rows / seconds : 0,
       watermark,
       masked: spec.masked,
       note: [note, resumedNote(copy)].filter((n) => n !== null).join('; ') || null,

@@ -18,6 +18,14 @@ import {
   type ReplicaSpec,
 } from './spec.js';
 
+/** A text column named code, added to a shop table's columns. */
+const textCode = (base: ReturnType<typeof shopSourceTable>) =>
+  ({
+    ...base.columns[1]!,
+    name: 'code',
+    type: { shape: { kind: 'base', name: 'text' }, typmod: -1, formatted: 'text' },
+  }) as const;
+
 describe('replica specs', () => {
   it('exports each shop column through its codec: timestamps as UTC DATETIME(6) text, JSON and UUID as text', () => {
     const orders = replicaSpec('orders');
@@ -46,22 +54,13 @@ describe('replica specs', () => {
   });
   it('names each column of a composite key, text in quotes (a space or a slash in it stays visible)', () => {
     const base = shopSourceTable('orderdetails');
-    const code = {
-      ...base.columns[1]!,
-      name: 'code',
-      type: { shape: { kind: 'base', name: 'text' }, typmod: -1, formatted: 'text' },
-    } as const;
-    const spec = buildReplicaSpec({ ...base, columns: [...base.columns, code], key: ['order_id', 'code'] });
+    const spec = buildReplicaSpec({ ...base, columns: [...base.columns, textCode(base)], key: ['order_id', 'code'] });
     const error = refusalIn(spec, 'bad: "etl-refuses-value\u001fquantity\u001f7\tEU /x\u001fNaN"');
     expect(error?.message).toMatch(/^orderdetails\.quantity, key order_id=7, code="EU \/x": the value "NaN"/);
   });
   it('fits a key of several columns into MySQL 3,072-byte index, and ranges it by its kind', () => {
     const base = shopSourceTable('orderdetails');
-    const text = {
-      ...base.columns[1]!,
-      name: 'code',
-      type: { shape: { kind: 'base', name: 'text' }, typmod: -1, formatted: 'text' },
-    } as const;
+    const text = textCode(base);
     const table = (key: string[], columns = [...base.columns, text]) => ({ ...base, columns, key });
     const wide = buildReplicaSpec(table(['order_id', 'code']));
     expect(wide.columns.find((c) => c.name === 'code')?.codec.mysqlType).toBe('varchar(766)');
