@@ -3,6 +3,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Turborepo's first run on a machine prints a notice about its telemetry: off, and silent.
+export TURBO_TELEMETRY_DISABLED := 1
+export DO_NOT_TRACK := 1
+
 PNPM := $(shell command -v pnpm 2>/dev/null || echo "npx --yes pnpm@10.34.8")
 ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.

@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests: against the real PostgreSQL, MariaDB/MySQL and Kafka.
-// Each test creates its own database or topic and drops it afterwards.
+// Integration tests: against the real PostgreSQL, MariaDB/MySQL and Kafka. Each file creates
+// its own databases, roles, topics, consumer groups and replication slots and drops them
+// afterwards, so files run side by side (ETL_TEST_WORKERS at once, 3 by default; 1 runs them
+// one at a time, as when hunting a flaky test).
+const workers = Number(process.env['ETL_TEST_WORKERS'] ?? 3);
+
 export default defineConfig({
   test: {
     reporters: ['default', 'json'],
@@ -10,6 +14,8 @@ export default defineConfig({
     exclude: ['node_modules/**', 'dist/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    fileParallelism: false,
+    fileParallelism: workers > 1,
+    maxWorkers: Math.max(1, workers),
+    minWorkers: 1,
   },
 });

@@ -1,13 +1,16 @@
 /**
  * Bad input, table-driven: each case exits 2 with one line naming the flag, before anything
  * reaches a service. Every URL points at a port where nothing listens, so a command that tried
- * to connect would exit 3 instead.
+ * to connect would exit 3 instead. The generated cases (one per option flag of every command)
+ * run inside this process, one after another (in-process.ts); the hand-written ones run the
+ * binary as a user would, and a sample of the generated ones runs both ways to show they agree.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ETL_BIN, runEtl } from '../testing/run-etl.js';
+import { runEtlInProcess } from '../testing/in-process.js';
+import { ETL_BIN, runEtl, type EtlRun } from '../testing/run-etl.js';
 
 const nowhere = {
   ETL_PG_URL: 'postgres://etl:etl@127.0.0.1:1/etl',
@@ -136,8 +139,8 @@ const GENERATED = pairs.map(({ id, flag }, i) => {
 });
 
 /** The command exits 2 with exactly one `Error:` line, and that line names the flag. */
-async function refusedNaming(args: readonly string[], flag: string): Promise<void> {
-  const run = await runEtl(args, { env: nowhere });
+async function refusedNaming(args: readonly string[], flag: string, how: 'process' | 'in-process'): Promise<void> {
+  const run = how === 'process' ? await runEtl(args, { env: nowhere }) : await runEtlInProcess(args, nowhere);
   const lines = run.stderr.trim().split('\n');
   expect(run.code, run.stderr).toBe(2);
   expect(lines[0], run.stderr).toMatch(/^Error: /);
@@ -152,8 +155,17 @@ describe('bad input', () => {
     expect(pairs.length).toBeGreaterThan(100);
   });
 
-  it.concurrent.each(GENERATED)('etl $title exits 2 naming $flag', async ({ args, flag }) => {
-    await refusedNaming(args, flag);
+  it.each(GENERATED)('etl $title exits 2 naming $flag', async ({ args, flag }) => {
+    await refusedNaming(args, flag, 'in-process');
+  });
+
+  it('prints the same refusal in-process as the binary does', async () => {
+    const sample = GENERATED.filter((_, i) => i % 17 === 0);
+    const strip = ({ code, stdout, stderr }: EtlRun) => ({ code, stdout, stderr });
+    const spawned = await Promise.all(sample.map(({ args }) => runEtl(args, { env: nowhere })));
+    for (const [i, { args }] of sample.entries()) {
+      expect(strip(await runEtlInProcess(args, nowhere)), args.join(' ')).toEqual(strip(spawned[i] as EtlRun));
+    }
   });
 
   it.each([
@@ -166,8 +178,8 @@ describe('bad input', () => {
   });
 
   const table = CASES.map(([args, flag]) => ({ title: args.join(' ').slice(0, 60), args, flag }));
-  it.each(table)('etl $title exits 2 naming $flag, and touches no service', async ({ args, flag }) => {
-    await refusedNaming(args, flag);
+  it.concurrent.each(table)('etl $title exits 2 naming $flag, and touches no service', async ({ args, flag }) => {
+    await refusedNaming(args, flag, 'process');
   });
 
   it('refuses a .env with a broken line, naming the file and line but not its content', async () => {

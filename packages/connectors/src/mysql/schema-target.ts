@@ -10,13 +10,23 @@ import {
   type MigrationOutcome,
   type SchemaTarget,
 } from '@etl/core';
+import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import { quoteMysqlIdent, withMysql } from './client.js';
 import { mysqlCode } from './errors.js';
 import { MYSQL_MIGRATIONS, MYSQL_SCHEMA_TABLE_DDL } from './migrations.js';
 
-const LOCK_NAME = 'etl:migrate';
 const LOCK_WAIT_SECONDS = 60;
+
+/**
+ * MySQL's named locks are server-wide, migrations are per database: one lock name per database
+ * (at most 64 characters, so a long name is hashed), and inits of two databases never wait on
+ * each other.
+ */
+export function migrationLockName(database: string): string {
+  const name = `etl:migrate:${database}`;
+  return name.length <= 64 ? name : `etl:migrate:${createHash('sha256').update(database).digest('hex').slice(0, 52)}`;
+}
 
 type Rows = mysql.RowDataPacket[];
 
@@ -66,8 +76,9 @@ export async function migrateMysql(
   migrations: readonly Migration[] = MYSQL_MIGRATIONS,
 ): Promise<MigrationOutcome> {
   const databaseCreated = await ensureMysqlDatabase(endpoint);
+  const lock = migrationLockName(endpoint.database);
   return withMysql(endpoint, async (connection) => {
-    const [locked] = await connection.query<Rows>('SELECT GET_LOCK(?, ?) AS got', [LOCK_NAME, LOCK_WAIT_SECONDS]);
+    const [locked] = await connection.query<Rows>('SELECT GET_LOCK(?, ?) AS got', [lock, LOCK_WAIT_SECONDS]);
     if (Number(locked[0]?.['got']) !== 1) {
       throw new UsageError(`another etl init has held the MySQL migration lock for ${LOCK_WAIT_SECONDS}s`, {
         hint: 'Wait for it to finish, then run etl init again.',
@@ -90,7 +101,7 @@ export async function migrateMysql(
         version: Math.max(0, ...done, ...pending.map((m) => m.version)),
       };
     } finally {
-      await connection.query('SELECT RELEASE_LOCK(?)', [LOCK_NAME]).catch(() => {});
+      await connection.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {});
     }
   });
 }

@@ -4,7 +4,7 @@ import type mysql from 'mysql2/promise';
 import { throwawayDatabases } from '../testing/index.js';
 import { withMysql } from './client.js';
 import { MYSQL_MIGRATIONS } from './migrations.js';
-import { migrateMysql } from './schema-target.js';
+import { migrateMysql, migrationLockName } from './schema-target.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
@@ -28,6 +28,21 @@ describe('MySQL migrations', () => {
   it('changes nothing the second time, even when two run at once', async () => {
     const [a, b] = await Promise.all([migrateMysql(dbs.mysql), migrateMysql(dbs.mysql)]);
     for (const again of [a, b]) expect(again).toEqual({ databaseCreated: false, applied: [], version: first.version });
+  });
+
+  it('holds a lock of its own database only: an init elsewhere on the server does not wait for it', async () => {
+    const other = `${dbs.mysql.database}_other`;
+    expect(migrationLockName(dbs.mysql.database)).not.toBe(migrationLockName(other));
+    expect(migrationLockName('x'.repeat(64))).toHaveLength(64);
+    await withMysql(dbs.mysql, async (holder) => {
+      await holder.query('SELECT GET_LOCK(?, 0)', [migrationLockName(other)]);
+      try {
+        const again = await migrateMysql(dbs.mysql);
+        expect(again.applied).toEqual([]);
+      } finally {
+        await holder.query('SELECT RELEASE_LOCK(?)', [migrationLockName(other)]);
+      }
+    });
   });
 
   it('creates every replica table with the mapped types of core', async () => {
