@@ -48,6 +48,7 @@ export * from './cdc/captured.js';
 export * from './cdc/decoder.js';
 export * from './cdc/evolve.js';
 export * from './cdc/capture.js';
+export * from './cdc/snapshot.js';
 export * from './cdc/resnapshot.js';
 export * from './cdc/apply.js';
 export * from './cdc/status.js';

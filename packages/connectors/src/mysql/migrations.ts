@@ -182,6 +182,15 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
        ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 6,
+    name: 'resumable cdc snapshots',
+    steps: [
+      // A cdc snapshot going by chunks: the WAL position of its first attempt's snapshot, from
+      // which a resumed attempt reads the changes its earlier chunks missed (NULL: a batch copy).
+      `ALTER TABLE \`etl_replication_copies\` ADD COLUMN \`snapshot_lsn\` varchar(17) NULL`,
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_TABLE_DDL = `CREATE TABLE IF NOT EXISTS \`etl_schema_migrations\` (

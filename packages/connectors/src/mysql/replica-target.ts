@@ -220,7 +220,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     await this.prepare();
     return this.session(async (c) => {
       const [copies] = await c.query<Rows>(
-        `SELECT fingerprint, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, bounds
+        `SELECT fingerprint, DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s.%f') AS watermark, bounds, snapshot_lsn
            FROM etl_replication_copies WHERE table_name = ?`,
         [spec.table],
       );
@@ -238,6 +238,7 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
           bounds: JSON.parse(String(copy['bounds'])) as string[][],
           watermark: String(copy['watermark']),
           done: new Map(chunks.map((r) => [Number(r['chunk']), Number(r['rows_loaded'])])),
+          ...(copy['snapshot_lsn'] === null ? {} : { lsn: String(copy['snapshot_lsn']) }),
         };
       }
       await this.forgetCopy(c, spec.table);
@@ -250,8 +251,9 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
       await this.forgetCopy(c, spec.table);
       await this.createStage(c, spec);
       await c.query(
-        'INSERT INTO etl_replication_copies (table_name, fingerprint, watermark, bounds) VALUES (?, ?, ?, ?)',
-        [spec.table, this.copyFingerprint(spec), copy.watermark, JSON.stringify(copy.bounds)],
+        `INSERT INTO etl_replication_copies (table_name, fingerprint, watermark, bounds, snapshot_lsn)
+           VALUES (?, ?, ?, ?, ?)`,
+        [spec.table, this.copyFingerprint(spec), copy.watermark, JSON.stringify(copy.bounds), copy.lsn ?? null],
       );
     });
   }

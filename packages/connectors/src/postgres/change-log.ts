@@ -9,7 +9,9 @@
 import {
   BusyError,
   displayName,
+  formatLsn,
   parseLsn,
+  pgString,
   pgTable,
   UsageError,
   type ChangeLog,
@@ -24,6 +26,7 @@ import type pg from 'pg';
 import { both } from 'pg-copy-streams';
 import { connectPostgres, quoteIdent, withPostgres } from './client.js';
 import { pgError, sqlState } from './errors.js';
+import { exportSettingsSql } from './replica-source.js';
 
 /** A connection in replication mode; pgoutput prints timestamptz in its TimeZone (UTC). */
 const connectReplication = (db: DatabaseEndpoint): Promise<pg.Client> => connectPostgres(db, { replication: true });
@@ -189,6 +192,36 @@ export class PostgresChangeLog implements ChangeLog {
           .rows[0]?.l ?? '0/0',
       ),
     );
+  }
+
+  async *peek(slot: string, publication: string, upTo: Lsn): AsyncIterable<Buffer> {
+    const client = await connectPostgres(this.db);
+    try {
+      await client.query('BEGIN');
+      // Values printed as the export prints them: the keys read here are read back in its settings.
+      await client.query(exportSettingsSql('LOCAL'));
+      // A cursor, so a long window of changes never sits in this process's memory at once.
+      await client.query(
+        `DECLARE etl_peek NO SCROLL CURSOR FOR SELECT data FROM pg_logical_slot_peek_binary_changes(` +
+          `${pgString(checkSlotName(slot))}, ${pgString(formatLsn(upTo))}::pg_lsn, NULL, 'proto_version', '1', ` +
+          `'publication_names', ${pgString(publication)})`,
+      );
+      for (;;) {
+        const batch = await client.query<{ data: Buffer }>('FETCH 2000 FROM etl_peek');
+        for (const row of batch.rows) yield row.data;
+        if (batch.rows.length < 2000) break;
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      if (sqlState(error) === '55006') {
+        throw new BusyError(`replication slot ${slot} is in use by another capture`, {
+          hint: 'Only one etl cdc capture runs per database; wait for it or stop it.',
+        });
+      }
+      throw pgError(error, this.db);
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   async stream(slot: string, publication: string): Promise<ReplicationStream> {

@@ -16,8 +16,10 @@ import {
   UsageError,
   type KeyBound,
   type KeyRangeSum,
+  type KeyList,
   type KeySpan,
   type ChecksumSide,
+  type ReplicaColumn,
   type DatabaseEndpoint,
   type ReplicaSource,
   type ReplicaSpec,
@@ -62,22 +64,31 @@ export function chunkBoundsOf(sample: readonly (readonly string[])[], chunks: nu
   return bounds;
 }
 
-/**
- * The WHERE condition of a chunk: a row comparison of the key in PostgreSQL's own order, which
- * its index serves (each bound cast back from its text to the column's type).
- */
-function spanCondition(spec: ReplicaSpec, span: KeySpan): string {
-  const columns = spec.primaryKey.map((k) => {
+/** The key columns of a spec, in the key's order. */
+function keyColumnsOf(spec: ReplicaSpec): ReplicaColumn[] {
+  return spec.primaryKey.map((k) => {
     const column = spec.columns.find((c) => c.name === k);
     if (column === undefined) throw new Error(`${spec.table}: no key column ${k}`);
     return column;
   });
+}
+
+/** A key's values as PostgreSQL literals of the columns' types (each cast back from its text). */
+function keyLiterals(spec: ReplicaSpec, columns: readonly ReplicaColumn[], values: KeyBound): string[] {
+  if (values.length !== columns.length) throw new Error(`${spec.table}: a key of ${values.length} values`);
+  return values.map((v, i) => `${pgString(v)}::${columns[i]?.source.type.formatted ?? 'text'}`);
+}
+
+/**
+ * The WHERE condition of a chunk: a row comparison of the key in PostgreSQL's own order, which
+ * its index serves; or of a list of keys, matched whole.
+ */
+function spanCondition(spec: ReplicaSpec, span: KeySpan | KeyList): string {
+  const columns = keyColumnsOf(spec);
   const tuple = (items: readonly string[]) => (items.length === 1 ? (items[0] ?? '') : `(${items.join(', ')})`);
   const key = tuple(columns.map((c) => pgIdent(c.name)));
-  const bound = (values: KeyBound) => {
-    if (values.length !== columns.length) throw new Error(`${spec.table}: a chunk bound of ${values.length} values`);
-    return tuple(values.map((v, i) => `${pgString(v)}::${columns[i]?.source.type.formatted ?? 'text'}`));
-  };
+  const bound = (values: KeyBound) => tuple(keyLiterals(spec, columns, values));
+  if ('keys' in span) return span.keys.length === 0 ? 'false' : `${key} IN (${span.keys.map(bound).join(', ')})`;
   return [
     ...(span.after === null ? [] : [`${key} > ${bound(span.after)}`]),
     ...(span.upTo === null ? [] : [`${key} <= ${bound(span.upTo)}`]),
@@ -102,7 +113,7 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
     since: string | null,
     consume: (chunks: AsyncIterable<Buffer>, watermark: string) => Promise<T>,
     snapshot?: string,
-    span?: KeySpan,
+    span?: KeySpan | KeyList,
   ): Promise<T> {
     if (since !== null && !TIMESTAMP.test(since)) throw new Error(`invalid watermark ${since}`);
     const client = await connectPostgres(this.db);
@@ -244,6 +255,29 @@ export class PostgresReplicaSource implements ReplicaSource, ChecksumSide {
   keysIn(spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>> {
     const { key } = pgComparison(spec);
     return this.inKeyRanges(spec, keyRanges, `${key} AS k`, (rows) => new Set(rows.map((r) => String(r['k']))));
+  }
+
+  async keysAbsent(spec: ReplicaSpec, keys: readonly KeyBound[], snapshot: string): Promise<string[]> {
+    if (keys.length === 0) return [];
+    if (!/^[0-9A-F]+-[0-9A-F]+-[0-9A-F]+$/i.test(snapshot)) throw new Error(`invalid snapshot name ${snapshot}`);
+    const columns = keyColumnsOf(spec);
+    const names = columns.map((c) => pgIdent(c.name));
+    const rows = keys.map((k) => `(${keyLiterals(spec, columns, k).join(', ')})`);
+    const match = names.map((n) => `s.${n} = t.${n}`).join(' AND ');
+    return withPostgres(this.db, async (c) => {
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await c.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+      await c.query(exportSettingsSql('LOCAL'));
+      // The key's comparison text is computed from the listed values (t's columns bear the key's names).
+      const r = await c.query<{ k: string }>(
+        `SELECT ${pgComparison(spec).key} AS k FROM (VALUES ${rows.join(', ')}) AS t(${names.join(', ')})
+          WHERE NOT EXISTS (SELECT 1 FROM ${pgTable(spec.source)} s WHERE ${match})`,
+      );
+      await c.query('COMMIT');
+      return r.rows.map((row) => row.k);
+    }).catch((error: unknown) => {
+      throw pgError(error, this.db);
+    });
   }
 
   rowHashes(spec: ReplicaSpec, keyRange: string): Promise<Map<string, string>> {

@@ -4,8 +4,8 @@
  * First run: a persistent pgoutput slot is created with an exported snapshot; every table is
  * loaded from that snapshot through `etl replicate`'s full-copy path (COPY → LOAD DATA →
  * stage → RENAME), then the log is read from the slot's consistent point: no gap, no overlap.
- * A table whose load was cut short is loaded again from a temporary slot's snapshot, and its
- * changes committed before that snapshot are not sent.
+ * A table whose load was cut short is loaded again from a temporary slot's snapshot (resuming
+ * from its chunks done, snapshot.ts), and its changes committed before that snapshot are not sent.
  *
  * Into Kafka at least once: the slot is acknowledged only up to the end of the last
  * transaction whose every change Kafka has acknowledged, so a restart resumes from the slot
@@ -15,19 +15,16 @@ import { randomBytes } from 'node:crypto';
 import { BusyError, DataCheckError, isTransient, UsageError } from '../errors.js';
 import type { ChangeLog, ChangeSink, CdcState, CdcStore, ReplicaSource, ReplicaTarget } from '../ports/index.js';
 import type { TablePattern } from '../catalog/selection.js';
-import { semaphore } from '../concurrency.js';
-import { copyFull } from '../replicate/copy.js';
-import { DEFAULT_CHUNK_ROWS, throttled } from '../replicate/job.js';
 import { planMasks, unmaskRefusedError, type MaskRequest } from '../replicate/masks.js';
 import { checkMasks, planReplicas } from '../replicate/plan.js';
 import type { ReplicationSettings } from '../replicate/settings.js';
-import { tableWaves } from '../replicate/spec.js';
-import { capturedSpec, capturedTable, refuseUncapturable, type CapturedTable } from './captured.js';
+import { capturedTable, refuseUncapturable, type CapturedTable } from './captured.js';
 import { KafkaBatcher } from './batcher.js';
 import { encodeChange, type Change } from './change.js';
 import { ColumnsAdded, Decoder } from './decoder.js';
 import { addCapturedColumns } from './evolve.js';
 import { decodeFrame, decodePgOutput, formatLsn, standbyStatus, type Lsn } from './pgoutput.js';
+import { loadSnapshot, type LoadedSnapshot, type SnapshotSizing } from './snapshot.js';
 
 /** The marker a drain run writes into the WAL, and stops at. */
 export const DRAIN_MARKER_PREFIX = 'etl_cdc_drain';
@@ -63,18 +60,11 @@ export interface CaptureOptions {
   readonly snapshotSizing?: SnapshotSizing;
 }
 
-export interface SnapshotSizing {
-  readonly chunkRows: number;
-  readonly concurrency: number;
-}
-
-export const DEFAULT_SNAPSHOT_SIZING: SnapshotSizing = { chunkRows: DEFAULT_CHUNK_ROWS, concurrency: 2 };
-
 export interface CaptureReport {
   readonly slot: string;
   readonly epoch: string;
   readonly mode: 'drain' | 'follow';
-  readonly snapshots: readonly { readonly table: string; readonly rows: number; readonly lsn: string }[];
+  readonly snapshots: readonly LoadedSnapshot[];
   readonly transactions: number;
   readonly changes: number;
   /** The slot's confirmed position when the run ended. */
@@ -208,42 +198,6 @@ async function planCapture(
   });
 }
 
-/** Loads these tables from an exported snapshot and records each as done at the snapshot's position. */
-export async function loadSnapshot(
-  deps: Pick<CaptureDeps, 'source' | 'target' | 'store'>,
-  epoch: string,
-  tables: readonly CapturedTable[],
-  snapshot: { readonly name: string; readonly lsn: Lsn },
-  run: CaptureRun,
-  sizing: SnapshotSizing = DEFAULT_SNAPSHOT_SIZING,
-): Promise<{ table: string; rows: number; lsn: string }[]> {
-  const done: { table: string; rows: number; lsn: string }[] = [];
-  const byName = new Map(tables.map((t) => [t.table, t]));
-  for (const wave of tableWaves([...byName.keys()])) {
-    for (const table of wave) {
-      const captured = byName.get(table);
-      if (captured === undefined) continue;
-      const spec = capturedSpec(captured);
-      let rows = 0;
-      const tick = throttled(run.now, 250, () => run.onProgress?.({ type: 'snapshot', table, rows }));
-      // Chunks of a large table load at once, all in the slot's snapshot (a killed snapshot starts over).
-      const copy = await copyFull(deps.source, deps.target, spec, {
-        ...sizing,
-        slots: semaphore(sizing.concurrency),
-        snapshot: snapshot.name,
-        onRows: (copied) => {
-          rows = copied;
-          tick();
-        },
-      });
-      await deps.store.snapshotDone(table, epoch, snapshot.lsn);
-      done.push({ table, rows: copy.rows, lsn: formatLsn(snapshot.lsn) });
-      run.onProgress?.({ type: 'snapshot', table, rows: copy.rows });
-    }
-  }
-  return done;
-}
-
 export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run: CaptureRun): Promise<CaptureReport> {
   const started = run.now();
   const { log, sink, store } = deps;
@@ -252,7 +206,8 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
   const { state, fresh } = await settle(deps, options, run);
   const topics = state.tables.map((t) => t.topic);
   const topicOf = new Map(state.tables.map((t) => [t.table, t.topic]));
-  const snapshots: { table: string; rows: number; lsn: string }[] = [];
+  const snapshots: LoadedSnapshot[] = [];
+  const at = { slot: state.slot, publication: state.publication, epoch: state.epoch };
   if (fresh) {
     await log.ensurePublication(
       state.publication,
@@ -262,7 +217,7 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
     try {
       await store.start(state);
       await sink.ensureTopics(topics, state.partitions);
-      snapshots.push(...(await loadSnapshot(deps, state.epoch, state.tables, snapshot, run, options.snapshotSizing)));
+      snapshots.push(...(await loadSnapshot(deps, at, state.tables, snapshot, run, options.snapshotSizing)));
     } finally {
       await snapshot.release();
     }
@@ -275,7 +230,7 @@ export async function runCapture(deps: CaptureDeps, options: CaptureOptions, run
     if (missing.length > 0) {
       const snapshot = await log.temporarySnapshot();
       try {
-        snapshots.push(...(await loadSnapshot(deps, state.epoch, missing, snapshot, run, options.snapshotSizing)));
+        snapshots.push(...(await loadSnapshot(deps, at, missing, snapshot, run, options.snapshotSizing)));
       } finally {
         await snapshot.release();
       }

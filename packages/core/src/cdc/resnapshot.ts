@@ -14,11 +14,12 @@ import type { TablePattern } from '../catalog/selection.js';
 import type { CdcStore, ChangeLog, ReplicaSource, ReplicaTarget } from '../ports/index.js';
 import { planReplicas } from '../replicate/plan.js';
 import type { ReplicationSettings } from '../replicate/settings.js';
-import { loadSnapshot, type CaptureRun } from './capture.js';
+import type { CaptureRun } from './capture.js';
+import { loadSnapshot, type LoadedSnapshot } from './snapshot.js';
 import { capturedTable, refuseUncapturable, type CapturedTable } from './captured.js';
 
 export interface ResnapshotDeps {
-  readonly log: Pick<ChangeLog, 'slot' | 'temporarySnapshot'>;
+  readonly log: Pick<ChangeLog, 'slot' | 'temporarySnapshot' | 'peek'>;
   readonly source: ReplicaSource;
   readonly target: ReplicaTarget;
   readonly store: CdcStore;
@@ -33,7 +34,7 @@ export interface ResnapshotOptions {
 export interface ResnapshotReport {
   readonly slot: string;
   readonly epoch: string;
-  readonly snapshots: readonly { readonly table: string; readonly rows: number; readonly lsn: string }[];
+  readonly snapshots: readonly LoadedSnapshot[];
   readonly seconds: number;
 }
 
@@ -84,7 +85,8 @@ export async function runResnapshot(
   for (const t of tables) await store.resnapshotPending(t, state.epoch);
   const snapshot = await log.temporarySnapshot();
   try {
-    const snapshots = await loadSnapshot(deps, state.epoch, tables, snapshot, run);
+    const at = { slot: state.slot, publication: state.publication, epoch: state.epoch };
+    const snapshots = await loadSnapshot(deps, at, tables, snapshot, run);
     return { slot: state.slot, epoch: state.epoch, snapshots, seconds: (run.now() - started) / 1000 };
   } finally {
     await snapshot.release();

@@ -53,6 +53,12 @@ export interface ChangeLog {
   /** A non-transactional logical message; returns its LSN. */
   emitMarker(prefix: string, content: string): Promise<Lsn>;
   stream(slot: string, publication: string): Promise<ReplicationStream>;
+  /**
+   * The slot's pgoutput messages of the transactions that commit after its confirmed position
+   * and before `upTo`, without consuming them (pg_logical_slot_peek_binary_changes); the slot
+   * must not be streaming. Values come as the export's text forms (codec.ts).
+   */
+  peek(slot: string, publication: string, upTo: Lsn): AsyncIterable<Buffer>;
   /** Drops the slot if it exists; true when it did. */
   dropSlot(name: string): Promise<boolean>;
   dropPublication(name: string): Promise<void>;

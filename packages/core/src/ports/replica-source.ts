@@ -16,6 +16,11 @@ export interface KeySpan {
   readonly upTo: KeyBound | null;
 }
 
+/** The rows of exactly these keys (at most a few thousand at once). */
+export interface KeyList {
+  readonly keys: readonly KeyBound[];
+}
+
 /** A snapshot held open for reads in other sessions, with the watermark taken just before it. */
 export interface SharedSnapshot {
   readonly name: string;
@@ -36,8 +41,8 @@ export interface ReplicaSource extends SourceCatalog {
     consume: (chunks: AsyncIterable<PgCopyBytes>, watermark: string) => Promise<T>,
     /** Read in this exported snapshot (a replication slot's) instead of a new one. */
     snapshot?: string,
-    /** Only the rows of this chunk of the key. */
-    span?: KeySpan,
+    /** Only the rows of this chunk of the key, or of these keys. */
+    span?: KeySpan | KeyList,
   ): Promise<T>;
   /**
    * Where to cut the table into chunks of about `rows` rows, from the planner's estimate and a
@@ -53,4 +58,9 @@ export interface ReplicaSource extends SourceCatalog {
   keyRangeCounts(spec: ReplicaSpec): Promise<Map<string, number>>;
   /** The keys of the rows in these key ranges, read together (one scan for a hash's ranges). */
   keysIn(spec: ReplicaSpec, keyRanges: readonly string[]): Promise<Set<string>>;
+  /**
+   * Of these keys (PostgreSQL's text of each key column), those no row has in the exported
+   * snapshot, in the comparison form keysIn gives and the target's deleteKeys takes.
+   */
+  keysAbsent(spec: ReplicaSpec, keys: readonly KeyBound[], snapshot: string): Promise<string[]>;
 }

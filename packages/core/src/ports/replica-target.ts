@@ -29,6 +29,8 @@ export interface ChunkedCopy {
   readonly watermark: string;
   /** Rows of each chunk already in the stage, by chunk number. */
   readonly done: ReadonlyMap<number, number>;
+  /** A cdc snapshot's: the WAL position of its first attempt's snapshot (a batch copy has none). */
+  readonly lsn?: string;
 }
 
 export interface ReplicaTarget {

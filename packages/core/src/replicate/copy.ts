@@ -6,10 +6,13 @@
  * The stage stays unseen until the last chunk is in, as for a table copied whole. A resumed
  * copy mixes chunks of two snapshots, so it is brought level right after its swap: the rows
  * changed since the first attempt's watermark are upserted and the rows gone are deleted,
- * which is why only a table with a cursor column is resumed (any other starts over).
+ * which is why only a table with a cursor column is resumed (any other starts over). A cdc
+ * snapshot records its slot position instead, and is brought level from the log (cdc/snapshot.ts).
  */
 import type {
+  ChunkedCopy,
   KeyBound,
+  KeyList,
   KeySpan,
   ReplicaSource,
   ReplicaStateUpdate,
@@ -92,6 +95,8 @@ export interface CopyRead {
   readonly snapshot?: string;
   /** The mode the saved state records, when not the read's: a resumed full copy's catch-up says full. */
   readonly recordAs?: ReplicateMode;
+  /** Only the rows of these keys (a resumed cdc snapshot's catch-up). */
+  readonly keys?: KeyList;
 }
 
 /**
@@ -123,6 +128,7 @@ export async function copyTable(
       return read.mode === 'full' ? target.replace(spec, rows, state) : target.upsert(spec, rows, state);
     },
     read.snapshot,
+    read.keys,
   );
   return { targetRows, watermark };
 }
@@ -167,8 +173,14 @@ export interface FullCopyOptions {
   /** Chunks of this table loading at once (within the run's slots). */
   readonly concurrency: number;
   readonly slots: Slots;
-  /** Read in this exported snapshot (a replication slot's), and never resume: cdc's snapshot. */
+  /** Read in this exported snapshot (a replication slot's): cdc's snapshot. */
   readonly snapshot?: string;
+  /**
+   * A cdc snapshot's WAL position, recorded with its chunks so that a kill resumes; `resumable`
+   * says whether an earlier attempt's chunks, read at the position it recorded, can still be
+   * brought level (the slot has not moved past it). Without it a cdc snapshot starts over.
+   */
+  readonly snapshotLsn?: { readonly at: string; readonly resumable: (first: string) => Promise<boolean> };
   /** Called with the rows copied so far, as they go (throttle it). */
   readonly onRows?: (rows: number) => void;
 }
@@ -178,11 +190,34 @@ export interface FullCopyResult extends CopyResult {
   readonly chunks: number;
   /** Chunks an earlier attempt had loaded, not read again. */
   readonly resumed: number;
+  /** A resumed cdc snapshot: the WAL position of its first attempt, which the caller brings it level from. */
+  readonly resumedFrom?: string;
 }
 
 /** The chunk between two bounds: chunk i ends at bound i (the last one is open). */
 export function chunkSpan(bounds: readonly KeyBound[], chunk: number): KeySpan {
   return { after: bounds[chunk - 1] ?? null, upTo: bounds[chunk] ?? null };
+}
+
+/**
+ * The chunks an earlier attempt of this copy left, when they can be resumed: a batch copy's by
+ * a table with a cursor column, a cdc snapshot's (it recorded a WAL position) by a snapshot
+ * whose slot can still give the changes since. Any other record is dropped by startCopy.
+ */
+async function resumableCopy(
+  target: ReplicaTarget,
+  spec: ReplicaSpec,
+  options: FullCopyOptions,
+): Promise<ChunkedCopy | undefined> {
+  const cdc = options.snapshot !== undefined;
+  if (spec.primaryKey.length === 0 || (cdc ? options.snapshotLsn === undefined : spec.cursor === null))
+    return undefined;
+  const recorded = await target.resumableCopy(spec);
+  if (recorded === undefined) return undefined;
+  if (!cdc) return recorded.lsn === undefined ? recorded : undefined;
+  return recorded.lsn !== undefined && (await options.snapshotLsn?.resumable(recorded.lsn)) === true
+    ? recorded
+    : undefined;
 }
 
 /** A full copy of one table: whole when it is small, else by key chunks, resuming a killed attempt's. */
@@ -192,8 +227,7 @@ export async function copyFull(
   spec: ReplicaSpec,
   options: FullCopyOptions,
 ): Promise<FullCopyResult> {
-  const resumable = options.snapshot === undefined && spec.cursor !== null && spec.primaryKey.length > 0;
-  const recorded = resumable ? await target.resumableCopy(spec) : undefined;
+  const recorded = await resumableCopy(target, spec, options);
   const bounds = recorded?.bounds ?? (await source.chunkBounds(spec, options.chunkRows));
   const converters: CopyToLoadData[] = [];
   const resumed = recorded?.done.size ?? 0;
@@ -213,7 +247,13 @@ export async function copyFull(
   let watermark = '';
   const loaded = await source.shareSnapshot(async (shared) => {
     watermark = recorded?.watermark ?? shared.watermark;
-    if (recorded === undefined) await target.startCopy(spec, { bounds, watermark });
+    if (recorded === undefined) {
+      await target.startCopy(spec, {
+        bounds,
+        watermark,
+        ...(options.snapshotLsn === undefined ? {} : { lsn: options.snapshotLsn.at }),
+      });
+    }
     const pending = Array.from({ length: bounds.length + 1 }, (_, i) => i).filter((i) => !recorded?.done.has(i));
     await forEachConcurrently(pending, options.concurrency, (chunk) =>
       options.slots(async () => {
@@ -240,6 +280,9 @@ export async function copyFull(
   const chunks = bounds.length + 1;
   if (recorded === undefined || resumed === 0) {
     return { targetRows: loaded, watermark, rows: copied(), chunks, resumed, deleted: 0 };
+  }
+  if (recorded.lsn !== undefined) {
+    return { targetRows: loaded, watermark, rows: copied(), chunks, resumed, deleted: 0, resumedFrom: recorded.lsn };
   }
 
   // The chunks done before the kill are as old as the first attempt's snapshot: what changed

@@ -96,6 +96,9 @@ class MemorySource implements ReplicaSource {
       [...this.rows.keys()].filter((k) => keyRanges.includes(String(Math.floor(k / KEY_RANGE_SIZE)))).map(String),
     );
   }
+  async keysAbsent(_spec: ReplicaSpec, keys: readonly (readonly string[])[]): Promise<string[]> {
+    return keys.map((k) => k[0] ?? '').filter((k) => !this.rows.has(Number(k)));
+  }
 }
 
 function rangeCounts(keys: Iterable<number>): Map<string, number> {

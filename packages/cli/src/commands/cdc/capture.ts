@@ -6,6 +6,7 @@ import {
   parseTablePatterns,
   runCapture,
   slotName,
+  snapshotChunks,
   TABLES_FLAG_DESCRIPTION,
   unmaskRefusedError,
   type CaptureProgress,
@@ -105,8 +106,8 @@ resumes from the slot.`;
     yes: yesFlag('to unmask columns in a script'),
     'chunk-rows': Flags.integer({
       description:
-        'The snapshot of a larger table goes by key chunks of about this many rows, --concurrency at once, all in ' +
-        "the slot's snapshot (a killed snapshot starts over).",
+        'The snapshot of a larger table goes by key chunks of about this many rows, --concurrency at once; a ' +
+        'killed snapshot resumes from its chunks done, brought level from the slot.',
       default: DEFAULT_CHUNK_ROWS,
       min: 1,
     }),
@@ -199,8 +200,8 @@ resumes from the slot.`;
       writeLine(
         this.streams.stdout,
         renderTable(
-          ['table', 'snapshot rows', 'at LSN'],
-          r.snapshots.map((s) => [s.table, fmt(s.rows), s.lsn]),
+          ['table', 'snapshot rows', 'at LSN', 'chunks'],
+          r.snapshots.map((s) => [s.table, fmt(s.rows), s.lsn, snapshotChunks(s)]),
           interactive,
         ),
       );

@@ -1,5 +1,11 @@
 import { Flags } from '@oclif/core';
-import { parseTablePatterns, runResnapshot, TABLES_FLAG_DESCRIPTION, type ResnapshotReport } from '@etl/core';
+import {
+  parseTablePatterns,
+  runResnapshot,
+  snapshotChunks,
+  TABLES_FLAG_DESCRIPTION,
+  type ResnapshotReport,
+} from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { configFlag } from '../../flags.js';
 import { loadSettings } from '../../settings-file.js';
@@ -72,8 +78,8 @@ the next etl cdc capture, or this again, loads them.`;
     writeLine(
       this.streams.stdout,
       renderTable(
-        ['table', 'snapshot rows', 'at LSN'],
-        r.snapshots.map((s) => [s.table, fmt(s.rows), s.lsn]),
+        ['table', 'snapshot rows', 'at LSN', 'chunks'],
+        r.snapshots.map((s) => [s.table, fmt(s.rows), s.lsn, snapshotChunks(s)]),
         isInteractive(this.streams.stdout),
       ),
     );
