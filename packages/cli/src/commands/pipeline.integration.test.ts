@@ -170,8 +170,9 @@ describe('etl pipeline and etl runs', () => {
     const args = ['pipeline', '--only', 'seed', '--users', '5000', '--products', '100', '--orders', '150000'];
     const first = start(t.env, args);
     const firstDone = exited(first);
-    // Wait until the first holds the lock (it is seeding).
-    for (let i = 0; i < 200; i++) {
+    // Wait until the first holds the lock (it is seeding), however long a busy machine takes.
+    let held = false;
+    for (let i = 0; i < 1200 && !held; i++) {
       await new Promise((r) => setTimeout(r, 50));
       const seeding = await withPostgres(t.dbs.pg, async (c) =>
         Number(
@@ -183,8 +184,9 @@ describe('etl pipeline and etl runs', () => {
           ).rows[0]?.n,
         ),
       );
-      if (seeding > 0) break;
+      held = seeding > 0;
     }
+    expect(held).toBe(true);
     const second = await t.etl(args);
     const third = start(t.env, [...args, '--wait']);
     expect(second.code).toBe(75);
@@ -201,7 +203,18 @@ describe('etl pipeline and etl runs', () => {
   it('runs on a schedule until SIGTERM, one run at a time', async () => {
     const child = start(main.env, ['pipeline', '--only', 'init', '--every', '1s', '--json']);
     const done = exited(child);
-    await new Promise((r) => setTimeout(r, 4500));
+    // Two scheduled runs recorded, however long a busy machine takes to start the process.
+    const succeeded = () =>
+      withPostgres(main.dbs.pg, async (c) =>
+        Number(
+          (
+            await c.query<{ n: string }>(
+              `SELECT count(*) AS n FROM etl_state.runs WHERE command LIKE '%--every 1s%' AND status = 'succeeded'`,
+            )
+          ).rows[0]?.n,
+        ),
+      ).catch(() => 0);
+    for (let i = 0; i < 600 && (await succeeded()) < 2; i++) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);
     const runs = JSON.parse((await main.etl(['runs', '--json', '--limit', '100'])).stdout) as RunSummary[];

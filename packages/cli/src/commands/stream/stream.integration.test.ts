@@ -182,7 +182,19 @@ describe('etl produce and etl stream', () => {
 
   it('stops --follow on SIGTERM after the batch in hand, exit 0', async () => {
     const follower = start(['stream', '--follow']);
-    await sleep(2500);
+    // Consuming (a member of its group), however long a busy machine takes to start it.
+    const admin = createKafka({ brokers: TEST_KAFKA_BROKERS }).admin();
+    await admin.connect();
+    try {
+      for (let i = 0; i < 300; i++) {
+        const group = (await admin.describeGroups([env.ETL_STREAM_GROUP])).groups[0];
+        if (group?.state === 'Stable') break;
+        await sleep(200);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    await sleep(500);
     follower.kill('SIGTERM');
     expect(await exited(follower)).toBe(0);
   });
