@@ -1,5 +1,6 @@
 /**
- * The MySQL/MariaDB replica schema, as versioned migrations. MySQL DDL is not transactional,
+ * etl's own tables in MySQL/MariaDB (all named etl_…), as versioned migrations; the replicas
+ * themselves are made by etl replicate from their sources. MySQL DDL is not transactional,
  * so every step is written to be re-runnable (IF NOT EXISTS) after a crash midway; the
  * version row is written last. The SQL runs on MySQL 8.4 and MariaDB 10.11 alike.
  *
@@ -13,77 +14,11 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'replica tables',
-    steps: [
-      `CREATE TABLE IF NOT EXISTS \`productcategories\` (
-         \`category_id\`        int NOT NULL,
-         \`name\`               varchar(100) NOT NULL,
-         \`parent_category_id\` int NULL,
-         \`updated_at\`         datetime(6) NOT NULL,
-         PRIMARY KEY (\`category_id\`)
-       ) ${TABLE_OPTIONS}`,
-      `CREATE TABLE IF NOT EXISTS \`users\` (
-         \`user_id\`           int NOT NULL,
-         \`first_name\`        varchar(100) NOT NULL,
-         \`last_name\`         varchar(100) NOT NULL,
-         \`email\`             varchar(255) NOT NULL,
-         \`phone\`             varchar(40) NULL,
-         \`registration_date\` datetime(6) NOT NULL,
-         \`loyalty_status\`    varchar(10) NOT NULL,
-         \`updated_at\`        datetime(6) NOT NULL,
-         PRIMARY KEY (\`user_id\`)
-       ) ${TABLE_OPTIONS}`,
-      `CREATE TABLE IF NOT EXISTS \`products\` (
-         \`product_id\`     int NOT NULL,
-         \`name\`           varchar(255) NOT NULL,
-         \`description\`    text NULL,
-         \`category_id\`    int NOT NULL,
-         \`price\`          decimal(10,2) NOT NULL,
-         \`stock_quantity\` int NOT NULL,
-         \`creation_date\`  datetime(6) NOT NULL,
-         \`updated_at\`     datetime(6) NOT NULL,
-         PRIMARY KEY (\`product_id\`)
-       ) ${TABLE_OPTIONS}`,
-      `CREATE TABLE IF NOT EXISTS \`orders\` (
-         \`order_id\`      int NOT NULL,
-         \`user_id\`       int NOT NULL,
-         \`order_date\`    datetime(6) NOT NULL,
-         \`total_amount\`  decimal(12,2) NOT NULL,
-         \`status\`        varchar(10) NOT NULL,
-         \`delivery_date\` datetime(6) NULL,
-         \`updated_at\`    datetime(6) NOT NULL,
-         PRIMARY KEY (\`order_id\`),
-         KEY \`orders_user_id_idx\` (\`user_id\`)
-       ) ${TABLE_OPTIONS}`,
-      `CREATE TABLE IF NOT EXISTS \`orderdetails\` (
-         \`order_detail_id\` bigint NOT NULL,
-         \`order_id\`        int NOT NULL,
-         \`product_id\`      int NOT NULL,
-         \`quantity\`        int NOT NULL,
-         \`price_per_unit\`  decimal(10,2) NOT NULL,
-         \`total_price\`     decimal(12,2) NOT NULL,
-         \`updated_at\`      datetime(6) NOT NULL,
-         PRIMARY KEY (\`order_detail_id\`),
-         KEY \`orderdetails_order_id_idx\` (\`order_id\`),
-         KEY \`orderdetails_product_id_idx\` (\`product_id\`)
-       ) ${TABLE_OPTIONS}`,
-      `CREATE TABLE IF NOT EXISTS \`kafka_events\` (
-         \`topic\`       varchar(249) NOT NULL,
-         \`partition\`   int NOT NULL,
-         \`offset\`      bigint NOT NULL,
-         \`event_id\`    char(36) NOT NULL,
-         \`event_type\`  varchar(20) NOT NULL,
-         \`user_id\`     int NOT NULL,
-         \`occurred_at\` datetime(6) NOT NULL,
-         \`page_url\`    text NOT NULL,
-         \`ip_address\`  varchar(45) NOT NULL,
-         \`product_id\`  int NULL,
-         \`payload\`     json NOT NULL,
-         \`ingested_at\` datetime(6) NOT NULL,
-         \`updated_at\`  datetime(6) NOT NULL,
-         PRIMARY KEY (\`topic\`, \`partition\`, \`offset\`),
-         UNIQUE KEY \`kafka_events_event_id_key\` (\`event_id\`)
-       ) ${TABLE_OPTIONS}`,
-    ],
+    // This created the demo shop's replicas, empty, in every database init ran on: a database
+    // replicated from one's own PostgreSQL got tables it never asked for. etl replicate (and
+    // the cdc snapshot) now creates every replica from its source's catalog, the shop's too,
+    // with an index per foreign key. A database migrated before keeps what this made.
+    steps: [],
   },
   {
     version: 2,

@@ -172,9 +172,10 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
 
   /**
    * Builds the loaded stage's secondary indexes and swaps it in with one atomic RENAME, then
-   * saves the state. The live table's secondary indexes on columns that are still there are
-   * kept: as MySQL Shell's loader does, the stage had only its primary key while it filled, and
-   * they are built here in one ALTER (a sorted build, not row-by-row inserts).
+   * saves the state. The spec's indexes (one per foreign key of the source) and the live table's
+   * secondary indexes on columns that are still there (one a user added, say) are built: as
+   * MySQL Shell's loader does, the stage had only its primary key while it filled, and they are
+   * built here in one ALTER (a sorted build, not row-by-row inserts).
    */
   private async swapIn(
     c: mysql.Connection,
@@ -187,9 +188,19 @@ export class MysqlReplicaTarget implements ReplicaTarget, ChecksumSide {
     const old = q(workTableName(spec.table, 'old'));
     const live = await tableExists(c, spec.table);
     const columns = new Set(spec.columns.map((col) => col.target));
-    const secondary = live
+    const kept = live
       ? (await secondaryIndexes(c, spec.table)).filter((i) => i.columns.every((col) => columns.has(col)))
       : [];
+    // The spec's own (one per foreign key of the source), unless the live table has it already.
+    const same = (a: readonly string[], b: readonly string[]) => a.join('\u0000') === b.join('\u0000');
+    const added = spec.indexes
+      .filter((i) => !kept.some((k) => k.name === i.name || same(k.columns, i.columns)))
+      .map((i) => ({
+        name: i.name,
+        definition: `KEY ${q(i.name)} (${i.columns.map(q).join(', ')})`,
+        columns: i.columns,
+      }));
+    const secondary = [...kept, ...added];
     await this.options.beforeIndexes?.(spec.table);
     if (secondary.length > 0) {
       await c.query(`ALTER TABLE ${stage} ${secondary.map((i) => `ADD ${i.definition}`).join(', ')}`);

@@ -44,6 +44,7 @@ const SCHEMA = [
   `INSERT INTO "${WEIRD}" VALUES (1, 'a', NULL, 7, 1), (2, 'b', NULL, 7, 2)`,
   `CREATE TABLE "zürich_🚀" ("Mixed Case" text, "🚀" int)`,
   `CREATE INDEX ON "zürich_🚀" ("🚀")`,
+  `ALTER TABLE "zürich_🚀" ADD FOREIGN KEY ("🚀") REFERENCES "Mixed Case" ("Int")`,
   `ALTER TABLE "zürich_🚀" REPLICA IDENTITY FULL`,
   // U+FF5A sorts before U+1F680 in UTF-8 (and in PostgreSQL's "C" order), after it in UTF-16.
   `CREATE TABLE "🚀" (x int)`,
@@ -263,6 +264,7 @@ async function expectedTables(): Promise<Omit<SourceTable, 'oid'>[]> {
     keySource: 'none',
     replicaIdentity: 'd',
     estimatedRows: 0,
+    foreignKeys: [],
     ...rest,
     // DEFAULT sends the primary key; the others are given below.
     identity: rest.identity ?? (rest.keySource === 'primary key' ? (rest.key ?? []) : []),
@@ -292,6 +294,7 @@ async function expectedTables(): Promise<Omit<SourceTable, 'oid'>[]> {
       ]),
       replicaIdentity: 'f',
       identity: ['Mixed Case', '🚀'],
+      foreignKeys: [['🚀']],
     }),
     table('public', 'ｚ', { columns: columns(X) }),
     table('public', '🚀', { columns: columns(X) }),

@@ -1,8 +1,8 @@
 /**
  * The source's tables as PostgreSQL's catalog describes them (the SourceCatalog port): two
- * queries in one read-only snapshot, one for the tables with their columns and unique indexes,
- * one for every type those columns reach (through domains, arrays, composites and ranges), then
- * the types are resolved into their shapes here.
+ * queries in one read-only snapshot, one for the tables with their columns, unique indexes and
+ * foreign keys, one for every type those columns reach (through domains, arrays, composites and
+ * ranges), then the types are resolved into their shapes here.
  *
  * Every table of the schemas is listed, also those the connecting role may not SELECT from: the
  * catalog is readable by every role, and a table left out silently would be worse than a
@@ -49,7 +49,9 @@ SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind = '
                  'partial', i.indpred IS NOT NULL, 'identity', i.indisreplident,
                  'keys', to_json(i.indkey::int2[]), 'nkeys', i.indnkeyatts))
           FROM pg_index AS i JOIN pg_class AS ic ON ic.oid = i.indexrelid
-         WHERE i.indrelid = c.oid AND i.indisunique) AS indexes
+         WHERE i.indrelid = c.oid AND i.indisunique) AS indexes,
+       (SELECT json_agg(to_json(f.conkey::int2[]) ORDER BY f.conname)
+          FROM pg_constraint AS f WHERE f.conrelid = c.oid AND f.contype = 'f') AS foreign_keys
   FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${filter}`;
 
@@ -135,6 +137,7 @@ interface TableRow {
   readonly rows: number;
   readonly columns: readonly ColumnRow[] | null;
   readonly indexes: readonly IndexRow[] | null;
+  readonly foreign_keys: readonly (readonly number[])[] | null;
 }
 
 interface TypeRow {
@@ -226,6 +229,9 @@ function describeTable(row: TableRow, types: ReadonlyMap<string, TypeRow>): Sour
     replicaIdentity: replicaIdentity(row.replident),
     identity: identityColumns(replicaIdentity(row.replident), row.indexes ?? [], columnRows),
     estimatedRows: row.rows,
+    foreignKeys: (row.foreign_keys ?? []).map((attnums) =>
+      attnums.map((n) => columnRows.find((c) => c.attnum === n)?.name ?? ''),
+    ),
   };
 }
 

@@ -87,4 +87,6 @@ export interface SourceTable {
   readonly identity: readonly string[];
   /** pg_class.reltuples (-1 or 0 when never analysed): a size hint, never a count. */
   readonly estimatedRows: number;
+  /** The columns of each foreign key of the table (the join paths its readers take). */
+  readonly foreignKeys?: readonly (readonly string[])[];
 }

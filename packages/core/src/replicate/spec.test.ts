@@ -39,6 +39,23 @@ describe('replica specs', () => {
     expect(events.columns.find((c) => c.name === 'payload')?.codec.storage).toBe('text');
     expect(replicaSpec('products').columns.find((c) => c.name === 'description')?.codec.mysqlType).toBe('longtext');
   });
+  it('indexes each foreign key, unless the key leads with it or MySQL cannot index its type whole', () => {
+    const base = shopSourceTable('orderdetails');
+    const spec = buildReplicaSpec(
+      { ...base, columns: [...base.columns, textCode(base)], foreignKeys: [['order_id'], ['product_id'], ['code']] },
+      { target: 'lines', columnTargets: { product_id: 'item' } },
+    );
+    // order_id and product_id (as its MySQL name); code is text: MySQL indexes a TEXT column only by a prefix.
+    expect(spec.indexes).toEqual([
+      { name: 'lines_order_id_idx', columns: ['order_id'] },
+      { name: 'lines_item_idx', columns: ['item'] },
+    ]);
+    const leading = buildReplicaSpec({ ...base, key: ['order_id', 'product_id'], foreignKeys: [['order_id']] });
+    expect(leading.indexes).toEqual([]);
+    const long = buildReplicaSpec({ ...base, foreignKeys: [['order_id']] }, { target: 'x'.repeat(60) });
+    expect(long.indexes[0]?.name).toHaveLength(64);
+    expect(long.indexes[0]?.name).toMatch(/^x{55}_[0-9a-f]{8}$/);
+  });
   it('names a refused value with its table, column, key and the setting that stores it as text', () => {
     const orders = replicaSpec('orders');
     const error = refusalIn(

@@ -75,6 +75,15 @@ export interface ReplicaSpec {
   readonly transformsRows: boolean;
   /** Masked columns, as `table.column`. */
   readonly masked: readonly string[];
+  /** Secondary indexes of the replica (MySQL column names): one per foreign key of the source. */
+  readonly indexes: readonly ReplicaIndex[];
+}
+
+/** A secondary index a replica gets, built after its rows are loaded. */
+export interface ReplicaIndex {
+  readonly name: string;
+  /** MySQL column names, in order. */
+  readonly columns: readonly string[];
 }
 
 /** ASCII whitespace: space, tab, newline, carriage return, vertical tab, form feed. */
@@ -209,7 +218,51 @@ export function buildReplicaSpec(table: SourceTable, options: SpecOptions = {}):
     cursor,
     transformsRows: columns.some((c) => c.transform !== undefined),
     masked,
+    indexes: foreignKeyIndexes(table, target, columns, keyed),
   };
+}
+
+/** MySQL types an index holds whole (not TEXT, BLOB or JSON, which it indexes only by a prefix). */
+const INDEXABLE =
+  /^((var)?(char|binary)\(|decimal\(|(tinyint|smallint|mediumint|int|bigint|float|double|date|time|datetime)\b)/;
+
+/** The bytes a value of this MySQL type takes in an index, or undefined when no index holds it whole. */
+function indexableBytes(type: string): number | undefined {
+  return INDEXABLE.test(type) ? mysqlKeyBytes(type) : undefined;
+}
+
+/** An index name MySQL takes (64 characters): long ones keep their start and a hash of the whole. */
+function indexName(name: string): string {
+  if (name.length <= 64) return name;
+  return `${name.slice(0, 55)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * A secondary index for each foreign key of the source (the paths joins take; InnoDB makes one
+ * for each foreign key it enforces), unless the key already leads with those columns or one of
+ * them is a type MySQL cannot index whole. No UNIQUE indexes: the source enforces uniqueness,
+ * and a replica must take every state a batch of changes passes through.
+ */
+function foreignKeyIndexes(
+  table: SourceTable,
+  target: string,
+  columns: readonly ReplicaColumn[],
+  keyed: readonly string[],
+): ReplicaIndex[] {
+  const indexes: ReplicaIndex[] = [];
+  for (const fk of table.foreignKeys ?? []) {
+    const cols = fk.map((name) => columns.find((c) => c.name === name));
+    if (cols.length === 0 || cols.some((c) => c === undefined)) continue;
+    const present = cols as ReplicaColumn[];
+    if (present.every((c, i) => keyed[i] === c.name)) continue;
+    const bytes = present.map((c) => indexableBytes(c.codec.mysqlType));
+    if (bytes.some((b) => b === undefined) || bytes.reduce<number>((n, b) => n + (b ?? 0), 0) > MYSQL_KEY_BYTES)
+      continue;
+    const names = present.map((c) => c.target);
+    if (indexes.some((i) => i.columns.join('\u0000') === names.join('\u0000'))) continue;
+    indexes.push({ name: indexName(`${target}_${names.join('_')}_idx`), columns: names });
+  }
+  return indexes;
 }
 
 /** MySQL's limit on the bytes of one index (InnoDB, DYNAMIC rows: MySQL 8.4 and MariaDB 10.11). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MartsReport } from '@etl/core';
-import { withMysql } from '@etl/connectors';
+import { withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { runEtl } from '../../testing/run-etl.js';
 import type { ShowResult } from './show.js';
@@ -16,11 +16,15 @@ async function my(sql: string): Promise<Row[]> {
 }
 const T = '2024-01-01 00:00:00';
 
-/** A small shop with known answers, written straight into the MySQL replicas. */
+/** A small shop with known answers, written into PostgreSQL and replicated. */
 beforeAll(async () => {
   expect((await etl(['init'])).code).toBe(0);
   expect((await etl(['marts'])).stderr).toContain('run `etl replicate` first'.replace('run', 'Run'));
+  // seed makes the shop's tables; they are emptied for the known rows.
+  expect((await etl(['seed', '--users', '1', '--products', '1', '--orders', '1'])).code).toBe(0);
   const statements = [
+    `SET TimeZone = 'UTC'`,
+    `TRUNCATE productcategories, users, products, orders, orderdetails CASCADE`,
     `INSERT INTO productcategories VALUES (1, 'Electronics', NULL, '${T}'), (2, 'Phones', 1, '${T}'), (3, ` +
       `'Books', NULL, '${T}')`,
     `INSERT INTO users VALUES
@@ -47,7 +51,11 @@ beforeAll(async () => {
        (5, 102, 10, 1, 5.00, 5.00, '${T}'),
        (6, 103, 12, 1, 7.50, 7.50, '${T}')`,
   ];
-  for (const sql of statements) await my(sql);
+  await withPostgres(dbs.pg, async (c) => {
+    for (const sql of statements) await c.query(sql);
+  });
+  const replicated = await etl(['replicate', '--tables', 'productcategories,users,products,orders,orderdetails']);
+  expect(replicated.code, replicated.stderr).toBe(0);
 });
 
 const dump = async (mart: string, key: string) => my(`SELECT * FROM ${mart} ORDER BY ${key}`);
