@@ -12,7 +12,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help install build lint typecheck up down demo test test-unit test-integration test-faults bench init doctor seed replicate verify marts produce stream pipeline runs ui clean
+.PHONY: help deps install build lint typecheck up down demo test test-unit test-integration test-faults bench init doctor seed replicate verify marts produce stream pipeline runs ui clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -21,10 +21,14 @@ node_modules/.modules.yaml: pnpm-lock.yaml package.json packages/*/package.json
 	$(PNPM) install --frozen-lockfile
 	@touch $@
 
-install: node_modules/.modules.yaml ## Install dependencies (pnpm install --frozen-lockfile)
+deps: node_modules/.modules.yaml ## Install dependencies (pnpm install --frozen-lockfile)
 
-build: install ## Compile every package
+build: deps ## Compile every package
 	$(PNPM) run build
+
+PREFIX ?= $(HOME)/.local
+install: build ## Put an etl executable in PREFIX/bin (default ~/.local/bin) that runs from any directory
+	scripts/install-etl "$(PREFIX)"
 
 lint: build ## Lint (type-aware)
 	$(PNPM) run lint
