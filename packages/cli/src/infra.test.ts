@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +58,18 @@ describe('docker-compose.yml, infra/local and the CLI defaults agree', () => {
     expect(compose).toContain('KAFKA_PROCESS_ROLES: broker,controller');
     expect(compose.toLowerCase()).not.toContain('zookeeper:');
     expect((compose.match(/healthcheck:/g) ?? []).length).toBe(3);
+  });
+});
+
+describe('the Makefile', () => {
+  it('runs Turborepo with its telemetry off, so make demo and make test print no notice about it', () => {
+    // The environment every recipe of the Makefile runs in (an extra target, evaluated after it).
+    const run = spawnSync('make', ['-s', '--no-print-directory', '--eval', 'etl-show-env: ; @env', 'etl-show-env'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.split('\n')).toContain('TURBO_TELEMETRY_DISABLED=1');
   });
 });
