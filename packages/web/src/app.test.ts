@@ -169,3 +169,63 @@ describe('etl ui, in process', () => {
     expect(await (await get('/api/changes')).json()).toEqual({ token: 'token' });
   });
 });
+
+describe('etl ui with a token', () => {
+  const TOKEN = 'a'.repeat(20) + 'b'.repeat(20);
+  const secured = () =>
+    createApp(memoryData(), { hosts: ['127.0.0.1', 'localhost'], secrets: [PASSWORD, TOKEN], token: TOKEN });
+  const ask = (path: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
+    secured().request(path, { ...init, headers: { Host: '127.0.0.1:8080', ...headers } });
+
+  it('answers 401 without it: the login form for a page, JSON for the API', async () => {
+    const page = await ask('/');
+    expect(page.status).toBe(401);
+    expect(page.headers.get('www-authenticate')).toBe('Bearer realm="etl ui"');
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self'");
+    const html = await page.text();
+    expect(html).toContain('<form method="post" action="/login">');
+    expect(html).not.toContain('PostgreSQL 4 ms');
+    const api = await ask('/api/runs');
+    expect(api.status).toBe(401);
+    expect(await api.json()).toEqual({ error: expect.stringContaining('Authorization: Bearer') });
+    expect((await ask('/api/runs', { Authorization: 'Bearer wrong-token' })).status).toBe(401);
+    expect((await ask('/api/runs', { Authorization: `Basic ${TOKEN}` })).status).toBe(401);
+    // The stylesheet the form needs holds no data.
+    expect((await ask('/assets/style.css')).status).toBe(200);
+  });
+
+  it('answers 200 with it as a bearer header, and never shows it', async () => {
+    for (const path of ['/', '/stream', '/api/runs', '/api/doctor']) {
+      const r = await ask(path, { Authorization: `Bearer ${TOKEN}` });
+      expect(r.status, path).toBe(200);
+      expect(await r.text()).not.toContain(TOKEN);
+    }
+  });
+
+  it('signs a person in with a form: an HttpOnly, SameSite=Strict cookie that is not the token', async () => {
+    const form = (token: string) =>
+      ask(
+        '/login',
+        { 'Content-Type': 'application/x-www-form-urlencoded' },
+        {
+          method: 'POST',
+          body: new URLSearchParams({ token }).toString(),
+        },
+      );
+    const wrong = await form('not the token at all, but long enough');
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(await wrong.text()).toContain('That is not the token.');
+    const right = await form(TOKEN);
+    expect(right.status).toBe(303);
+    expect(right.headers.get('location')).toBe('/');
+    const cookie = right.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^etl_ui_session=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain(TOKEN);
+    const session = cookie.split(';')[0] ?? '';
+    expect((await ask('/', { Cookie: session })).status).toBe(200);
+    expect((await ask('/', { Cookie: `etl_ui_session=${'0'.repeat(64)}` })).status).toBe(401);
+    // Without a token there is no login to post to: only GET and HEAD.
+    expect((await app().request('/login', { method: 'POST', headers: { Host: '127.0.0.1' } })).status).toBe(405);
+  });
+});

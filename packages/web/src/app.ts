@@ -4,8 +4,10 @@
  * --json. Only GET and HEAD; only requests addressed to the bound host; a strict CSP.
  */
 import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { MARTS, redact } from '@etl/core';
 import { asset } from './assets.js';
+import { authorized, loginPage, sameSecret, SESSION_COOKIE, sessionValue } from './auth.js';
 import type { PageData } from './data.js';
 import { layout, martsView, runView, runsView, streamView, strip, type MartsData, type Panel } from './views.js';
 
@@ -15,6 +17,8 @@ export interface AppOptions {
   /** Passwords scrubbed from any error text shown. */
   readonly secrets: readonly string[];
   readonly now?: () => number;
+  /** Every page and answer needs this token (a bearer header or the login form's cookie); none: open. */
+  readonly token?: string;
 }
 
 const PAGE_SIZE = 25;
@@ -25,9 +29,17 @@ const CSP = [
   "img-src 'self' data:",
   "connect-src 'self'",
   "base-uri 'none'",
-  "form-action 'none'",
+  "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+};
 
 /** `?before=123` or a path id: a whole number ≥ 1, else undefined. */
 function id(text: string | undefined): number | undefined {
@@ -49,8 +61,11 @@ export function createApp(data: PageData, options: AppOptions): Hono {
   };
   const header = async () => strip(await panel(data.health()), await panel(data.stream()));
 
+  const { token } = options;
+  const signingIn = (req: { readonly method: string; readonly path: string }) =>
+    token !== undefined && req.method === 'POST' && req.path === '/login';
   app.use('*', async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !signingIn(c.req)) {
       return c.text('Only GET and HEAD: this page changes nothing.\n', 405, { Allow: 'GET, HEAD' });
     }
     const host = (c.req.header('host') ?? '').toLowerCase();
@@ -58,12 +73,29 @@ export function createApp(data: PageData, options: AppOptions): Hono {
     if (!allowed.has(host) && !allowed.has(name)) {
       return c.text('This page answers only requests addressed to its own host.\n', 403);
     }
+    // The stylesheet and script hold no data: the login form needs them before the token.
+    const open = token === undefined || c.req.path.startsWith('/assets/') || signingIn(c.req);
+    if (!open && !authorized(token, c.req.header('authorization'), getCookie(c as Context, SESSION_COOKIE))) {
+      const challenge = { ...SECURITY_HEADERS, 'WWW-Authenticate': 'Bearer realm="etl ui"' };
+      if (c.req.path.startsWith('/api/') || c.req.path === '/metrics') {
+        return c.json(
+          { error: 'this page needs its token: send Authorization: Bearer <ETL_UI_TOKEN>' },
+          401,
+          challenge,
+        );
+      }
+      return c.html(loginPage(false), 401, challenge);
+    }
     await next();
-    c.header('Content-Security-Policy', CSP);
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Cache-Control', 'no-store');
+    for (const [header, value] of Object.entries(SECURITY_HEADERS)) c.header(header, value);
+  });
+
+  app.post('/login', async (c) => {
+    const body = await c.req.parseBody();
+    const given = typeof body['token'] === 'string' ? body['token'] : '';
+    if (token === undefined || !sameSecret(given, token)) return c.html(loginPage(true), 401, SECURITY_HEADERS);
+    setCookie(c, SESSION_COOKIE, sessionValue(token), { httpOnly: true, sameSite: 'Strict', path: '/' });
+    return c.redirect('/', 303);
   });
 
   app.get('/assets/:name', (c) => {

@@ -11,6 +11,8 @@ export interface UiServerOptions {
   readonly host: string;
   readonly port: number;
   readonly secrets: readonly string[];
+  /** Required of every request (see auth.ts); none: open, as on loopback by default. */
+  readonly token?: string;
 }
 
 export interface UiServer {
@@ -25,7 +27,11 @@ export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127
 export function startUiServer(data: PageData, options: UiServerOptions): Promise<UiServer> {
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const hosts = [...new Set([shown, 'localhost', '127.0.0.1', '[::1]'])].flatMap((h) => [h, `${h}:${options.port}`]);
-  const app = createApp(data, { hosts, secrets: options.secrets });
+  const app = createApp(data, {
+    hosts,
+    secrets: options.secrets,
+    ...(options.token === undefined ? {} : { token: options.token }),
+  });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
       resolve({

@@ -1,7 +1,9 @@
 import { Errors, Flags } from '@oclif/core';
-import { isLoopback, LivePageData, startUiServer } from '@etl/web';
+import { UsageError } from '@etl/core';
+import { isLoopback, LivePageData, startUiServer, TOKEN_MIN_LENGTH } from '@etl/web';
 import { spawn } from 'node:child_process';
 import { EtlCommand } from '../base-command.js';
+import { readDotenv } from '../env-file.js';
 import { groupFlag } from '../flags.js';
 import { writeLine } from '../ui/output.js';
 
@@ -18,6 +20,13 @@ ones), one run with a Gantt chart of its tasks, the stream (lag per partition, t
 letters, the replication state of each table) and the marts as charts. It updates itself while
 its tab is visible. /api/runs, /api/runs/<id>, /api/doctor and /api/stream serve the same JSON as
 \`etl runs\`, \`etl runs show\`, \`etl doctor\` and \`etl stream status\` with --json.
+
+Beyond loopback (--host 0.0.0.0, a LAN address) the page needs a token: ETL_UI_TOKEN, at least
+32 characters (openssl rand -hex 32 makes one); without it etl ui exits 2. Every page, API
+answer then needs it, as an Authorization: Bearer header (scripts) or
+through the login form, which sets an HttpOnly, SameSite=Strict session cookie (people); the
+token is compared in constant time and never printed, logged or put in a URL. On loopback a
+token is optional (set, it is required there too).
 
 A service that is down does not stop the page: its panels say so, and the page recovers by itself.
 The page binds 127.0.0.1 by default, answers only GET and HEAD, only requests addressed to its own
@@ -50,16 +59,24 @@ when it stops ({"url", "stopped"}).`;
   protected async execute(): Promise<UiResult> {
     const config = this.loadConfig();
     const { host, port } = this.flags;
-    if (!isLoopback(host)) {
-      writeLine(
-        this.streams.stderr,
-        `Warning: --host ${host} makes the page reachable from other machines; it has no login.`,
-      );
+    const token = process.env['ETL_UI_TOKEN'] ?? readDotenv(process.cwd())['ETL_UI_TOKEN'];
+    const make = `Make one with \`openssl rand -hex 32\`, then export ETL_UI_TOKEN=<it> (or put it in .env).`;
+    if (token !== undefined && token.length < TOKEN_MIN_LENGTH) {
+      throw new UsageError(`ETL_UI_TOKEN has ${token.length} characters; a token needs at least ${TOKEN_MIN_LENGTH}`, {
+        hint: make,
+      });
     }
+    if (token === undefined && !isLoopback(host)) {
+      throw new UsageError(`--host ${host} shares the page beyond this machine, which needs a token in ETL_UI_TOKEN`, {
+        hint: `${make} Clients then send Authorization: Bearer <token>, or sign in on the page.`,
+      });
+    }
+    if (token !== undefined) this.secrets = [...this.secrets, token];
     const server = await startUiServer(new LivePageData(config, this.flags.group), {
       host,
       port,
       secrets: this.secrets,
+      ...(token === undefined ? {} : { token }),
     });
     writeLine(this.streams.stderr, `etl ui: serving ${server.url} (Ctrl-C to stop)`);
     if (this.jsonMode) writeLine(this.streams.stdout, JSON.stringify({ url: server.url }));
