@@ -182,8 +182,8 @@ export async function loadSnapshot(
   return done;
 }
 
-/** A loaded table's chunks for a report: "12", or "12 (5 resumed, 37 rows caught up)". */
+/** A loaded table's chunks for a report: "12", or "12 (5 resumed, 1,037 rows caught up)". */
 export function snapshotChunks(s: LoadedSnapshot): string {
   if (s.resumedChunks === 0) return String(s.chunks);
-  return `${s.chunks} (${s.resumedChunks} resumed, ${s.caughtUp} rows caught up)`;
+  return `${s.chunks} (${s.resumedChunks} resumed, ${s.caughtUp.toLocaleString('en-US')} rows caught up)`;
 }
