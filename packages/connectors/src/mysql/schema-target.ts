@@ -3,6 +3,7 @@
  * migrations under a named lock so two inits never race.
  */
 import {
+  fitMysqlName,
   UsageError,
   pendingMigrations,
   type DatabaseEndpoint,
@@ -10,7 +11,6 @@ import {
   type MigrationOutcome,
   type SchemaTarget,
 } from '@etl/core';
-import { createHash } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import { quoteMysqlIdent, withMysql } from './client.js';
 import { mysqlCode } from './errors.js';
@@ -24,8 +24,7 @@ const LOCK_WAIT_SECONDS = 60;
  * each other.
  */
 export function migrationLockName(database: string): string {
-  const name = `etl:migrate:${database}`;
-  return name.length <= 64 ? name : `etl:migrate:${createHash('sha256').update(database).digest('hex').slice(0, 52)}`;
+  return fitMysqlName(`etl:migrate:${database}`);
 }
 
 type Rows = mysql.RowDataPacket[];

@@ -43,6 +43,18 @@ export function isReservedMysqlName(name: string): boolean {
 }
 
 /**
+ * A name of etl's making that MySQL takes (64 characters, counted as MySQL counts them): the name
+ * when it fits, else its first 55 characters and 8 hex digits of a sha256 of the whole (so two
+ * long names that share a start stay two).
+ */
+export function fitMysqlName(name: string): string {
+  const chars = [...name];
+  if (chars.length <= MYSQL_NAME_LIMIT) return name;
+  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+  return `${chars.slice(0, MYSQL_NAME_LIMIT - 9).join('')}_${hash}`;
+}
+
+/**
  * A working table beside a replica (`users__etl_stage`): the replica's name and a suffix when
  * that fits in 64 characters, else a name derived from a hash of it (still unique per replica).
  */

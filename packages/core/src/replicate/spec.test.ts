@@ -55,6 +55,12 @@ describe('replica specs', () => {
     const long = buildReplicaSpec({ ...base, foreignKeys: [['order_id']] }, { target: 'x'.repeat(60) });
     expect(long.indexes[0]?.name).toHaveLength(64);
     expect(long.indexes[0]?.name).toMatch(/^x{55}_[0-9a-f]{8}$/);
+    // Counted in characters, as MySQL counts them: an emoji is never cut in half.
+    const emoji = buildReplicaSpec({ ...base, foreignKeys: [['order_id']] }, { target: '🚀'.repeat(60) });
+    const name = emoji.indexes[0]?.name ?? '';
+    expect([...name]).toHaveLength(64);
+    expect(name.startsWith('🚀'.repeat(55))).toBe(true);
+    expect(Buffer.from(name, 'utf8').toString('utf8')).toBe(name); // no lone surrogate
   });
   it('names a refused value with its table, column, key and the setting that stores it as text', () => {
     const orders = replicaSpec('orders');

@@ -11,7 +11,7 @@ import { dependencyWaves } from '../concurrency.js';
 import { REPLICATED_TABLES, isTableName, type TableName } from '../schema/tables.js';
 import { shopSourceTable } from '../schema/shop-catalog.js';
 import type { KeySource, QualifiedName, SourceColumn, SourceTable } from '../catalog/source-table.js';
-import { defaultReplicaName } from '../catalog/replica-names.js';
+import { defaultReplicaName, fitMysqlName } from '../catalog/replica-names.js';
 import { displayName } from '../catalog/selection.js';
 import { mysqlIdent, pgIdent, pgString } from '../sql/identifiers.js';
 import type { ColumnCodec } from './codec.js';
@@ -231,12 +231,6 @@ function indexableBytes(type: string): number | undefined {
   return INDEXABLE.test(type) ? mysqlKeyBytes(type) : undefined;
 }
 
-/** An index name MySQL takes (64 characters): long ones keep their start and a hash of the whole. */
-function indexName(name: string): string {
-  if (name.length <= 64) return name;
-  return `${name.slice(0, 55)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
-}
-
 /**
  * A secondary index for each foreign key of the source (the paths joins take; InnoDB makes one
  * for each foreign key it enforces), unless the key already leads with those columns or one of
@@ -260,7 +254,7 @@ function foreignKeyIndexes(
       continue;
     const names = present.map((c) => c.target);
     if (indexes.some((i) => i.columns.join('\u0000') === names.join('\u0000'))) continue;
-    indexes.push({ name: indexName(`${target}_${names.join('_')}_idx`), columns: names });
+    indexes.push({ name: fitMysqlName(`${target}_${names.join('_')}_idx`), columns: names });
   }
   return indexes;
 }
