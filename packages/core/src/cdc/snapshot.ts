@@ -12,8 +12,7 @@
  * again in the new snapshot and upserted, or deleted where that snapshot has none. The table
  * is then exactly as of the new snapshot, whose position it is recorded at: no gap, no overlap.
  */
-import type { ChangeLog, KeyBound, ReplicaSource, ReplicaTarget } from '../ports/index.js';
-import type { CdcStore } from '../ports/index.js';
+import type { CdcStore, ChangeLog, KeyBound, ReplicaSource, ReplicaTarget } from '../ports/index.js';
 import { semaphore } from '../concurrency.js';
 import { copyFull, copyTable } from '../replicate/copy.js';
 import { CopyToLoadData } from '../replicate/copy-to-load.js';
