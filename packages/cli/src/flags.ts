@@ -55,3 +55,13 @@ export const configFlag = () =>
     env: 'ETL_CONFIG',
     helpValue: '<file>',
   });
+
+/** `--project`: the marts project (a folder of models; see docs/marts.md). */
+export const projectFlag = () =>
+  Flags.string({
+    description:
+      'The marts project: a folder of models (*.sql) and schema.yml. Default: ./marts when present, else the ' +
+      'built-in demo project.',
+    env: 'ETL_MARTS_PROJECT',
+    helpValue: '<dir>',
+  });

@@ -4,7 +4,6 @@
  */
 import {
   exactPatterns,
-  MARTS,
   REPLICATED_TABLES,
   runInit,
   runMarts,
@@ -17,6 +16,7 @@ import {
   runCapture,
   slotName,
   verifyFailedError,
+  type MartsProject,
   type PipelineWork,
   type SeedOptions,
   type TableName,
@@ -25,6 +25,8 @@ import {
 import { using, type Adapters } from './adapters.js';
 
 export interface PipelineSettings {
+  /** The marts task builds this project's models. */
+  readonly project: MartsProject;
   readonly seed: SeedOptions;
   readonly events: number;
   readonly group: string;
@@ -98,7 +100,10 @@ export function pipelineWork(adapters: Adapters, settings: PipelineSettings): Pi
       ),
     'replicate-events': () => replicate(['kafka_events'], 1),
     marts: async () => {
-      const r = await runMarts(adapters.warehouse(), MARTS, { now });
+      const r = await runMarts(adapters.warehouse(), settings.project, settings.project.models, {
+        now,
+        concurrency: 2,
+      });
       return { rows: r.marts.reduce((n, m) => n + m.rows, 0), message: `${r.marts.length} marts, all tests passed` };
     },
     'cdc-capture': () =>

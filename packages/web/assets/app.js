@@ -1,4 +1,4 @@
-// etl ui: the page's only script. Draws the daily revenue line (uPlot, served from this origin)
+// etl ui: the page's only script. Draws the marts' line charts (uPlot, served from this origin)
 // and keeps the page current: while the tab is visible it asks /api/changes every few seconds
 // (one cheap query on the server) and, when something changed, fetches this same page and swaps
 // in its content. Nothing runs while the tab is hidden.
@@ -9,12 +9,15 @@
   var timer = null;
   var live = document.getElementById('live');
 
-  function drawDaily() {
-    var box = document.getElementById('daily-chart');
-    var source = document.getElementById('daily-data');
-    if (!box || !source || typeof uPlot === 'undefined' || box.dataset.drawn) return;
+  function drawLines() {
+    document.querySelectorAll('div.chart[data-source]').forEach(drawLine);
+  }
+
+  function drawLine(box) {
+    var source = document.getElementById(box.dataset.source);
+    if (!source || typeof uPlot === 'undefined' || box.dataset.drawn) return;
     var series = JSON.parse(source.textContent || '{}');
-    if (!series.days || series.days.length === 0) return;
+    if (!series.x || series.x.length === 0) return;
     box.dataset.drawn = '1';
     var width = Math.min(960, box.clientWidth || 900);
     new uPlot(
@@ -37,7 +40,7 @@
         series: [
           {},
           {
-            label: 'revenue',
+            label: series.label,
             stroke: '#2563eb',
             width: 1.5,
             value: function (u, v) {
@@ -46,7 +49,7 @@
           },
         ],
       },
-      [series.days, series.revenue],
+      [series.x, series.y],
       box,
     );
   }
@@ -69,7 +72,7 @@
           var fresh = next.getElementById(id);
           if (now && fresh) now.replaceWith(document.adoptNode(fresh));
         });
-        drawDaily();
+        drawLines();
       });
   }
 
@@ -104,6 +107,6 @@
       timer = null;
     }
   });
-  drawDaily();
+  drawLines();
   check();
 })();

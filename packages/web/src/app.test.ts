@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterView, ReplicationStateView, RunDetail } from '@etl/connectors';
-import { PIPELINE_TASKS, type DoctorReport, type StreamStatus } from '@etl/core';
+import { parseProject, PIPELINE_TASKS, type DoctorReport, type ShowResult, type StreamStatus } from '@etl/core';
 import { ASSET_NAMES } from './assets.js';
 import { createApp } from './app.js';
 import type { PageData } from './data.js';
@@ -69,11 +69,30 @@ function memoryData(overrides: Partial<PageData> = {}): PageData {
     stream: async () => stream,
     deadLetters: async () => [dead],
     replication: async () => [] as ReplicationStateView[],
-    mart: async (name) =>
-      name === 'product_sales_analytics' ? [{ product_name: HOSTILE_NAME, revenue: '12.50' }] : [],
+    marts: async () => ({ project: PROJECT, builds: [] }),
+    show: async (name) =>
+      name === 'product_sales_analytics' ? shown(name, [{ product_name: HOSTILE_NAME, revenue: '12.50' }]) : undefined,
     changes: async () => 'token',
     ...overrides,
   };
+}
+
+/** Two models that ask the page for a chart each. */
+const PROJECT = parseProject('a test project', [
+  { path: 'models/product_sales_analytics.sql', text: 'SELECT 1 AS product_name, 2 AS revenue' },
+  { path: 'models/sales_daily.sql', text: 'SELECT 1 AS day, 2 AS revenue' },
+  {
+    path: 'models/schema.yml',
+    text: `models:
+  - name: product_sales_analytics
+    meta: { measure: revenue, label: product_name, page: bars }
+  - name: sales_daily
+    meta: { measure: revenue, label: day, page: line }
+`,
+  },
+]);
+function shown(mart: string, rows: Record<string, string>[]): ShowResult {
+  return { mart, orderBy: 'revenue', descending: true, columns: Object.keys(rows[0] ?? {}), rows };
 }
 
 const app = (data = memoryData()) => createApp(data, { hosts: ['127.0.0.1', 'localhost'], secrets: [PASSWORD] });
@@ -128,10 +147,11 @@ describe('etl ui, in process', () => {
 
   it('keeps chart data inside its script tag', async () => {
     const data = memoryData({
-      mart: async (name) => (name === 'sales_daily' ? [{ day: '2026-01-01', revenue: '</script><b>1' }] : []),
+      show: async (name) =>
+        name === 'sales_daily' ? shown(name, [{ day: '2026-01-01', revenue: '</script><b>1' }]) : undefined,
     });
     const html = await (await get('/marts', data)).text();
-    const script = /<script type="application\/json" id="daily-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+    const script = /<script type="application\/json" id="line-data-0">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
     expect(script).not.toContain('<');
     expect(html).not.toContain('</script><b>');
   });

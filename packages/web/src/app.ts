@@ -5,11 +5,21 @@
  */
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { MARTS, redact } from '@etl/core';
+import { redact, SHOW_DEFAULT_LIMIT, UsageError, type ShowOptions } from '@etl/core';
 import { asset } from './assets.js';
 import { authorized, loginPage, sameSecret, SESSION_COOKIE, sessionValue } from './auth.js';
 import type { PageData } from './data.js';
-import { layout, martsView, runView, runsView, streamView, strip, type MartsData, type Panel } from './views.js';
+import {
+  layout,
+  martsView,
+  runView,
+  runsView,
+  streamView,
+  strip,
+  type MartChart,
+  type MartsData,
+  type Panel,
+} from './views.js';
 
 export interface AppOptions {
   /** Host names (with or without port) a request may be addressed to: the bound host and localhost. */
@@ -129,11 +139,24 @@ export function createApp(data: PageData, options: AppOptions): Hono {
 
   app.get('/marts', async (c) => {
     const marts = panel<MartsData>(
-      Promise.all([
-        data.mart('sales_daily', 'day', false, 100_000),
-        data.mart('product_sales_analytics', 'revenue', true, 10),
-        data.mart('category_sales', 'revenue', true, 100),
-      ]).then(([daily, products, categories]) => ({ daily, products, categories })),
+      data.marts().then(async (overview) => {
+        // The charts the project's schema.yml asks for (meta.page), read as `etl marts show` reads them.
+        const charts: MartChart[] = [];
+        for (const m of overview.project.models) {
+          const chart = m.chart;
+          if (chart?.page === undefined) continue;
+          const label = chart.label ?? chart.measure;
+          const line = chart.page === 'line';
+          const shown = await data.show(m.name, {
+            orderBy: line ? label : chart.measure,
+            ascending: line,
+            limit: chart.pageLimit ?? (line ? 100_000 : SHOW_DEFAULT_LIMIT),
+          });
+          if (shown !== undefined && shown.rows.length > 0)
+            charts.push({ model: m.name, kind: chart.page, measure: chart.measure, label, rows: shown.rows });
+        }
+        return { overview, charts };
+      }),
     );
     const [top, view] = await Promise.all([header(), marts]);
     return c.html(layout('Marts', '/marts', top, martsView(view)));
@@ -155,10 +178,40 @@ export function createApp(data: PageData, options: AppOptions): Hono {
   app.get('/api/stream', (c) => json(c, data.stream()));
   app.get('/api/dead-letters', (c) => json(c, data.deadLetters(20)));
   app.get('/api/replication', (c) => json(c, data.replication()));
-  app.get('/api/marts/:name', (c) => {
-    const mart = MARTS.find((m) => m.name === c.req.param('name'));
-    if (mart === undefined) return c.json({ error: 'no such mart' }, 404);
-    return json(c, data.mart(mart.name, mart.grain[0] ?? '', false, 1000));
+  app.get('/api/marts', (c) =>
+    json(
+      c,
+      data.marts().then(({ project, builds }) => ({
+        project: project.root,
+        models: project.models.map((m) => ({
+          name: m.name,
+          materialized: m.materialized,
+          reads: [...m.refs, ...new Set(m.sources.map((s) => `${s.schema}.${s.table}`))],
+          build: builds.find((b) => b.model === m.name) ?? null,
+        })),
+      })),
+    ),
+  );
+  // Exactly `etl marts show <model> --json`, with its flags as ?order_by=&asc=1&limit=.
+  app.get('/api/marts/:name', async (c) => {
+    const limit = c.req.query('limit');
+    const orderBy = c.req.query('order_by');
+    const query: ShowOptions = {
+      ...(orderBy === undefined ? {} : { orderBy }),
+      ascending: c.req.query('asc') === '1' || c.req.query('asc') === 'true',
+      ...(limit !== undefined && /^[1-9][0-9]{0,4}$/.test(limit) ? { limit: Math.min(Number(limit), 10_000) } : {}),
+    };
+    try {
+      const shown = await data.show(c.req.param('name'), query);
+      return shown === undefined
+        ? c.json({ error: `mart ${c.req.param('name')} has not been built yet` }, 404)
+        : c.json(shown);
+    } catch (error) {
+      const message = redact(error instanceof Error ? error.message : String(error), options.secrets);
+      return error instanceof UsageError
+        ? c.json({ error: message }, /unknown model/.test(message) ? 404 : 400)
+        : c.json({ error: message }, 503);
+    }
   });
   app.get('/api/changes', (c) =>
     json(

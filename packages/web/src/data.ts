@@ -17,7 +17,25 @@ import {
   type RunDetail,
   type RunSummary,
 } from '@etl/connectors';
-import { MARTS, runDoctor, streamStatus, type DoctorReport, type EtlConfig, type StreamStatus } from '@etl/core';
+import {
+  DataCheckError,
+  runDoctor,
+  showModel,
+  streamStatus,
+  type DoctorReport,
+  type EtlConfig,
+  type MartsProject,
+  type ModelBuildRecord,
+  type ShowOptions,
+  type ShowResult,
+  type StreamStatus,
+} from '@etl/core';
+
+/** The marts page's list: every model of the project with its last build. */
+export interface MartsOverview {
+  readonly project: MartsProject;
+  readonly builds: readonly ModelBuildRecord[];
+}
 
 /** Everything the views read; LivePageData reads it from the services, tests may supply their own. */
 export interface PageData {
@@ -33,8 +51,10 @@ export interface PageData {
   stream(): Promise<StreamStatus>;
   deadLetters(limit: number): Promise<DeadLetterView[]>;
   replication(): Promise<ReplicationStateView[]>;
-  /** Rows of a mart as `etl marts show` prints them (none when it is not built). */
-  mart(name: string, orderBy: string, descending: boolean, limit: number): Promise<Record<string, unknown>[]>;
+  /** The project's models and their last builds. */
+  marts(): Promise<MartsOverview>;
+  /** `etl marts show <model> --json` (undefined when the model is not built yet). */
+  show(name: string, options: ShowOptions): Promise<ShowResult | undefined>;
   /** Changes when a run or a recent task changes: the one cheap check behind live updates. */
   changes(): Promise<string>;
 }
@@ -73,6 +93,7 @@ export class LivePageData implements PageData {
   constructor(
     private readonly config: EtlConfig,
     private readonly group: string,
+    private readonly project: MartsProject,
   ) {
     this.runStore = new PostgresRunStore(config.pg, READ_ONLY);
     this.events = new PostgresEventStore(config.pg, READ_ONLY);
@@ -124,10 +145,17 @@ export class LivePageData implements PageData {
     return this.target.states();
   }
 
-  async mart(name: string, orderBy: string, descending: boolean, limit: number): Promise<Record<string, unknown>[]> {
-    const mart = MARTS.find((m) => m.name === name);
-    if (mart === undefined || (await this.warehouse.rows(mart.name)) === null) return [];
-    return this.warehouse.show(mart, orderBy, descending, limit);
+  async marts(): Promise<MartsOverview> {
+    return { project: this.project, builds: await this.warehouse.builds() };
+  }
+
+  async show(name: string, options: ShowOptions): Promise<ShowResult | undefined> {
+    try {
+      return await showModel(this.warehouse, this.project, name, options);
+    } catch (error) {
+      if (error instanceof DataCheckError && /has not been built yet/.test(error.message)) return undefined;
+      throw error;
+    }
   }
 
   changes(): Promise<string> {

@@ -4,7 +4,7 @@
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { TaskRecord } from '@etl/core';
+import type { Model, ModelBuildRecord, TaskRecord } from '@etl/core';
 import { duration } from './safe.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -69,6 +69,86 @@ export function bars(rows: readonly { readonly label: string; readonly value: nu
           ><title>${r.label}: ${fmt(r.value)}</title></rect
         >
         <text class="value" x="${(264 + w).toFixed(1)}" y="${y + 14}">${fmt(r.value)}</text>
+      </g>`;
+    })}
+  </svg>`;
+}
+
+const NODE_W = 190;
+const NODE_H = 26;
+const COL_GAP = 70;
+const ROW_GAP = 12;
+
+/**
+ * The lineage of a marts project: replicated tables (its sources) on the left, each model in the
+ * column after everything it reads, an arrow from each table or model to each model reading it.
+ */
+export function lineage(models: readonly Model[], builds: ReadonlyMap<string, ModelBuildRecord>): Html {
+  const names = new Set(models.map((m) => m.name));
+  const depth = new Map<string, number>();
+  for (const m of models) {
+    // models come in dependency order: each one's refs already have a depth
+    depth.set(m.name, 1 + Math.max(0, ...m.refs.filter((r) => names.has(r)).map((r) => depth.get(r) ?? 0)));
+  }
+  const sources = [...new Set(models.flatMap((m) => m.sources.map((s) => `${s.schema}.${s.table}`)))].sort();
+  const columns: { id: string; label: string; kind: string; status: string }[][] = [
+    sources.map((s) => ({ id: `source:${s}`, label: s, kind: 'source', status: '' })),
+  ];
+  for (const m of models) {
+    const d = depth.get(m.name) ?? 1;
+    while (columns.length <= d) columns.push([]);
+    columns[d]?.push({
+      id: m.name,
+      label: m.name,
+      kind: m.materialized,
+      status: builds.get(m.name)?.status ?? 'never',
+    });
+  }
+  const at = new Map<string, { x: number; y: number }>();
+  columns.forEach((col, c) =>
+    col.forEach((n, r) => at.set(n.id, { x: c * (NODE_W + COL_GAP) + 4, y: r * (NODE_H + ROW_GAP) + 4 })),
+  );
+  const width = columns.length * (NODE_W + COL_GAP) - COL_GAP + 8;
+  const height = Math.max(1, ...columns.map((c) => c.length)) * (NODE_H + ROW_GAP) + 8;
+  const edges = models.flatMap((m) => [
+    ...m.refs.filter((r) => names.has(r)).map((r) => [r, m.name] as const),
+    ...[...new Set(m.sources.map((s) => `source:${s.schema}.${s.table}`))].map((s) => [s, m.name] as const),
+  ]);
+  const cut = (t: string) => (t.length > 26 ? `${t.slice(0, 25)}…` : t);
+  return html`<svg
+    class="lineage"
+    viewBox="0 0 ${width} ${height}"
+    width="${width}"
+    height="${height}"
+    role="img"
+    aria-label="Lineage: replicated tables to models"
+  >
+    <defs>
+      <marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto">
+        <path d="M0,0 L8,4 L0,8 z" />
+      </marker>
+    </defs>
+    ${edges.map(([from, to]) => {
+      const a = at.get(from);
+      const b = at.get(to);
+      if (a === undefined || b === undefined) return '';
+      const [x1, y1, x2, y2] = [a.x + NODE_W, a.y + NODE_H / 2, b.x, b.y + NODE_H / 2];
+      const mid = (x1 + x2) / 2;
+      return html`<path
+        class="edge"
+        data-from="${from}"
+        data-to="${to}"
+        marker-end="url(#arrow)"
+        d="M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}"
+      />`;
+    })}
+    ${columns.flat().map((n) => {
+      const p = at.get(n.id) ?? { x: 0, y: 0 };
+      return html`<g class="node ${n.kind} ${n.status}" data-node="${n.id}">
+        <rect x="${p.x}" y="${p.y}" width="${NODE_W}" height="${NODE_H}" rx="4"
+          ><title>${n.label} (${n.kind}${n.status === '' ? '' : `, ${n.status}`})</title></rect
+        >
+        <text x="${p.x + 8}" y="${p.y + 17}">${cut(n.label)}</text>
       </g>`;
     })}
   </svg>`;

@@ -7,7 +7,8 @@ import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { DeadLetterView, ReplicationStateView, RunDetail } from '@etl/connectors';
 import { PIPELINE_TASKS, SERVICE_LABELS, type DoctorReport, type StreamStatus, type TaskRecord } from '@etl/core';
-import { bars, gantt } from './svg.js';
+import { bars, gantt, lineage } from './svg.js';
+import type { MartsOverview } from './data.js';
 import { cut, duration, scriptJson, visibleBytes } from './safe.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -285,45 +286,103 @@ export function streamView(
     }`;
 }
 
+/** A chart of a model the page draws (its schema.yml's meta.page), with the rows `etl marts show` gives. */
+export interface MartChart {
+  readonly model: string;
+  readonly kind: 'line' | 'bars';
+  readonly measure: string;
+  readonly label: string;
+  readonly rows: readonly Record<string, string | number | null>[];
+}
+
 export interface MartsData {
-  readonly daily: readonly Record<string, unknown>[];
-  readonly products: readonly Record<string, unknown>[];
-  readonly categories: readonly Record<string, unknown>[];
+  readonly overview: MartsOverview;
+  readonly charts: readonly MartChart[];
+}
+
+/** Epoch seconds of MySQL's date or datetime text, else the number itself. */
+function xValue(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const text = String(value);
+  const parsed = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : `${text.replace(' ', 'T')}Z`);
+  return Number.isNaN(parsed) ? Number(text) : parsed / 1000;
 }
 
 export function martsView(marts: Panel<MartsData>): Html {
   if (!marts.ok)
     return html`<h1>Marts</h1>
       ${down('The marts (MySQL)', marts.error)}`;
-  const { daily, products, categories } = marts.value;
-  if (daily.length === 0 && products.length === 0) {
-    return html`<h1>Marts</h1>
-      <p>No marts yet: run <code>etl marts</code>.</p>`;
-  }
-  const series = {
-    days: daily.map((r) => (r['day'] instanceof Date ? r['day'].getTime() : Date.parse(`${String(r['day'])}Z`)) / 1000),
-    revenue: daily.map((r) => Number(r['revenue'])),
-  };
-  const label = (r: Record<string, unknown>, key: string) => {
-    const value = r[key];
-    return typeof value === 'string' ? value : '';
-  };
+  const { overview, charts } = marts.value;
+  const builds = new Map(overview.builds.map((b) => [b.model, b]));
+  const models = overview.project.models;
+  const built = models.filter((m) => builds.get(m.name)?.builtAt != null);
+  let line = 0;
   return html`<h1>Marts</h1>
-    <h2>Daily revenue</h2>
-    <div id="daily-chart" class="chart" data-points="${series.days.length}"></div>
-    <script type="application/json" id="daily-data">
-      ${scriptJsonRaw(series)}
-    </script>
-    <h2>Top 10 products by revenue</h2>
-    ${bars(
-      products.map((r) => ({ label: label(r, 'product_name'), value: Number(r['revenue']) })),
-      'Top 10 products by revenue',
-    )}
-    <h2>Revenue by category</h2>
-    ${bars(
-      categories.map((r) => ({ label: label(r, 'category_name'), value: Number(r['revenue']) })),
-      'Revenue by category',
-    )}`;
+    <p>
+      ${models.length} models from
+      ${overview.project.root}${built.length === 0 ? html`; none built yet: run <code>etl marts</code>.` : ''}
+    </p>
+    <table class="models">
+      <thead>
+        <tr>
+          <th>model</th>
+          <th>materialized</th>
+          <th>last build</th>
+          <th class="num">rows</th>
+          <th class="num">tests passed</th>
+          <th class="num">failed</th>
+          <th>status</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${models.map((m) => {
+          const b = builds.get(m.name);
+          return html`<tr data-model="${m.name}" data-status="${b?.status ?? 'never'}">
+            <td title="${m.description}">${m.name}</td>
+            <td>${m.materialized}</td>
+            <td>${b?.builtAt == null ? '-' : b.builtAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</td>
+            <td class="num">${b?.rows == null || m.materialized === 'view' ? '-' : fmt(b.rows)}</td>
+            <td class="num">${b === undefined ? '-' : fmt(b.testsPassed)}</td>
+            <td class="num">
+              ${b === undefined ? '-' : fmt(b.testsFailed)}${
+                b !== undefined && b.testsWarned > 0 ? html` (${fmt(b.testsWarned)} warned)` : ''
+              }
+            </td>
+            <td class="status ${b?.status ?? ''}" title="${b?.message ?? ''}">${b?.status ?? 'never built'}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>
+    <h2>Lineage</h2>
+    ${lineage(models, builds)}
+    ${charts.map((chart) => {
+      if (chart.kind === 'line') {
+        const series = {
+          x: chart.rows.map((r) => xValue(r[chart.label])),
+          y: chart.rows.map((r) => Number(r[chart.measure])),
+          label: chart.measure,
+        };
+        const n = line++;
+        return html`<h2>${chart.model}: ${chart.measure} by ${chart.label}</h2>
+          <div
+            class="chart"
+            data-model="${chart.model}"
+            data-source="line-data-${n}"
+            data-points="${series.x.length}"
+          ></div>
+          <script type="application/json" id="line-data-${n}">
+            ${scriptJsonRaw(series)}
+          </script>`;
+      }
+      return html`<h2>${chart.model}: ${chart.measure} by ${chart.label}</h2>
+        ${bars(
+          chart.rows.map((r) => ({
+            label: r[chart.label] === null ? '-' : String(r[chart.label]),
+            value: Number(r[chart.measure]),
+          })),
+          `${chart.measure} by ${chart.label}`,
+        )}`;
+    })}`;
 }
 
 /** JSON for a data script tag: already safe (scriptJson), so not escaped again. */

@@ -6,7 +6,8 @@
  */
 import { KafkaEventSink, migrateMysql, migratePostgres, PostgresRunStore, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import { PIPELINE_TASKS, parseDatabaseUrl, type EtlConfig } from '@etl/core';
+import { DEMO_PROJECT_DIR, PIPELINE_TASKS, parseDatabaseUrl, type EtlConfig } from '@etl/core';
+import { loadMartsProject } from '@etl/cli/marts-project';
 import { ASSET_NAMES, createApp, LivePageData } from '@etl/web';
 import type { BenchCase } from '../case.js';
 
@@ -68,7 +69,10 @@ export const ui: BenchCase = {
         kafka: { brokers: [...servers.kafkaBrokers], display: servers.kafkaBrokers.join(',') },
         topic: dbs.topic,
       };
-      const app = createApp(new LivePageData(config, 'etl-stream'), { hosts: ['127.0.0.1'], secrets: [] });
+      const app = createApp(new LivePageData(config, 'etl-stream', loadMartsProject(DEMO_PROJECT_DIR, process.cwd())), {
+        hosts: ['127.0.0.1'],
+        secrets: [],
+      });
       const request = (path: string) => app.request(path, { headers: { Host: '127.0.0.1' } });
 
       const notes: string[] = [];

@@ -102,6 +102,9 @@ const KIND: Readonly<Record<string, keyof typeof HOSTILE>> = {
   cron: 'cron',
   report: 'path',
   config: 'path',
+  project: 'path',
+  select: 'names',
+  exclude: 'names',
   host: 'host',
   mode: 'choice',
 };

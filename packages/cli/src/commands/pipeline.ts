@@ -20,8 +20,9 @@ import {
 } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { topicPrefixFlag } from './cdc/capture.js';
-import { groupFlag } from '../flags.js';
+import { groupFlag, projectFlag } from '../flags.js';
 import { pipelineWork } from '../pipeline-work.js';
+import { loadMartsProject } from '../marts-project.js';
 import { onStopSignal } from '../signals.js';
 import { isInteractive, writeLine } from '../ui/output.js';
 import { withStages } from '../ui/progress.js';
@@ -56,6 +57,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
   ];
 
   static override flags = {
+    project: projectFlag(),
     'cdc-topic-prefix': topicPrefixFlag,
     'cdc-group': groupFlag('Consumer group of the cdc-apply task.', { name: 'etl-cdc-apply', env: 'ETL_CDC_GROUP' }),
     only: Flags.string({ description: 'Run only these tasks (comma-separated).', helpValue: '<a,b>' }),
@@ -102,10 +104,12 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
     const every = this.flags.every === undefined ? undefined : parseEvery(this.flags.every);
     const cron = this.flags.cron === undefined ? undefined : parseCron(this.flags.cron);
     const schedule = scheduleOf(every, cron, () => new Date());
+    const project = loadMartsProject(this.flags.project, process.cwd());
     const adapters = this.adapters();
     const store = adapters.runStore();
     await store.prepare(); // the history tables must exist before the first task
     const work = pipelineWork(adapters, {
+      project,
       seed,
       events: this.flags.events,
       group: this.flags.group,

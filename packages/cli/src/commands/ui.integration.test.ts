@@ -177,7 +177,7 @@ describe.skipIf(!HAVE_BROWSER)('etl ui in a real browser', () => {
   it('draws the daily revenue line and the top 10 products exactly as etl marts show', async () => {
     const { page } = await open('/marts', 'marts-chart');
     const inked = await page
-      .locator('#daily-chart canvas')
+      .locator('div.chart[data-model="sales_daily"] canvas')
       .first()
       .evaluate((canvas: HTMLCanvasElement) => {
         const { data } = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height) ?? { data: [] };

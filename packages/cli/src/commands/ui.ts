@@ -3,8 +3,9 @@ import { UsageError } from '@etl/core';
 import { isLoopback, LivePageData, startUiServer, TOKEN_MIN_LENGTH } from '@etl/web';
 import { spawn } from 'node:child_process';
 import { EtlCommand } from '../base-command.js';
+import { loadMartsProject } from '../marts-project.js';
 import { readDotenv } from '../env-file.js';
-import { groupFlag } from '../flags.js';
+import { groupFlag, projectFlag } from '../flags.js';
 import { writeLine } from '../ui/output.js';
 
 export interface UiResult {
@@ -40,6 +41,7 @@ when it stops ({"url", "stopped"}).`;
   ];
 
   static override flags = {
+    project: projectFlag(),
     port: Flags.integer({ description: 'Port to listen on (0: any free port).', default: 8080, min: 0, max: 65535 }),
     host: Flags.string({
       description: 'Address to bind; anything but loopback shares the page on your network.',
@@ -72,12 +74,15 @@ when it stops ({"url", "stopped"}).`;
       });
     }
     if (token !== undefined) this.secrets = [...this.secrets, token];
-    const server = await startUiServer(new LivePageData(config, this.flags.group), {
-      host,
-      port,
-      secrets: this.secrets,
-      ...(token === undefined ? {} : { token }),
-    });
+    const server = await startUiServer(
+      new LivePageData(config, this.flags.group, loadMartsProject(this.flags.project, process.cwd())),
+      {
+        host,
+        port,
+        secrets: this.secrets,
+        ...(token === undefined ? {} : { token }),
+      },
+    );
     writeLine(this.streams.stderr, `etl ui: serving ${server.url} (Ctrl-C to stop)`);
     if (this.jsonMode) writeLine(this.streams.stdout, JSON.stringify({ url: server.url }));
     if (this.flags.open) openBrowser(server.url);

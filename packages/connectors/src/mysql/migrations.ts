@@ -126,6 +126,28 @@ export const MYSQL_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE \`etl_replication_copies\` ADD COLUMN \`snapshot_lsn\` varchar(17) NULL`,
     ],
   },
+  {
+    version: 7,
+    name: 'mart builds',
+    steps: [
+      // The last build of each model of a marts project, for the page: written after each
+      // model is built, fails its tests, or is skipped.
+      `CREATE TABLE IF NOT EXISTS \`etl_mart_builds\` (
+         \`model\`        varchar(64) NOT NULL,
+         \`materialized\` varchar(16) NOT NULL,
+         \`status\`       varchar(16) NOT NULL,
+         \`attempted_at\` datetime(6) NOT NULL,
+         \`built_at\`     datetime(6) NULL,
+         \`rows_built\`   bigint NULL,
+         \`seconds\`      double NOT NULL,
+         \`tests_passed\` int NOT NULL,
+         \`tests_failed\` int NOT NULL,
+         \`tests_warned\` int NOT NULL,
+         \`message\`      varchar(2000) NOT NULL DEFAULT '',
+         PRIMARY KEY (\`model\`)
+       ) ${TABLE_OPTIONS}`,
+    ],
+  },
 ];
 
 export const MYSQL_SCHEMA_TABLE_DDL = `CREATE TABLE IF NOT EXISTS \`etl_schema_migrations\` (

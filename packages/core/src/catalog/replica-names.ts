@@ -39,7 +39,7 @@ export function mysqlNameKey(name: string): string {
 
 /** Names etl itself keeps in MySQL; no replica may take one. */
 export function isReservedMysqlName(name: string): boolean {
-  return /^etl_/i.test(name) || /__etl_(stage|old|delta)$/i.test(name) || /^etl\$/i.test(name);
+  return /^etl_/i.test(name) || /__etl_(stage|old|delta|check)$/i.test(name) || /^etl\$/i.test(name);
 }
 
 /**
@@ -58,7 +58,7 @@ export function fitMysqlName(name: string): string {
  * A working table beside a replica (`users__etl_stage`): the replica's name and a suffix when
  * that fits in 64 characters, else a name derived from a hash of it (still unique per replica).
  */
-export function workTableName(replica: string, role: 'stage' | 'old' | 'delta'): string {
+export function workTableName(replica: string, role: 'stage' | 'old' | 'delta' | 'check'): string {
   const plain = `${replica}__etl_${role}`;
   if ([...plain].length <= MYSQL_NAME_LIMIT) return plain;
   return `etl_${role}_${createHash('sha256').update(replica, 'utf8').digest('hex').slice(0, 24)}`;

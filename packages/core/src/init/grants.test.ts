@@ -23,7 +23,8 @@ describe('grantStatements', () => {
   it('grants on the one MySQL database only: _ and % escaped, nothing on *.*', () => {
     const grant = my.find((s) => s.startsWith('GRANT '));
     expect(grant).toBe(
-      'GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE TEMPORARY TABLES ' +
+      'GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE TEMPORARY TABLES, ' +
+        'CREATE VIEW, SHOW VIEW ' +
         "ON `shop\\_data`.* TO 'o''neil'@'%';",
     );
     expect(my.join('\n')).not.toMatch(/ON \*\.\*/);

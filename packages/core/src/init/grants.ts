@@ -6,6 +6,7 @@
  * nothing global; `local_infile` is a server setting for replicate's fast path.
  */
 import type { DatabaseEndpoint } from '../config.js';
+import { mysqlIdent, mysqlString, pgIdent } from '../sql/identifiers.js';
 
 /** One thing etl needs, what for, and the statement that grants it. */
 export interface Privilege {
@@ -30,12 +31,12 @@ export const MYSQL_PRIVILEGES = [
   'INDEX',
   'REFERENCES',
   'CREATE TEMPORARY TABLES',
+  // Marts materialized as views, and the check of a project's models before a build.
+  'CREATE VIEW',
+  'SHOW VIEW',
 ] as const;
 
 const PLACEHOLDER = `'<password>'`;
-const pgIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const mysqlIdent = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-const mysqlString = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 /** In a GRANT's database name, _ and % are wildcards: escaped, the grant covers this database only. */
 const mysqlGrantDatabase = (name: string) => mysqlIdent(name.replace(/([_%])/g, '\\$1'));
 

@@ -1,28 +1,61 @@
 /**
- * `etl marts`: builds each mart into a stage table with one INSERT … SELECT, runs its data
- * tests on the stage, and only then swaps it in with one atomic RENAME TABLE. A failing test
- * drops the stage and leaves the previous mart in place.
+ * `etl marts`: builds the models of a marts project in dependency order, independent ones
+ * `concurrency` at a time. Nothing a reader sees is replaced before it passed its tests:
+ *
+ * - `table`: CREATE TABLE stage AS SELECT, the tests on the stage, one atomic RENAME TABLE.
+ * - `view`: a stage view, the tests on it, the same RENAME.
+ * - `incremental`: the first build (or `fullRefresh`) as a table with its unique_key as primary
+ *   key; later, only the rows the `is_incremental()` branch selects, into a delta table, tested,
+ *   then merged by unique_key in one transaction.
+ *
+ * A failing `error` test keeps the previous version, skips the models downstream of it and makes
+ * the run fail (exit 4) once the others are built; a `warn` test is reported and nothing stops.
+ * Before anything is built the project is checked against MySQL: each selected model becomes a
+ * view (nothing read), so a SQL error, or a test on a column the model does not have, is found
+ * for every model at once.
  */
-import type { Warehouse } from '../ports/index.js';
+import type { ModelBuildRecord, WarehouseColumn, Warehouse } from '../ports/index.js';
+import { ModelSqlError } from '../ports/warehouse.js';
 import { DataCheckError, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
-import { dependencyWaves, forEachConcurrently } from '../concurrency.js';
-import { FACTS, MARTS, type FactName, type MartDefinition } from './definitions.js';
+import { workTableName } from '../catalog/replica-names.js';
+import { mysqlIdent } from '../sql/identifiers.js';
+import { renderTemplate } from './render.js';
+import { genericTestSql } from './tests.js';
+import type { GenericTest, MartsProject, Model, Severity } from './project.js';
+
+export interface TestReport {
+  readonly name: string;
+  readonly severity: Severity;
+  /** Failing rows (0 passes). */
+  readonly failures: number;
+  readonly sample?: readonly Record<string, unknown>[];
+}
 
 export interface MartReport {
+  /** The model's name (`mart` for the scripts written against the four demo marts). */
   readonly mart: string;
+  readonly materialized: Model['materialized'];
+  readonly status: 'built' | 'failed' | 'skipped';
+  /** full: built whole; incremental: new rows merged; view: replaced. */
+  readonly mode: 'full' | 'incremental' | 'view';
+  /** Rows in the model after the build (a view: 0, not counted); for incremental, merged rows too. */
   readonly rows: number;
+  readonly mergedRows?: number;
   readonly seconds: number;
-  /** Stage + INSERT … SELECT + RENAME. */
+  /** Stage + CREATE … AS SELECT + RENAME (or merge). */
   readonly buildSeconds: number;
-  /** The data tests (facts shared with other marts counted where first computed). */
   readonly testSeconds: number;
   readonly testsPassed: number;
-  readonly tests: readonly { readonly name: string; readonly failures: number }[];
+  readonly tests: readonly TestReport[];
+  readonly warnings: readonly string[];
+  /** Why it failed or was skipped. */
+  readonly error?: string;
 }
 
 export interface MartsReport {
   readonly target: string;
+  readonly project: string;
   readonly seconds: number;
   readonly marts: readonly MartReport[];
 }
@@ -32,46 +65,192 @@ export type MartsProgress =
   | { readonly type: 'testing'; readonly mart: string; readonly rows: number }
   | { readonly type: 'done'; readonly report: MartReport };
 
-/** Parses `--only a,b`, naming unknown marts and listing the valid ones. */
-export function selectMarts(only: string | undefined, marts: readonly MartDefinition[] = MARTS): MartDefinition[] {
-  if (only === undefined || only.trim() === '') return [...marts];
-  const names = only
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const known = marts.map((m) => m.name);
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length > 0) {
-    const hints = unknown.map((n) => {
-      const s = closest(n, known);
-      return s === undefined ? `"${n}"` : `"${n}" (did you mean ${s}?)`;
-    });
-    throw new UsageError(`--only: unknown mart ${hints.join(', ')}; marts are ${known.join(', ')}`);
+export interface MartsRun {
+  readonly now: () => number;
+  readonly onProgress?: (event: MartsProgress) => void;
+  readonly concurrency?: number;
+  /** Rebuild incremental models whole. */
+  readonly fullRefresh?: boolean;
+  /** The wall clock, for freshness (default Date.now). */
+  readonly clock?: () => number;
+}
+
+const SAMPLE_ROWS = 3;
+
+/** The relation a test's `ref()` reads: the model under test's stage, others' live tables. */
+const resolver =
+  (self: string, relation: string) =>
+  (name: string): string =>
+    name === self ? relation : name;
+
+function lineOf(model: Model, error: ModelSqlError): string {
+  let line = error.line;
+  if (line === undefined) {
+    // "Unknown column 'o.totl' in 'field list'": the first line of the file that names it.
+    const name = /'(?:[^'.]*\.)?([^'.]+)'/.exec(error.message)?.[1];
+    const index = name === undefined ? -1 : model.template.split('\n').findIndex((l) => l.includes(name));
+    line = index < 0 ? undefined : index + 1;
   }
-  // A selected mart brings the marts it depends on.
-  const wanted = new Set<string>();
-  const add = (name: string): void => {
-    if (wanted.has(name)) return;
-    wanted.add(name);
-    for (const d of marts.find((m) => m.name === name)?.dependsOn ?? []) add(d);
-  };
-  names.forEach(add);
-  return marts.filter((m) => wanted.has(m.name));
+  return `${model.file}${line === undefined ? '' : `:${line}`}`;
 }
 
-/** Marts in waves: each after the marts it depends on. */
-export function martWaves(marts: readonly MartDefinition[]): MartDefinition[][] {
-  return dependencyWaves(
-    marts,
-    (m) => m.name,
-    (m) => m.dependsOn,
-  );
+const sqlError = (model: Model, error: ModelSqlError): DataCheckError =>
+  new DataCheckError(`model ${model.name} (${lineOf(model, error)}): MySQL says: ${error.message}`, {
+    hint: 'Fix the SQL of the model at the line named; nothing of it was replaced.',
+  });
+
+/** The tests an incremental model gets on its key whatever its YAML says: it is merged by it. */
+function keyTests(model: Model): GenericTest[] {
+  if (model.materialized !== 'incremental') return [];
+  return model.uniqueKey.flatMap((column) => {
+    const declared = (kind: string) => model.tests.some((t) => t.kind === kind && t.column === column);
+    const at = model.file;
+    return [
+      ...(declared('not_null')
+        ? []
+        : [{ kind: 'not_null' as const, column, name: `not_null(${column})`, severity: 'error' as const, at }]),
+      ...(declared('unique') || model.uniqueKey.length > 1
+        ? []
+        : [{ kind: 'unique' as const, column, name: `unique(${column})`, severity: 'error' as const, at }]),
+    ];
+  });
 }
 
-/** Every replica a mart reads must exist and hold rows; otherwise say which are not ready. */
-async function checkReplicasReady(warehouse: Warehouse, marts: readonly MartDefinition[]): Promise<void> {
+/** Runs a model's tests on `relation` (its stage, or its new rows). */
+async function runTests(warehouse: Warehouse, model: Model, relation: string): Promise<TestReport[]> {
+  const reports: TestReport[] = [];
+  for (const test of [...keyTests(model), ...model.tests]) {
+    const target = test.to?.model ?? test.to?.table;
+    const sql = genericTestSql(test, mysqlIdent(relation), target === undefined ? undefined : mysqlIdent(target));
+    const found = await warehouse.failures(sql, SAMPLE_ROWS);
+    reports.push({
+      name: test.name,
+      severity: test.severity,
+      failures: found.count,
+      ...(found.count > 0 ? { sample: found.sample } : {}),
+    });
+  }
+  for (const test of model.singularTests) {
+    const sql = renderTemplate(test.template, test.file, { ref: resolver(model.name, relation) });
+    let found;
+    try {
+      found = await warehouse.failures(sql, SAMPLE_ROWS);
+    } catch (error) {
+      if (error instanceof ModelSqlError)
+        throw new DataCheckError(`test ${test.name} (${test.file}): MySQL says: ${error.message}`, {
+          hint: 'Fix the SQL of the test; nothing was replaced.',
+        });
+      throw error;
+    }
+    reports.push({
+      name: test.label,
+      severity: test.severity,
+      failures: found.count,
+      ...(found.count > 0 ? { sample: found.sample } : {}),
+    });
+  }
+  return reports;
+}
+
+/** A value of a sample row as text. */
+const showValue = (v: unknown): string =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
+
+const describeSample = (sample: readonly Record<string, unknown>[] | undefined): string =>
+  (sample ?? [])
+    .map((row) =>
+      Object.entries(row)
+        .map(([k, v]) => `${k}=${v === null ? 'NULL' : showValue(v)}`)
+        .join(' '),
+    )
+    .join('; ');
+
+function testsFailedMessage(model: string, failed: readonly TestReport[]): string {
+  const tests = failed
+    .map((t) => {
+      const sample = describeSample(t.sample);
+      return `"${t.name}" (${t.failures}${sample === '' ? '' : `: ${sample}`})`;
+    })
+    .join(', ');
+  const s = failed.length > 1 ? 's' : '';
+  return `mart ${model} failed its data test${s} ${tests}; the previous ${model} is left in place`;
+}
+
+/**
+ * Checks the selected models against MySQL before anything is built: each becomes a view over
+ * the ones before it (nothing is read), which finds every SQL error and every column a test or a
+ * description names that the model does not have.
+ */
+async function checkModels(warehouse: Warehouse, project: MartsProject, models: readonly Model[]): Promise<void> {
+  const selected = new Set(models.map((m) => m.name));
+  const sqlErrors: DataCheckError[] = [];
+  const problems: string[] = [];
+  const views: string[] = [];
+  const broken = new Set<string>();
+  try {
+    for (const model of models) {
+      const deps = model.dependsOn;
+      if (deps.some((d) => broken.has(d))) {
+        broken.add(model.name);
+        continue;
+      }
+      for (const d of deps.filter((d) => !selected.has(d))) {
+        if ((await warehouse.relation(d)) === null) {
+          problems.push(`model ${model.name} reads ${d}, which is not built and not selected (select +${model.name})`);
+          broken.add(model.name);
+        }
+      }
+      if (broken.has(model.name)) continue;
+      const check = workTableName(model.name, 'check');
+      const sql = renderTemplate(model.template, model.file, {
+        ref: (name) => (selected.has(name) ? workTableName(name, 'check') : name),
+        self: model.name,
+        incremental: false,
+      });
+      try {
+        await warehouse.createView(check, sql);
+        views.push(check);
+      } catch (error) {
+        if (!(error instanceof ModelSqlError)) throw error;
+        sqlErrors.push(sqlError(model, error));
+        broken.add(model.name);
+        continue;
+      }
+      const columns = (await warehouse.columns(check)).map((c) => c.name);
+      const has = (c: string) => columns.some((x) => x.toLowerCase() === c.toLowerCase());
+      const missing = (what: string, column: string, at: string) => {
+        const guess = closest(column, columns);
+        problems.push(
+          `${at}: ${what} of model ${model.name} names column ${column}, which it does not have` +
+            `${guess === undefined ? '' : ` (did you mean ${guess}?)`}; its columns are ${columns.join(', ')}`,
+        );
+      };
+      for (const c of model.columns) if (!has(c.name)) missing('the description', c.name, c.at);
+      for (const t of model.tests) if (!has(t.column)) missing(`test ${t.name}`, t.column, t.at);
+      for (const k of model.uniqueKey) if (!has(k)) missing('unique_key', k, model.file);
+      if (model.chart !== undefined && !has(model.chart.measure))
+        missing('meta.measure', model.chart.measure, model.file);
+    }
+  } finally {
+    for (const v of views.reverse()) await warehouse.drop(v);
+  }
+  if (sqlErrors.length === 1) throw sqlErrors[0] as DataCheckError;
+  if (sqlErrors.length > 1)
+    throw new DataCheckError(sqlErrors.map((e) => e.message).join('\n'), {
+      hint: 'Fix the SQL of the models at the lines named; nothing was built.',
+    });
+  if (problems.length > 0)
+    throw new UsageError(
+      `the marts project ${project.root} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
+        problems.join('\n'),
+      { hint: 'Fix the properties (schema.yml) named above; nothing was built.' },
+    );
+}
+
+/** Every replica the models read through source() must exist and hold rows. */
+async function checkSourcesReady(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
   const empty: string[] = [];
-  for (const table of new Set(marts.flatMap((m) => m.reads))) {
+  for (const table of new Set(models.flatMap((m) => m.sources.map((s) => s.replica)))) {
     const n = await warehouse.rows(table);
     if (n === null || n === 0) empty.push(`${table} (${n === null ? 'missing' : 'empty'})`);
   }
@@ -82,88 +261,279 @@ async function checkReplicasReady(warehouse: Warehouse, marts: readonly MartDefi
   }
 }
 
-/** Facts shared by several marts' tests, each computed once per run. */
-function factCache(warehouse: Warehouse): (name: FactName) => Promise<string | null> {
-  const facts = new Map<FactName, Promise<string | null>>();
-  return (name) => {
-    const value = facts.get(name) ?? warehouse.value(FACTS[name]);
-    facts.set(name, value);
-    return value;
-  };
-}
+const ago = (seconds: number): string =>
+  seconds < 120
+    ? `${Math.round(seconds)} s`
+    : seconds < 7200
+      ? `${Math.round(seconds / 60)} min`
+      : `${(seconds / 3600).toFixed(1)} h`;
 
-/** Runs a mart's data tests on its stage: each test's failure count. */
-async function testStage(
+/** Per model, what its sources' freshness says: warnings, or the reason it must not be built. */
+async function freshness(
   warehouse: Warehouse,
-  mart: MartDefinition,
-  stage: string,
-  fact: (name: FactName) => Promise<string | null>,
-): Promise<MartReport['tests']> {
-  const tests: { name: string; failures: number }[] = [];
-  for (const test of mart.tests) {
-    const value = await warehouse.value(test.sql, stage);
-    if ('equals' in test) tests.push({ name: test.name, failures: value === (await fact(test.equals)) ? 0 : 1 });
-    else tests.push({ name: test.name, failures: value === null ? 0 : Number(value) });
+  project: MartsProject,
+  models: readonly Model[],
+  clock: () => number,
+): Promise<Map<string, { warnings: string[]; error?: string }>> {
+  const specs = new Map(project.sources.filter((s) => s.freshness !== undefined).map((s) => [s.replica, s]));
+  const used = [...new Set(models.flatMap((m) => m.sources.map((s) => s.replica)))].filter((r) => specs.has(r));
+  const loaded = used.length === 0 ? new Map<string, Date>() : await warehouse.lastLoaded(used);
+  const verdicts = new Map<string, { warnings: string[]; error?: string }>();
+  for (const model of models) {
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    for (const replica of new Set(model.sources.map((s) => s.replica))) {
+      const spec = specs.get(replica);
+      if (spec?.freshness === undefined) continue;
+      const at = loaded.get(replica);
+      const age = at === undefined ? Infinity : (clock() - at.getTime()) / 1000;
+      const what =
+        at === undefined
+          ? `source ${spec.schema}.${spec.table} has no record of being copied or applied by etl`
+          : `source ${spec.schema}.${spec.table} was last loaded ${ago(age)} ago`;
+      const { warnAfterSeconds: warn, errorAfterSeconds: error } = spec.freshness;
+      if (error !== undefined && age > error) errors.push(`${what} (error_after ${ago(error)})`);
+      else if (warn !== undefined && age > warn) warnings.push(`${what} (warn_after ${ago(warn)})`);
+    }
+    verdicts.set(model.name, { warnings, ...(errors.length > 0 ? { error: errors.join('; ') } : {}) });
   }
-  return tests;
-}
-
-function martTestsFailedError(mart: string, failed: MartReport['tests']): DataCheckError {
-  return new DataCheckError(
-    `mart ${mart} failed its data test${failed.length > 1 ? 's' : ''} ${failed
-      .map((t) => `"${t.name}" (${t.failures})`)
-      .join(', ')}; the previous ${mart} is left in place`,
-    { hint: 'Check the replicas with `etl verify`, then rebuild with `etl marts`.' },
-  );
+  return verdicts;
 }
 
 export async function runMarts(
   warehouse: Warehouse,
-  marts: readonly MartDefinition[],
-  run: {
-    readonly now: () => number;
-    readonly onProgress?: (event: MartsProgress) => void;
-    readonly concurrency?: number;
-  },
+  project: MartsProject,
+  models: readonly Model[],
+  run: MartsRun,
 ): Promise<MartsReport> {
   const started = run.now();
   const progress = run.onProgress ?? (() => {});
+  const clock = run.clock ?? Date.now;
   await warehouse.prepare();
-  await checkReplicasReady(warehouse, marts);
-  const fact = factCache(warehouse);
+  const replicas = new Set((await warehouse.replicaTables()).map((t) => t.toLowerCase()));
+  const taken = models.filter((m) => replicas.has(m.name.toLowerCase()));
+  if (taken.length > 0)
+    throw new UsageError(
+      `model${taken.length > 1 ? 's' : ''} ${taken.map((m) => `${m.name} (${m.file})`).join(', ')} would replace ` +
+        `the replica of the same name`,
+      { hint: 'Rename the model’s file: a model never overwrites a table etl replicates.' },
+    );
+  await checkSourcesReady(warehouse, models);
+  await checkModels(warehouse, project, models);
+  const verdicts = await freshness(warehouse, project, models, clock);
 
-  const reports: MartReport[] = [];
-  // Build into a stage, test the stage, and only then swap it in.
-  const build = async (mart: MartDefinition): Promise<void> => {
-    const martStarted = run.now();
-    const stage = `${mart.name}__etl_stage`;
-    progress({ type: 'start', mart: mart.name });
-    const rows = await warehouse.build(mart, stage);
-    const built = run.now();
-    progress({ type: 'testing', mart: mart.name, rows });
-    const tests = await testStage(warehouse, mart, stage, fact);
-    const tested = run.now();
-    const failed = tests.filter((t) => t.failures !== 0);
-    if (failed.length > 0) {
-      await warehouse.drop(stage);
-      throw martTestsFailedError(mart.name, failed);
+  const reports = new Map<string, MartReport>();
+  const failedOrSkipped = new Set<string>();
+  const build = async (model: Model): Promise<MartReport> => {
+    const t0 = run.now();
+    const verdict = verdicts.get(model.name) ?? { warnings: [] };
+    const blocked = model.dependsOn.filter((d) => failedOrSkipped.has(d));
+    const base = { mart: model.name, materialized: model.materialized, warnings: verdict.warnings, tests: [] };
+    const stopped = (status: 'failed' | 'skipped', error: string, mode: MartReport['mode'] = 'full'): MartReport => ({
+      ...base,
+      status,
+      mode,
+      rows: 0,
+      seconds: (run.now() - t0) / 1000,
+      buildSeconds: 0,
+      testSeconds: 0,
+      testsPassed: 0,
+      error,
+    });
+    if (blocked.length > 0) return stopped('skipped', `skipped: it reads ${blocked.join(', ')}, which failed`);
+    if (verdict.error !== undefined) return stopped('failed', `not built: ${verdict.error}`);
+    progress({ type: 'start', mart: model.name });
+    const live = await warehouse.relation(model.name);
+    const incremental = model.materialized === 'incremental' && live === 'table' && run.fullRefresh !== true;
+    const mode: MartReport['mode'] = model.materialized === 'view' ? 'view' : incremental ? 'incremental' : 'full';
+    const work = workTableName(model.name, incremental ? 'delta' : 'stage');
+    const sql = renderTemplate(model.template, model.file, {
+      ref: (name) => name,
+      self: model.name,
+      incremental,
+    });
+    let rows = 0;
+    try {
+      if (model.materialized === 'view') await warehouse.createView(work, sql);
+      else rows = await warehouse.createTable(work, sql);
+    } catch (error) {
+      if (error instanceof ModelSqlError) throw sqlError(model, error);
+      throw error;
     }
-    await warehouse.swap(stage, mart.name);
+    const built = run.now();
+    progress({ type: 'testing', mart: model.name, rows });
+    let tests: TestReport[];
+    try {
+      if (incremental) {
+        const [now, before] = [await warehouse.columns(work), await warehouse.columns(model.name)];
+        const names = (cs: WarehouseColumn[]) => cs.map((c) => c.name.toLowerCase()).join(', ');
+        if (names(now) !== names(before))
+          throw new DataCheckError(
+            `model ${model.name}'s columns changed (${names(before)} → ${names(now)}); its new rows cannot be merged`,
+            { hint: `Rebuild it whole: etl marts --select ${model.name} --full-refresh` },
+          );
+      }
+      tests = await runTests(warehouse, model, work);
+    } catch (error) {
+      await warehouse.drop(work);
+      throw error;
+    }
+    const tested = run.now();
+    const failed = tests.filter((t) => t.failures > 0 && t.severity === 'error');
+    const warned = tests.filter((t) => t.failures > 0 && t.severity === 'warn');
+    const warnings = [
+      ...verdict.warnings,
+      ...warned.map(
+        (t) =>
+          `warning: test "${t.name}" found ${t.failures} row${t.failures === 1 ? '' : 's'}` +
+          `${t.sample === undefined ? '' : `: ${describeSample(t.sample)}`}`,
+      ),
+    ];
+    const testsPassed = tests.filter((t) => t.failures === 0).length;
+    if (failed.length > 0) {
+      await warehouse.drop(work);
+      return { ...stopped('failed', testsFailedMessage(model.name, failed), mode), tests, testsPassed, warnings };
+    }
+    let mergedRows: number | undefined;
+    if (incremental) {
+      mergedRows = await warehouse.merge(work, model.name, model.uniqueKey);
+      await warehouse.drop(work);
+      rows = (await warehouse.rows(model.name)) ?? 0;
+    } else {
+      if (model.materialized === 'incremental') await warehouse.addPrimaryKey(work, model.uniqueKey);
+      await warehouse.swap(work, model.name);
+    }
     const done = run.now();
-    const report = {
-      mart: mart.name,
+    return {
+      ...base,
+      status: 'built',
+      mode,
       rows,
-      seconds: (done - martStarted) / 1000,
-      buildSeconds: (built - martStarted + (done - tested)) / 1000,
+      ...(mergedRows === undefined ? {} : { mergedRows }),
+      seconds: (done - t0) / 1000,
+      buildSeconds: (built - t0 + (done - tested)) / 1000,
       testSeconds: (tested - built) / 1000,
-      testsPassed: tests.length,
+      testsPassed,
       tests,
+      warnings,
     };
-    reports.push(report);
-    progress({ type: 'done', report });
   };
-  for (const wave of martWaves(marts)) await forEachConcurrently(wave, run.concurrency ?? 1, build);
-  const order = new Map(marts.map((m, i) => [m.name, i]));
-  reports.sort((a, b) => (order.get(a.mart) ?? 0) - (order.get(b.mart) ?? 0));
-  return { target: warehouse.endpoint, seconds: (run.now() - started) / 1000, marts: reports };
+
+  const record = async (report: MartReport): Promise<void> => {
+    const previous = (await warehouse.builds()).find((b) => b.model === report.mart);
+    const at = new Date(clock()).toISOString();
+    const entry: ModelBuildRecord = {
+      model: report.mart,
+      materialized: report.materialized,
+      status: report.status,
+      attemptedAt: at,
+      builtAt: report.status === 'built' ? at : (previous?.builtAt ?? null),
+      rows: report.status === 'built' ? report.rows : (previous?.rows ?? null),
+      seconds: report.seconds,
+      testsPassed: report.testsPassed,
+      testsFailed: report.tests.filter((t) => t.failures > 0 && t.severity === 'error').length,
+      testsWarned: report.tests.filter((t) => t.failures > 0 && t.severity === 'warn').length,
+      message: report.error ?? report.warnings.join('; '),
+    };
+    await warehouse.recordBuild(entry);
+  };
+
+  await scheduleModels(models, run.concurrency ?? 1, async (model) => {
+    let report: MartReport;
+    try {
+      report = await build(model);
+    } catch (error) {
+      // MySQL refused the model's SQL, or its columns changed: it fails, the others go on.
+      if (!(error instanceof DataCheckError)) throw error;
+      report = {
+        mart: model.name,
+        materialized: model.materialized,
+        status: 'failed',
+        mode: 'full',
+        rows: 0,
+        seconds: 0,
+        buildSeconds: 0,
+        testSeconds: 0,
+        testsPassed: 0,
+        tests: [],
+        warnings: [],
+        error: error.message,
+      };
+    }
+    if (report.status !== 'built') failedOrSkipped.add(model.name);
+    reports.set(model.name, report);
+    await record(report);
+    progress({ type: 'done', report });
+  });
+  const ordered = models.map((m) => reports.get(m.name)).filter((r): r is MartReport => r !== undefined);
+  const report: MartsReport = {
+    target: warehouse.endpoint,
+    project: project.root,
+    seconds: (run.now() - started) / 1000,
+    marts: ordered,
+  };
+  const failed = ordered.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    const skipped = ordered.filter((r) => r.status === 'skipped').map((r) => r.mart);
+    throw new MartsFailedError(
+      failed.map((r) => r.error ?? r.mart).join('\n') +
+        (skipped.length > 0 ? `\nskipped downstream: ${skipped.join(', ')}` : ''),
+      report,
+    );
+  }
+  return report;
+}
+
+/** Some models failed (exit 4); the report says what was built beside them. */
+export class MartsFailedError extends DataCheckError {
+  constructor(
+    message: string,
+    readonly report: MartsReport,
+  ) {
+    super(message, { hint: 'Check the replicas with `etl verify` or fix the models, then rebuild with `etl marts`.' });
+  }
+}
+
+/**
+ * Runs each model once all it depends on (among `models`) have finished, at most `limit` at
+ * once, in the order given when several are ready. A thrown error stops new work and is rethrown
+ * once the running ones settle.
+ */
+export async function scheduleModels(
+  models: readonly Model[],
+  limit: number,
+  work: (model: Model) => Promise<void>,
+): Promise<void> {
+  const names = new Set(models.map((m) => m.name));
+  const done = new Set<string>();
+  const started = new Set<string>();
+  let failure: { error: unknown } | undefined;
+  await new Promise<void>((resolve) => {
+    let running = 0;
+    const pump = () => {
+      if (failure !== undefined || done.size === models.length) {
+        if (running === 0) resolve();
+        return;
+      }
+      for (const model of models) {
+        if (running >= Math.max(1, limit)) break;
+        if (started.has(model.name)) continue;
+        if (!model.dependsOn.every((d) => done.has(d) || !names.has(d))) continue;
+        started.add(model.name);
+        running++;
+        work(model)
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => {
+            running--;
+            done.add(model.name);
+            pump();
+          });
+      }
+      if (running === 0) resolve();
+    };
+    pump();
+  });
+  if (failure !== undefined) throw failure.error;
 }

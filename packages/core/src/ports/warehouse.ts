@@ -1,6 +1,50 @@
-/** `etl marts`: the MySQL warehouse as marts need it. Implemented by MysqlWarehouse. */
+/** `etl marts`: the MySQL warehouse as a marts project needs it. Implemented by MysqlWarehouse. */
+import { DataCheckError } from '../errors.js';
 
-import type { MartDefinition } from '../marts/definitions.js';
+export type RelationKind = 'table' | 'view';
+
+export interface WarehouseColumn {
+  readonly name: string;
+  /** MySQL's DATA_TYPE: `bigint`, `decimal`, `date`, `varchar`… */
+  readonly dataType: string;
+  /** MySQL's COLUMN_TYPE: `decimal(34,2)`, `varchar(100)`… */
+  readonly columnType: string;
+}
+
+export interface FailingRows {
+  readonly count: number;
+  /** A few of them, for the message. */
+  readonly sample: readonly Record<string, unknown>[];
+}
+
+/** The last build of a model, as `etl ui` lists it. */
+export interface ModelBuildRecord {
+  readonly model: string;
+  readonly materialized: string;
+  readonly status: 'built' | 'failed' | 'skipped';
+  /** ISO times: the last attempt, and the last build that succeeded. */
+  readonly attemptedAt: string;
+  readonly builtAt: string | null;
+  readonly rows: number | null;
+  readonly seconds: number;
+  readonly testsPassed: number;
+  readonly testsFailed: number;
+  readonly testsWarned: number;
+  readonly message: string;
+}
+
+/**
+ * MySQL refused a model's SQL (syntax, an unknown column or table…): its message, and the line
+ * of the statement it names (1-based, counting from the model's own first line).
+ */
+export class ModelSqlError extends DataCheckError {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** The MySQL warehouse as marts need it; connectors implements it. */
 export interface Warehouse {
@@ -8,11 +52,37 @@ export interface Warehouse {
   prepare(): Promise<void>;
   /** Row count of a table, or null when it does not exist. */
   rows(table: string): Promise<number | null>;
-  /** Creates `stage` with the mart's columns and grain, filled by the mart's SELECT; returns rows inserted. */
-  build(mart: MartDefinition, stage: string): Promise<number>;
-  /** Runs a query returning one value (`{{stage}}` filled in, if any) and returns it as text. */
-  value(sql: string, stage?: string): Promise<string | null>;
-  /** Puts `stage` in place of `mart` atomically, dropping the previous version. */
-  swap(stage: string, mart: string): Promise<void>;
-  drop(table: string): Promise<void>;
+  /** Whether a name is a table, a view, or nothing. */
+  relation(name: string): Promise<RelationKind | null>;
+  /** `CREATE OR REPLACE VIEW name AS select`. Throws ModelSqlError for the SELECT's faults. */
+  createView(name: string, select: string): Promise<void>;
+  /** Drops `name` if it exists, then `CREATE TABLE name AS select`; returns its rows. */
+  createTable(name: string, select: string): Promise<number>;
+  /** A relation's columns in order (empty when it does not exist). */
+  columns(relation: string): Promise<WarehouseColumn[]>;
+  /** How many rows a test's query returns, and a sample of them. */
+  failures(sql: string, sample: number): Promise<FailingRows>;
+  /** Makes `columns` the primary key of `table` (incremental models merge by it). */
+  addPrimaryKey(table: string, columns: readonly string[]): Promise<void>;
+  /** Puts `stage` (a table or a view) in place of `target` in one RENAME, dropping the previous one. */
+  swap(stage: string, target: string): Promise<void>;
+  /** In one transaction, replaces the rows of `target` whose key is in `delta`, and adds the others. */
+  merge(delta: string, target: string, key: readonly string[]): Promise<number>;
+  /** Drops a table or view, if it exists. */
+  drop(name: string): Promise<void>;
+  /** Runs a query returning one value and returns it as text. */
+  value(sql: string): Promise<string | null>;
+  /** Rows of a model, ordered by `orderBy` then `tieBreak`; dates and times as exact text. */
+  show(
+    relation: string,
+    columns: readonly string[],
+    order: { readonly by: string; readonly descending: boolean; readonly tieBreak: readonly string[] },
+    limit: number,
+  ): Promise<Record<string, unknown>[]>;
+  recordBuild(record: ModelBuildRecord): Promise<void>;
+  builds(): Promise<ModelBuildRecord[]>;
+  /** When etl last copied (replicate) or applied (cdc) into each replica; absent when never. */
+  lastLoaded(replicas: readonly string[]): Promise<Map<string, Date>>;
+  /** The tables etl replicates into (no model may take one's name). */
+  replicaTables(): Promise<string[]>;
 }

@@ -22,3 +22,8 @@ export function mysqlIdent(name: string): string {
 export function pgString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
+
+/** A MySQL string literal (a backslash and a quote escaped, as under the default sql_mode). */
+export function mysqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
