@@ -11,6 +11,9 @@
  * the suite prints a table: command × fault → outcome and recovery time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowRandom, type VerifyReport } from '@etl/core';
 import { createKafka, withMysql, withPostgres } from '@etl/connectors';
@@ -58,6 +61,8 @@ interface Case {
   after?(dbs: ThrowawayDatabases): Promise<void>;
   /** What a clean run must leave: compared with the clean run's own result. */
   state(dbs: ThrowawayDatabases): Promise<unknown>;
+  /** Right after the interrupted run, before the rerun: what readers may see then (throws if wrong). */
+  meanwhile?(dbs: ThrowawayDatabases): Promise<void>;
 }
 
 interface Outcome {
@@ -134,6 +139,40 @@ async function replicasEqual(dbs: ThrowawayDatabases): Promise<unknown> {
 
 const SOURCE_TABLES = ['productcategories', 'users', 'products', 'orders', 'orderdetails'];
 const MARTS = ['user_sales_analytics', 'product_sales_analytics', 'sales_daily', 'category_sales'];
+const MARTS_PROJECT = join(tmpdir(), `etl-fault-marts-${process.pid}`);
+const EXTRA_LINE = 1_000_000_000;
+const FAULT_PROJECT: Readonly<Record<string, string>> = {
+  'models/paid_orders.sql': `{{ config(materialized='view') }}
+SELECT order_id, user_id, order_date FROM {{ source('orders') }} WHERE status <> 'Cancelled'`,
+  'models/order_lines.sql': `SELECT d.order_detail_id, d.order_id, d.product_id, d.quantity, d.total_price
+  FROM {{ source('orderdetails') }} d JOIN {{ ref('paid_orders') }} o ON o.order_id = d.order_id`,
+  'models/user_spend.sql': `SELECT o.user_id, SUM(l.total_price) AS spent, COUNT(*) AS line_count
+  FROM {{ ref('order_lines') }} l JOIN {{ ref('paid_orders') }} o ON o.order_id = l.order_id GROUP BY o.user_id`,
+  'models/user_rank.sql': `SELECT user_id, spent, spent >= 500 AS big FROM {{ ref('user_spend') }}`,
+  'models/lines_seen.sql': `{{ config(materialized='incremental', unique_key='order_detail_id') }}
+SELECT order_detail_id, quantity, total_price, updated_at FROM {{ source('orderdetails') }}
+{% if is_incremental() %}WHERE updated_at > (SELECT MAX(updated_at) FROM {{ this }}){% endif %}`,
+  'models/schema.yml': `models:
+  - name: order_lines
+    columns:
+      - name: order_detail_id
+        data_tests: [unique, not_null]
+  - name: user_spend
+    columns:
+      - name: user_id
+        data_tests: [unique, { relationships: { to: "source('users')", field: user_id } }]
+`,
+};
+const FAULT_MODELS = ['paid_orders', 'order_lines', 'user_spend', 'user_rank', 'lines_seen'];
+let oldMarts: Record<string, string> = {};
+let expectedMarts: Record<string, string> | undefined;
+
+function writeProject(root: string, files: Readonly<Record<string, string>>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+}
 const SHOP = ['--users', '1500', '--products', '150', '--orders', '15000'];
 
 async function seeded(dbs: ThrowawayDatabases): Promise<void> {
@@ -280,15 +319,39 @@ const CASES: readonly Case[] = [
     state: replicasEqual,
   },
   {
+    // A user's project: tables four deep, a view, an incremental model. Before each run the
+    // models are built from the replicas without one order line (their old version); the line
+    // is then added, so the run under test makes a new version of every model.
     name: 'marts',
-    args: ['marts'],
+    args: ['marts', '--project', MARTS_PROJECT],
     restarts: ['mysql'],
     drops: ['mysql'],
     setup: async (dbs) => {
       await seeded(dbs);
       await etlOk(dbs, ['replicate']);
+      writeProject(MARTS_PROJECT, FAULT_PROJECT);
     },
-    state: (dbs) => mysqlFingerprints(dbs.mysql, MARTS),
+    prepare: async (dbs) => {
+      await withMysql(dbs.mysql, (c) => c.query(`DELETE FROM orderdetails WHERE order_detail_id = ${EXTRA_LINE}`));
+      await etlOk(dbs, ['marts', '--project', MARTS_PROJECT]);
+      oldMarts = await mysqlFingerprints(dbs.mysql, FAULT_MODELS);
+      await withMysql(dbs.mysql, (c) =>
+        c.query(`INSERT INTO orderdetails (order_detail_id, order_id, product_id, quantity, price_per_unit,
+          total_price, updated_at) SELECT ${EXTRA_LINE}, MIN(order_id), MIN(product_id), 3, 2.50, 7.50,
+          '2099-01-01 00:00:00' FROM orderdetails`),
+      );
+    },
+    // Every model at its old version or its new one (the clean run's), never between.
+    meanwhile: async (dbs) => {
+      const now = await mysqlFingerprints(dbs.mysql, FAULT_MODELS);
+      const newMarts = expectedMarts ?? {};
+      for (const model of FAULT_MODELS) expect([oldMarts[model], newMarts[model]], model).toContain(now[model]);
+    },
+    state: async (dbs) => {
+      const state = await mysqlFingerprints(dbs.mysql, FAULT_MODELS);
+      expectedMarts ??= state;
+      return state;
+    },
   },
   {
     name: 'stream --follow',
@@ -427,6 +490,21 @@ for (const c of CASES) {
           else if (fault.kind === 'restart') await restartService(fault.service);
           else await dropConnections(fault.service, fault.service === 'postgres' ? dbs.pg : dbs.mysql);
         });
+        if (c.meanwhile !== undefined) {
+          try {
+            await c.meanwhile(dbs);
+          } catch (error) {
+            outcomes.push({
+              command: c.name,
+              fault: faultName(fault),
+              at: seconds(moment),
+              exit: String(interrupted.code),
+              recovery: '-',
+              result: 'FAILED: readers saw a model neither old nor new',
+            });
+            throw error;
+          }
+        }
         const outcome = {
           command: c.name,
           fault: faultName(fault),
@@ -473,6 +551,7 @@ for (const c of CASES) {
 }
 
 afterAll(() => {
+  rmSync(MARTS_PROJECT, { recursive: true, force: true });
   const columns = ['command', 'fault', 'at', 'exit', 'recovery', 'result', 'said'] as const;
   const widths = columns.map((k) => Math.max(k.length, ...outcomes.map((o) => (o[k] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((s, i) => s.padEnd(widths[i] ?? 0)).join('  ');
