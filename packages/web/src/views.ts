@@ -348,7 +348,9 @@ export function martsView(marts: Panel<MartsData>): Html {
                 b !== undefined && b.testsWarned > 0 ? html` (${fmt(b.testsWarned)} warned)` : ''
               }
             </td>
-            <td class="status ${b?.status ?? ''}" title="${b?.message ?? ''}">${b?.status ?? 'never built'}</td>
+            <td title="${b?.message ?? ''}">
+              <span class="status ${b?.status ?? ''}">${b?.status ?? 'never built'}</span>
+            </td>
           </tr>`;
         })}
       </tbody>

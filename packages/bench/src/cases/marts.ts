@@ -13,16 +13,18 @@ import { throwawayDatabases } from '@etl/connectors/testing';
 import { loadMartsProject } from '@etl/cli/marts-project';
 import { seedShop, shopOfSize, type BenchCase } from '../case.js';
 
-/** Order lines with their order's status and date, merged by line when orders change. */
-const INCREMENTAL_MODEL = `{{ config(materialized='incremental', unique_key='order_detail_id') }}
+/**
+ * Order lines with their order's status and date, merged by line when their order changes (the
+ * shop changes a line with its order). Its watermark column is indexed, so MAX() is one lookup.
+ */
+const INCREMENTAL_MODEL = `{{ config(materialized='incremental', unique_key='order_detail_id',
+                  indexes=[{'columns': ['order_updated_at']}]) }}
 SELECT d.order_detail_id, d.order_id, d.product_id, d.quantity, d.total_price, o.status, o.order_date,
-       GREATEST(d.updated_at, o.updated_at) AS changed_at
+       o.updated_at AS order_updated_at
   FROM {{ source('orderdetails') }} d
   JOIN {{ source('orders') }} o ON o.order_id = d.order_id
 {% if is_incremental() %}
- WHERE d.order_id IN (SELECT c.order_id FROM {{ source('orders') }} c
-                       WHERE c.updated_at > (SELECT MAX(changed_at) FROM {{ this }}))
-    OR d.updated_at > (SELECT MAX(changed_at) FROM {{ this }})
+ WHERE o.updated_at > (SELECT MAX(order_updated_at) FROM {{ this }})
 {% endif %}
 `;
 
@@ -91,7 +93,8 @@ export const marts: BenchCase = {
         notes.push(
           `order_lines (incremental): full build ${f.seconds.toFixed(2)} s (${f.rows.toLocaleString('en-US')} rows); ` +
             `after 1% of orders changed ${i.seconds.toFixed(2)} s (${(i.mergedRows ?? 0).toLocaleString('en-US')} ` +
-            `rows merged) = ${((100 * i.seconds) / f.seconds).toFixed(1)}% of the full build (goal ≤ 5%)`,
+            `rows merged) = ${((100 * i.seconds) / f.seconds).toFixed(1)}% of the full build (goal ≤ 5%); the whole ` +
+            `etl marts of it (project check included) ${incremental.seconds.toFixed(2)} s vs ${full.seconds.toFixed(2)} s`,
         );
       return {
         unit: 'mart rows',

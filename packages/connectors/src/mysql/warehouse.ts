@@ -77,6 +77,18 @@ export class MysqlWarehouse implements Warehouse {
     );
   }
 
+  async holdsRows(table: string): Promise<boolean | null> {
+    return withMysql(
+      this.db,
+      async (c) => {
+        if ((await this.kind(c, table)) === null) return null;
+        const [rows] = await c.query<Rows>(`SELECT 1 FROM ${q(table)} LIMIT 1`);
+        return rows.length > 0;
+      },
+      this.session,
+    );
+  }
+
   async createView(name: string, select: string): Promise<void> {
     await withMysql(this.db, async (c) => {
       if ((await this.kind(c, name)) === 'table') await c.query(`DROP TABLE ${q(name)}`);
@@ -84,7 +96,9 @@ export class MysqlWarehouse implements Warehouse {
     });
   }
 
-  async createTable(name: string, select: string): Promise<number> {
+  async createTable(name: string, select: string, indexes: readonly (readonly string[])[] = []): Promise<number> {
+    // Built with the rows (one pass), not added after: a test or a merge joins on them.
+    const keys = indexes.map((cols, i) => `KEY \`etl_key_${i + 1}\` (${cols.map(q).join(', ')})`).join(', ');
     return withMysql(this.db, async (c) => {
       await this.dropWith(c, name);
       // Under REPEATABLE READ, InnoDB's INSERT … SELECT takes a shared lock on every row it
@@ -95,7 +109,9 @@ export class MysqlWarehouse implements Warehouse {
         await c.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
       }
       const [result] = await modelSql(() =>
-        c.query<mysql.ResultSetHeader>(`CREATE TABLE ${q(name)} ENGINE=InnoDB AS\n${select}`),
+        c.query<mysql.ResultSetHeader>(
+          `CREATE TABLE ${q(name)} ${keys === '' ? '' : `(${keys}) `}ENGINE=InnoDB AS\n${select}`,
+        ),
       );
       return result.affectedRows;
     });
@@ -132,12 +148,6 @@ export class MysqlWarehouse implements Warehouse {
     });
   }
 
-  async addPrimaryKey(table: string, columns: readonly string[]): Promise<void> {
-    await withMysql(this.db, (c) =>
-      modelSql(() => c.query(`ALTER TABLE ${q(table)} ADD PRIMARY KEY (${columns.map(q).join(', ')})`), 0),
-    );
-  }
-
   async value(sql: string): Promise<string | null> {
     return withMysql(this.db, async (c) => {
       const [rows] = await c.query<mysql.RowDataPacket[][]>({ sql, rowsAsArray: true });
@@ -163,7 +173,7 @@ export class MysqlWarehouse implements Warehouse {
     });
   }
 
-  async merge(delta: string, target: string, key: readonly string[]): Promise<number> {
+  async merge(delta: string, target: string, key: readonly string[]): Promise<{ deleted: number; inserted: number }> {
     return withMysql(this.db, async (c) => {
       const [cols] = await c.query<Rows>(
         `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
@@ -176,12 +186,14 @@ export class MysqlWarehouse implements Warehouse {
       // or after the merge; a kill rolls it back.
       await c.query('START TRANSACTION');
       try {
-        await c.query(`DELETE t FROM ${q(target)} t JOIN ${q(delta)} d ON ${on}`);
-        const [result] = await c.query<mysql.ResultSetHeader>(
+        const [deleted] = await c.query<mysql.ResultSetHeader>(
+          `DELETE t FROM ${q(target)} t JOIN ${q(delta)} d ON ${on}`,
+        );
+        const [inserted] = await c.query<mysql.ResultSetHeader>(
           `INSERT INTO ${q(target)} (${columns}) SELECT ${columns} FROM ${q(delta)}`,
         );
         await c.query('COMMIT');
-        return result.affectedRows;
+        return { deleted: deleted.affectedRows, inserted: inserted.affectedRows };
       } catch (error) {
         await c.query('ROLLBACK').catch(() => {});
         throw asModelError(error, 0);

@@ -14,7 +14,7 @@
  * view (nothing read), so a SQL error, or a test on a column the model does not have, is found
  * for every model at once.
  */
-import type { ModelBuildRecord, WarehouseColumn, Warehouse } from '../ports/index.js';
+import type { ModelBuildRecord, Warehouse, WarehouseColumn } from '../ports/index.js';
 import { ModelSqlError } from '../ports/warehouse.js';
 import { DataCheckError, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
@@ -181,7 +181,12 @@ function testsFailedMessage(model: string, failed: readonly TestReport[]): strin
  * the ones before it (nothing is read), which finds every SQL error and every column a test or a
  * description names that the model does not have.
  */
-async function checkModels(warehouse: Warehouse, project: MartsProject, models: readonly Model[]): Promise<void> {
+async function checkModels(
+  warehouse: Warehouse,
+  project: MartsProject,
+  models: readonly Model[],
+): Promise<Map<string, WarehouseColumn[]>> {
+  const checked = new Map<string, WarehouseColumn[]>();
   const selected = new Set(models.map((m) => m.name));
   const sqlErrors: DataCheckError[] = [];
   const problems: string[] = [];
@@ -216,7 +221,9 @@ async function checkModels(warehouse: Warehouse, project: MartsProject, models: 
         broken.add(model.name);
         continue;
       }
-      const columns = (await warehouse.columns(check)).map((c) => c.name);
+      const described = await warehouse.columns(check);
+      checked.set(model.name, described);
+      const columns = described.map((c) => c.name);
       const has = (c: string) => columns.some((x) => x.toLowerCase() === c.toLowerCase());
       const missing = (what: string, column: string, at: string) => {
         const guess = closest(column, columns);
@@ -228,6 +235,7 @@ async function checkModels(warehouse: Warehouse, project: MartsProject, models: 
       for (const c of model.columns) if (!has(c.name)) missing('the description', c.name, c.at);
       for (const t of model.tests) if (!has(t.column)) missing(`test ${t.name}`, t.column, t.at);
       for (const k of model.uniqueKey) if (!has(k)) missing('unique_key', k, model.file);
+      for (const k of model.indexes.flat()) if (!has(k)) missing('config indexes', k, model.file);
       if (model.chart !== undefined && !has(model.chart.measure))
         missing('meta.measure', model.chart.measure, model.file);
     }
@@ -245,14 +253,43 @@ async function checkModels(warehouse: Warehouse, project: MartsProject, models: 
         problems.join('\n'),
       { hint: 'Fix the properties (schema.yml) named above; nothing was built.' },
     );
+  return checked;
+}
+
+/** MySQL indexes only a prefix of these: no whole-column key on them. */
+const UNKEYABLE =
+  /^(tinytext|text|mediumtext|longtext|tinyblob|blob|mediumblob|longblob|json|geometry.*|point|linestring|polygon)$/;
+
+/**
+ * The indexes a model's table gets as it is built: its unique_key (incremental models merge by
+ * it), each column tested unique (the tests and readers join on it), and the `indexes` of its
+ * config; none on a column MySQL cannot index whole.
+ */
+export function indexesFor(model: Model, columns: readonly WarehouseColumn[]): string[][] {
+  const types = new Map(columns.map((c) => [c.name.toLowerCase(), c.dataType]));
+  const wanted = [
+    model.uniqueKey,
+    ...model.tests.filter((t) => t.kind === 'unique').map((t) => [t.column]),
+    ...model.indexes,
+  ];
+  const seen = new Set<string>();
+  const out: string[][] = [];
+  for (const cols of wanted) {
+    if (cols.length === 0) continue;
+    const id = cols.map((c) => c.toLowerCase()).join(',');
+    if (seen.has(id) || cols.some((c) => UNKEYABLE.test(types.get(c.toLowerCase()) ?? 'text'))) continue;
+    seen.add(id);
+    out.push([...cols]);
+  }
+  return out.slice(0, 16);
 }
 
 /** Every replica the models read through source() must exist and hold rows. */
 async function checkSourcesReady(warehouse: Warehouse, models: readonly Model[]): Promise<void> {
   const empty: string[] = [];
   for (const table of new Set(models.flatMap((m) => m.sources.map((s) => s.replica)))) {
-    const n = await warehouse.rows(table);
-    if (n === null || n === 0) empty.push(`${table} (${n === null ? 'missing' : 'empty'})`);
+    const held = await warehouse.holdsRows(table);
+    if (held !== true) empty.push(`${table} (${held === null ? 'missing' : 'empty'})`);
   }
   if (empty.length > 0) {
     throw new DataCheckError(`the MySQL replicas the marts read are not ready: ${empty.join(', ')}`, {
@@ -319,7 +356,7 @@ export async function runMarts(
       { hint: 'Rename the model’s file: a model never overwrites a table etl replicates.' },
     );
   await checkSourcesReady(warehouse, models);
-  await checkModels(warehouse, project, models);
+  const checked = await checkModels(warehouse, project, models);
   const verdicts = await freshness(warehouse, project, models, clock);
 
   const reports = new Map<string, MartReport>();
@@ -355,7 +392,7 @@ export async function runMarts(
     let rows = 0;
     try {
       if (model.materialized === 'view') await warehouse.createView(work, sql);
-      else rows = await warehouse.createTable(work, sql);
+      else rows = await warehouse.createTable(work, sql, indexesFor(model, checked.get(model.name) ?? []));
     } catch (error) {
       if (error instanceof ModelSqlError) throw sqlError(model, error);
       throw error;
@@ -396,11 +433,14 @@ export async function runMarts(
     }
     let mergedRows: number | undefined;
     if (incremental) {
-      mergedRows = await warehouse.merge(work, model.name, model.uniqueKey);
+      const merged = await warehouse.merge(work, model.name, model.uniqueKey);
       await warehouse.drop(work);
-      rows = (await warehouse.rows(model.name)) ?? 0;
+      mergedRows = merged.inserted;
+      // Counted once, then kept from the merges (COUNT(*) of a large model would cost more than the merge).
+      const before = (await warehouse.builds()).find((b) => b.model === model.name)?.rows;
+      rows = before ?? (await warehouse.rows(model.name)) ?? 0;
+      if (before !== undefined && before !== null) rows = before - merged.deleted + merged.inserted;
     } else {
-      if (model.materialized === 'incremental') await warehouse.addPrimaryKey(work, model.uniqueKey);
       await warehouse.swap(work, model.name);
     }
     const done = run.now();

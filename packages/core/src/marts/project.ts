@@ -71,6 +71,8 @@ export interface Model {
   readonly template: string;
   readonly materialized: Materialization;
   readonly uniqueKey: readonly string[];
+  /** Indexes its table gets besides its key (config `indexes`, dbt-postgres' form or lists of columns). */
+  readonly indexes: readonly (readonly string[])[];
   readonly description: string;
   readonly columns: readonly ModelColumn[];
   readonly tests: readonly GenericTest[];
@@ -283,6 +285,27 @@ export function parseProject(root: string, files: readonly ProjectFile[]): Marts
         : Array.isArray(rawKey)
           ? rawKey.map(String)
           : [];
+    const indexes: string[][] = [];
+    const rawIndexes = config['indexes'];
+    if (rawIndexes !== undefined) {
+      const entries = Array.isArray(rawIndexes) ? (rawIndexes as unknown[]) : [undefined];
+      for (const entry of entries) {
+        const columns = Array.isArray(entry)
+          ? entry
+          : typeof entry === 'object' && entry !== null
+            ? (entry as { columns?: unknown }).columns
+            : typeof entry === 'string'
+              ? [entry]
+              : undefined;
+        if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string'))
+          problems.push({
+            file: d.file,
+            line: 1,
+            text: `model ${d.name}: indexes must be a list of {columns: [a, b]} (or of column lists)`,
+          });
+        else indexes.push(columns as string[]);
+      }
+    }
     if (materialized === 'incremental' && uniqueKey.length === 0)
       problems.push({
         file: d.file,
@@ -345,6 +368,7 @@ export function parseProject(root: string, files: readonly ProjectFile[]): Marts
       template: d.template,
       materialized: materialized as Materialization,
       uniqueKey,
+      indexes,
       description: typeof description === 'string' ? description : '',
       columns,
       tests,

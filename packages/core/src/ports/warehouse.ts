@@ -52,22 +52,25 @@ export interface Warehouse {
   prepare(): Promise<void>;
   /** Row count of a table, or null when it does not exist. */
   rows(table: string): Promise<number | null>;
+  /** Whether a table holds a row (without counting them), or null when it does not exist. */
+  holdsRows(table: string): Promise<boolean | null>;
   /** Whether a name is a table, a view, or nothing. */
   relation(name: string): Promise<RelationKind | null>;
   /** `CREATE OR REPLACE VIEW name AS select`. Throws ModelSqlError for the SELECT's faults. */
   createView(name: string, select: string): Promise<void>;
-  /** Drops `name` if it exists, then `CREATE TABLE name AS select`; returns its rows. */
-  createTable(name: string, select: string): Promise<number>;
+  /**
+   * Drops `name` if it exists, then `CREATE TABLE name (KEY …) AS select`, one index per entry
+   * of `indexes` built as the rows go in; returns its rows.
+   */
+  createTable(name: string, select: string, indexes?: readonly (readonly string[])[]): Promise<number>;
   /** A relation's columns in order (empty when it does not exist). */
   columns(relation: string): Promise<WarehouseColumn[]>;
   /** How many rows a test's query returns, and a sample of them. */
   failures(sql: string, sample: number): Promise<FailingRows>;
-  /** Makes `columns` the primary key of `table` (incremental models merge by it). */
-  addPrimaryKey(table: string, columns: readonly string[]): Promise<void>;
   /** Puts `stage` (a table or a view) in place of `target` in one RENAME, dropping the previous one. */
   swap(stage: string, target: string): Promise<void>;
   /** In one transaction, replaces the rows of `target` whose key is in `delta`, and adds the others. */
-  merge(delta: string, target: string, key: readonly string[]): Promise<number>;
+  merge(delta: string, target: string, key: readonly string[]): Promise<{ deleted: number; inserted: number }>;
   /** Drops a table or view, if it exists. */
   drop(name: string): Promise<void>;
   /** Runs a query returning one value and returns it as text. */
