@@ -94,7 +94,8 @@ export const marts: BenchCase = {
           `order_lines (incremental): full build ${f.seconds.toFixed(2)} s (${f.rows.toLocaleString('en-US')} rows); ` +
             `after 1% of orders changed ${i.seconds.toFixed(2)} s (${(i.mergedRows ?? 0).toLocaleString('en-US')} ` +
             `rows merged) = ${((100 * i.seconds) / f.seconds).toFixed(1)}% of the full build (goal ≤ 5%); the whole ` +
-            `etl marts of it (project check included) ${incremental.seconds.toFixed(2)} s vs ${full.seconds.toFixed(2)} s`,
+            `etl marts of it (project check included) ${incremental.seconds.toFixed(2)} s vs ` +
+            `${full.seconds.toFixed(2)} s`,
         );
       return {
         unit: 'mart rows',
