@@ -65,3 +65,25 @@ export const projectFlag = () =>
     env: 'ETL_MARTS_PROJECT',
     helpValue: '<dir>',
   });
+
+/** `--metrics-port` / `--metrics-host`: Prometheus metrics and health checks (docs/operations.md). */
+export const metricsFlags = () => ({
+  'metrics-port': Flags.integer({
+    description: 'Serve Prometheus metrics (/metrics) and health checks (/healthz, /readyz) on this port (0: any).',
+    env: 'ETL_METRICS_PORT',
+    min: 0,
+    max: 65535,
+    helpValue: '<port>',
+  }),
+  'metrics-host': Flags.string({
+    description: 'Address the metrics port binds (default loopback).',
+    env: 'ETL_METRICS_HOST',
+    default: '127.0.0.1',
+    helpValue: '<host>',
+    parse: async (value: string) => {
+      if (!/^[A-Za-z0-9.:-]{1,253}$/.test(value))
+        throw new Error(`--metrics-host: "${value}" is not a host name or address`);
+      return value;
+    },
+  }),
+});

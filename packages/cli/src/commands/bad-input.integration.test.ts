@@ -105,6 +105,8 @@ const KIND: Readonly<Record<string, keyof typeof HOSTILE>> = {
   project: 'path',
   select: 'names',
   exclude: 'names',
+  'metrics-port': 'integer',
+  'metrics-host': 'host',
   host: 'host',
   mode: 'choice',
 };

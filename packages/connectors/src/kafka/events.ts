@@ -227,6 +227,7 @@ export class KafkaEventSource implements EventSource, ChangeSource {
             partition: batch.partition,
             // kafkajs's messages already are { offset, key, value } (null when absent).
             records: batch.messages,
+            highWatermark: batch.highWatermark,
           };
           const resumeAt = await options.onBatch(records);
           if (resumeAt !== undefined) {

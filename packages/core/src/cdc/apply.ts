@@ -9,7 +9,14 @@
 import { DataCheckError, UsageError } from '../errors.js';
 import type { CdcState, CdcStore, ChangeSource, KafkaRecord, PartitionOffsets, RecordBatch } from '../ports/index.js';
 import { parsePartitionId, partitionId } from '../ports/index.js';
-import { PartitionCursors, drained, pollStoredOffsets, writeWithRetries, type StreamRun } from '../stream/job.js';
+import {
+  PartitionCursors,
+  batchLag,
+  drained,
+  pollStoredOffsets,
+  writeWithRetries,
+  type StreamRun,
+} from '../stream/job.js';
 import type { CapturedTable } from './captured.js';
 import { decodeChange, type Change } from './change.js';
 import type { Lsn } from './pgoutput.js';
@@ -39,7 +46,24 @@ export type ApplyProgress = {
   readonly lag: string;
 };
 
-export type ApplyRun = Omit<StreamRun, 'onProgress'> & { readonly onProgress?: (p: ApplyProgress) => void };
+/** One applied batch, for metrics: bounded labels only (topic, partition, table). */
+export interface ApplyBatchStats {
+  readonly topic: string;
+  readonly partition: number;
+  readonly changes: number;
+  readonly applied: number;
+  /** Changes applied per replica table. */
+  readonly tables: Readonly<Record<string, number>>;
+  readonly seconds: number;
+  readonly lag?: number;
+  /** The commit time of each change of the batch (ISO), now visible in MySQL. */
+  readonly committed: readonly string[];
+}
+
+export type ApplyRun = Omit<StreamRun, 'onProgress' | 'onBatch'> & {
+  readonly onProgress?: (p: ApplyProgress) => void;
+  readonly onBatch?: (b: ApplyBatchStats) => void;
+};
 
 /** The changes of a batch; a record that is not a change envelope stops the apply (exit 4). */
 export function decodeBatch(batch: RecordBatch): { offset: string; change: Change }[] {
@@ -187,7 +211,9 @@ export async function runApply(
       group: options.group,
       onAssign: async (ids) => {
         cursors.reset();
-        return cursors.resume(ids);
+        const resumed = await cursors.resume(ids);
+        run.onReady?.();
+        return resumed;
       },
       onBatch: async (batch) => {
         if (failure !== undefined || batch.records.length === 0) return undefined;
@@ -199,11 +225,27 @@ export async function runApply(
         try {
           const records = decodeBatch({ ...batch, records: admission.records });
           const tables = await recorded.covering(records, batch);
+          const begun = run.now();
           const written = await writeWithRetries(
             () => store.apply(batch.topic, batch.partition, records, nextOffset, tables),
             run,
             () => stopping !== undefined,
           );
+          if (run.onBatch !== undefined) {
+            const perTable: Record<string, number> = {};
+            for (const r of records) perTable[r.change.table] = (perTable[r.change.table] ?? 0) + 1;
+            const lag = batchLag(batch, nextOffset);
+            run.onBatch({
+              topic: batch.topic,
+              partition: batch.partition,
+              changes: records.length,
+              applied: written.applied,
+              tables: perTable,
+              seconds: (run.now() - begun) / 1000,
+              ...(lag === undefined ? {} : { lag }),
+              committed: records.map((r) => r.change.committedAt),
+            });
+          }
           tally.batches++;
           tally.records += records.length;
           tally.applied += written.applied;

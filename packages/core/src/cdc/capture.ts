@@ -81,6 +81,8 @@ export type CaptureProgress =
 export interface CaptureRun {
   readonly now: () => number;
   readonly onProgress?: (p: CaptureProgress) => void;
+  /** Once streaming from the slot has begun (health: ready). */
+  readonly onReady?: () => void;
   readonly confirmUnmask?: (columns: readonly string[]) => Promise<boolean>;
   /** Test seam: runs after Kafka acknowledged a batch and before the slot is acknowledged. */
   readonly afterKafkaAck?: () => void;
@@ -280,6 +282,7 @@ async function streamChanges(
   const { log, sink } = deps;
   const started = run.now();
   const stream = await log.stream(state.slot, state.publication);
+  run.onReady?.();
   let confirmed = (await log.slot(state.slot))?.confirmedLsn ?? 0n;
   const acknowledge = (replyRequested = false): void =>
     stream.send(standbyStatus(confirmed, Date.now(), replyRequested));

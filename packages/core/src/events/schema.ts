@@ -222,6 +222,20 @@ export function hasUnstorableText(value: unknown): boolean {
 }
 
 /** A reason safe to store as text: no NUL, bounded length. */
+/** A dead letter's reason as one of a few kinds: a label metrics can carry (the reason text cannot). */
+export function deadLetterKind(reason: string): string {
+  const kinds: readonly (readonly [RegExp, string])[] = [
+    [/^empty value/, 'empty'],
+    [/^not UTF-8/, 'not-utf8'],
+    [/^not JSON/, 'not-json'],
+    [/^JSON nested too deeply/, 'too-deep'],
+    [/^not a JSON object/, 'not-object'],
+    [/^contains a NUL/, 'unstorable'],
+    [/^missing field/, 'missing-field'],
+  ];
+  return kinds.find(([pattern]) => pattern.test(reason))?.[1] ?? 'invalid-field';
+}
+
 export function storableReason(reason: string): string {
   return reason.replaceAll('\u0000', '\\0').slice(0, 500);
 }

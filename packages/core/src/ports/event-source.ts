@@ -10,6 +10,8 @@ export interface RecordBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly KafkaRecord[];
+  /** The partition's end offset when the batch was fetched (Kafka's high watermark), for lag. */
+  readonly highWatermark?: string;
 }
 
 export interface PartitionOffsets {

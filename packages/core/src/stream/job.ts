@@ -14,7 +14,7 @@ import type {
   RecordBatch,
 } from '../ports/index.js';
 import { isTransient } from '../errors.js';
-import { storableReason, validateEvent } from '../events/schema.js';
+import { deadLetterKind, storableReason, validateEvent } from '../events/schema.js';
 
 /** Splits a batch into storable events and dead letters. Pure; never throws on bad data. */
 export function classifyBatch(batch: RecordBatch): {
@@ -87,6 +87,26 @@ export interface PartitionStatus {
   readonly lag: string;
 }
 
+/** One stored batch, for metrics: bounded labels only (topic, partition, kinds). */
+export interface BatchStats {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: number;
+  readonly stored: number;
+  /** The kind of each dead letter (deadLetterKind). */
+  readonly deadLetters: readonly string[];
+  readonly seconds: number;
+  /** Records of the partition not stored yet (its high watermark minus the next offset). */
+  readonly lag?: number;
+}
+
+/** A partition's lag from its high watermark and the next offset to read. */
+export function batchLag(batch: RecordBatch, nextOffset: string): number | undefined {
+  if (batch.highWatermark === undefined) return undefined;
+  const lag = Number(BigInt(batch.highWatermark) - BigInt(nextOffset));
+  return lag > 0 ? lag : 0;
+}
+
 export type StreamProgress = {
   readonly records: number;
   readonly inserted: number;
@@ -137,6 +157,10 @@ export interface StreamRun {
   readonly now: () => number;
   readonly onProgress?: (p: StreamProgress) => void;
   readonly pollMs?: number;
+  /** After each stored batch: what it held and how long storing it took (metrics). */
+  readonly onBatch?: (b: BatchStats) => void;
+  /** Once consuming has begun (health: ready). */
+  readonly onReady?: () => void;
   /** A batch whose write failed for a transient reason is tried again after 0.5 s, 1 s, 2 s… */
   readonly writeRetries?: number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -311,7 +335,18 @@ export async function runStream(
     const { events, deadLetters, nextOffset } = classifyBatch(batch);
     const write = () => store.write(options.group, batch.topic, batch.partition, events, deadLetters, nextOffset);
     try {
-      tally.add(batch.records.length, await writeWithRetries(write, run, () => stopping !== undefined));
+      const begun = run.now();
+      const written = await writeWithRetries(write, run, () => stopping !== undefined);
+      tally.add(batch.records.length, written);
+      run.onBatch?.({
+        topic: batch.topic,
+        partition: batch.partition,
+        records: batch.records.length,
+        stored: written.inserted,
+        deadLetters: deadLetters.map((d) => deadLetterKind(d.reason)),
+        seconds: (run.now() - begun) / 1000,
+        ...(batchLag(batch, nextOffset) === undefined ? {} : { lag: batchLag(batch, nextOffset) }),
+      });
       if (BigInt(nextOffset) > BigInt(stored.get(batch.partition) ?? '0')) stored.set(batch.partition, nextOffset);
       run.onProgress?.(tally.progress(run.now(), startEnds, stored));
       stopWhenDrained();
@@ -337,7 +372,9 @@ export async function runStream(
         cursors.reset();
         // What this member was still storing counts: PostgreSQL must hold it before it is asked.
         await Promise.all(storing.values());
-        return cursors.resume(partitions);
+        const resumed = await cursors.resume(partitions);
+        run.onReady?.();
+        return resumed;
       },
       onBatch: async (batch) => {
         await storing.get(batch.partition);

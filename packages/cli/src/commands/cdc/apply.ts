@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { runApply, type ApplyReport } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
-import { groupFlag } from '../../flags.js';
+import { groupFlag, metricsFlags } from '../../flags.js';
+import { applyMetrics, startMetrics } from '../../ops/metrics.js';
 import { onStopSignal } from '../../signals.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 import { runWithProgress } from '../../ui/progress.js';
@@ -29,6 +30,7 @@ partitions.`;
   static override flags = {
     group: groupFlag('Consumer group.', { name: 'etl-cdc-apply', env: 'ETL_CDC_GROUP' }),
     follow: Flags.boolean({ description: 'Keep applying until interrupted.' }),
+    ...metricsFlags(),
   };
 
   protected async execute(): Promise<ApplyReport> {
@@ -36,6 +38,7 @@ partitions.`;
     const source = adapters.eventSource();
     const release = onStopSignal(() => void source.stop());
     const ctx: { report?: ApplyReport } = {};
+    const { metrics, close } = await startMetrics('cdc-apply', this.flags, (l) => writeLine(this.streams.stderr, l));
     try {
       await runWithProgress(
         [
@@ -48,16 +51,21 @@ partitions.`;
                 { group: this.flags.group, follow: this.flags.follow },
                 {
                   now: () => performance.now(),
+                  onBatch: applyMetrics(metrics),
+                  onReady: () => metrics.health.ready(),
                   onProgress: (p) =>
                     report(
                       `${fmt(p.records)} records, ${fmt(p.applied)} applied, ` +
                         `${fmt(p.changesPerSecond)}/s, lag ${fmt(p.lag)}`,
                     ),
-                  onRetry: (error, attempt, waitMs) =>
+                  onRetry: (error, attempt, waitMs) => {
+                    metrics.error(error);
+                    metrics.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
                     report(
                       `applying a batch failed (${error.message.split('\n')[0]}); ` +
                         `attempt ${attempt + 1} in ${waitMs} ms`,
-                    ),
+                    );
+                  },
                 },
               );
             },
@@ -66,9 +74,14 @@ partitions.`;
         ctx,
         { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
       );
+    } catch (error) {
+      metrics.error(error);
+      metrics.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
+      throw error;
     } finally {
       release();
       await source.stop();
+      await close();
     }
     if (ctx.report === undefined) throw new Error('apply finished without a report');
     return ctx.report;

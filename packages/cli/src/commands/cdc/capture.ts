@@ -13,7 +13,8 @@ import {
   type CaptureReport,
 } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
-import { configFlag, yesFlag } from '../../flags.js';
+import { configFlag, metricsFlags, yesFlag } from '../../flags.js';
+import { captureMetrics, startMetrics } from '../../ops/metrics.js';
 import { loadSettings } from '../../settings-file.js';
 import { onStopSignal } from '../../signals.js';
 import { askYes } from '../../ui/confirm.js';
@@ -88,6 +89,7 @@ resumes from the slot.`;
     }),
     config: configFlag(),
     follow: Flags.boolean({ description: 'Keep capturing until interrupted.' }),
+    ...metricsFlags(),
     'topic-prefix': topicPrefixFlag,
     partitions: Flags.integer({
       description: 'Partitions of each new topic (apply processes share them).',
@@ -133,6 +135,10 @@ resumes from the slot.`;
       stopSignal.stopped = true;
     });
     const ctx: { report?: CaptureReport } = {};
+    const slot = slotName(adapters.config.pg.database);
+    const { metrics, close } = await startMetrics('cdc-capture', this.flags, (l) => writeLine(this.streams.stderr, l));
+    const statusLog = adapters.changeLog();
+    const observe = captureMetrics(metrics, () => statusLog.slot(slot));
     try {
       await runWithProgress(
         [
@@ -153,20 +159,27 @@ resumes from the slot.`;
                   follow: this.flags.follow,
                   topicPrefix: this.flags['topic-prefix'],
                   partitions: this.flags.partitions,
-                  slot: slotName(adapters.config.pg.database),
+                  slot,
                   masks,
                   snapshotSizing: { chunkRows: this.flags['chunk-rows'], concurrency: this.flags.concurrency },
                 },
                 {
                   now: () => performance.now(),
                   stopSignal,
+                  onReady: () => metrics.health.ready(),
                   confirmUnmask: (columns) => this.confirmUnmask(columns),
-                  onRetry: (error, attempt, waitMs) =>
+                  onRetry: (error, attempt, waitMs) => {
+                    metrics.error(error);
+                    metrics.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
                     report(
                       `reading the slot failed (${error.message.split('\n')[0]}); ` +
                         `attempt ${attempt + 1} in ${waitMs} ms`,
-                    ),
-                  onProgress: (p) => report(progressLine(p)),
+                    );
+                  },
+                  onProgress: (p) => {
+                    if (p.type === 'changes') observe(p);
+                    report(progressLine(p));
+                  },
                   // Test seam for the kill between Kafka's acknowledgement and the slot's.
                   ...(process.env['ETL_TEST_CDC_KILL_AFTER_KAFKA_ACK'] === '1'
                     ? { afterKafkaAck: () => process.kill(process.pid, 'SIGKILL') }
@@ -179,9 +192,14 @@ resumes from the slot.`;
         ctx,
         { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
       );
+    } catch (error) {
+      metrics.error(error);
+      metrics.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
+      throw error;
     } finally {
       release();
       await sink.close();
+      await close();
     }
     if (ctx.report === undefined) throw new Error('capture finished without a report');
     return ctx.report;

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { runStream, type StreamReport } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
-import { groupFlag } from '../../flags.js';
+import { groupFlag, metricsFlags } from '../../flags.js';
+import { startMetrics, streamMetrics } from '../../ops/metrics.js';
 import { onStopSignal } from '../../signals.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 import { runWithProgress } from '../../ui/progress.js';
@@ -50,6 +51,7 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
   static override flags = {
     group: groupFlag(),
     follow: Flags.boolean({ description: 'Keep consuming until interrupted.' }),
+    ...metricsFlags(),
   };
 
   protected async execute(): Promise<StreamReport> {
@@ -59,6 +61,8 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
     const source = adapters.eventSource();
     const release = onStopSignal(() => void source.stop());
     const ctx: { report?: StreamReport } = {};
+    const { metrics, close } = await startMetrics('stream', this.flags, (l) => writeLine(this.streams.stderr, l));
+    const observe = streamMetrics(metrics);
     try {
       await runWithProgress(
         [
@@ -73,16 +77,21 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
                 { topic: config.topic, group: this.flags.group, follow: this.flags.follow },
                 {
                   now: () => performance.now(),
+                  onBatch: observe,
+                  onReady: () => metrics.health.ready(),
                   onProgress: (p) =>
                     report(
                       `${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ` +
                         `${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`,
                     ),
-                  onRetry: (error, attempt, waitMs) =>
+                  onRetry: (error, attempt, waitMs) => {
+                    metrics.error(error);
+                    metrics.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
                     report(
                       `storing a batch failed (${error.message.split('\n')[0]}); attempt ${attempt + 1} in ` +
                         `${waitMs} ms`,
-                    ),
+                    );
+                  },
                 },
               );
             },
@@ -91,10 +100,15 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
         ctx,
         { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
       );
+    } catch (error) {
+      metrics.error(error);
+      metrics.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
+      throw error;
     } finally {
       release();
       await source.stop();
       await store.close();
+      await close();
     }
     if (ctx.report === undefined) throw new Error('stream finished without a report');
     return ctx.report;
