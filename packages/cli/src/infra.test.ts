@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { SETTINGS, parseDatabaseUrl } from '@etl/core';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -57,7 +58,8 @@ describe('docker-compose.yml, infra/local and the CLI defaults agree', () => {
     expect(compose).toContain('--local-infile=1');
     expect(compose).toContain('KAFKA_PROCESS_ROLES: broker,controller');
     expect(compose.toLowerCase()).not.toContain('zookeeper:');
-    expect((compose.match(/healthcheck:/g) ?? []).length).toBe(3);
+    // Each of the three services checks its health (the commented etl services below, theirs).
+    expect((compose.match(/^ {4}healthcheck:/gm) ?? []).length).toBe(3);
   });
 });
 
@@ -71,5 +73,27 @@ describe('the Makefile', () => {
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.split('\n')).toContain('TURBO_TELEMETRY_DISABLED=1');
+  });
+});
+
+describe('the commented long-running services of docker-compose.yml', () => {
+  // Uncommented, they must be valid Compose services, each probing the metrics port it serves.
+  const lines = compose.split('\n');
+  const first = lines.findIndex((l) => /^ {2}# etl-stream:$/.test(l));
+  const block = lines.slice(first).filter((l) => /^ {2}#( |$)/.test(l));
+  const services = (parseYaml(block.map((l) => l.replace(/^ {2}# ?/, '')).join('\n')) ?? {}) as Record<
+    string,
+    { command: string[]; healthcheck: { test: string[] }; network_mode: string }
+  >;
+  it('holds the four long-running modes', () => {
+    expect(Object.keys(services)).toEqual(['etl-stream', 'etl-cdc-capture', 'etl-cdc-apply', 'etl-pipeline']);
+  });
+  it('probes each one’s health on the port it serves metrics on', () => {
+    for (const [name, service] of Object.entries(services)) {
+      const port = service.command[service.command.indexOf('--metrics-port') + 1];
+      expect(port, name).toMatch(/^94\d\d$/);
+      expect(service.healthcheck.test.join(' '), name).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}/(readyz|healthz)`));
+      expect(service.network_mode, name).toBe('host');
+    }
   });
 });

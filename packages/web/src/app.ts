@@ -29,6 +29,8 @@ export interface AppOptions {
   readonly now?: () => number;
   /** Every page and answer needs this token (a bearer header or the login form's cookie); none: open. */
   readonly token?: string;
+  /** Prometheus' text format of this process (served at /metrics, behind the token like the rest). */
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>;
 }
 
 const PAGE_SIZE = 25;
@@ -107,6 +109,14 @@ export function createApp(data: PageData, options: AppOptions): Hono {
     setCookie(c, SESSION_COOKIE, sessionValue(token), { httpOnly: true, sameSite: 'Strict', path: '/' });
     return c.redirect('/', 303);
   });
+
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (c) => {
+      const { contentType, text } = await metrics();
+      return c.body(text, 200, { 'Content-Type': contentType });
+    });
+  }
 
   app.get('/assets/:name', (c) => {
     const found = asset(c.req.param('name'));

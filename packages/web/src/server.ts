@@ -4,7 +4,7 @@
  */
 import { serve } from '@hono/node-server';
 import { UsageError } from '@etl/core';
-import { createApp } from './app.js';
+import { createApp, type AppOptions } from './app.js';
 import type { PageData } from './data.js';
 
 export interface UiServerOptions {
@@ -13,6 +13,7 @@ export interface UiServerOptions {
   readonly secrets: readonly string[];
   /** Required of every request (see auth.ts); none: open, as on loopback by default. */
   readonly token?: string;
+  readonly metrics?: AppOptions['metrics'];
 }
 
 export interface UiServer {
@@ -31,6 +32,7 @@ export function startUiServer(data: PageData, options: UiServerOptions): Promise
     hosts,
     secrets: options.secrets,
     ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {

@@ -20,7 +20,8 @@ import {
 } from '@etl/core';
 import { EtlCommand } from '../base-command.js';
 import { topicPrefixFlag } from './cdc/capture.js';
-import { groupFlag, projectFlag } from '../flags.js';
+import { groupFlag, metricsFlags, projectFlag } from '../flags.js';
+import { pipelineMetrics, startMetrics } from '../ops/metrics.js';
 import { pipelineWork } from '../pipeline-work.js';
 import { loadMartsProject } from '../marts-project.js';
 import { onStopSignal } from '../signals.js';
@@ -29,6 +30,8 @@ import { withStages } from '../ui/progress.js';
 import { renderTaskTable } from '../ui/task-table.js';
 
 export default class Pipeline extends EtlCommand<typeof Pipeline, RunReport | RunReport[]> {
+  private observe: ReturnType<typeof pipelineMetrics> | undefined;
+
   static override summary = 'Run the whole flow as one task graph, with retries, history, a lock and schedules.';
   static override description = `Tasks: init → seed → replicate → marts → verify, and seed → produce → stream →
 replicate-events
@@ -58,6 +61,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
 
   static override flags = {
     project: projectFlag(),
+    ...metricsFlags(),
     'cdc-topic-prefix': topicPrefixFlag,
     'cdc-group': groupFlag('Consumer group of the cdc-apply task.', { name: 'etl-cdc-apply', env: 'ETL_CDC_GROUP' }),
     only: Flags.string({ description: 'Run only these tasks (comma-separated).', helpValue: '<a,b>' }),
@@ -116,6 +120,15 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
       cdcTopicPrefix: this.flags['cdc-topic-prefix'],
       cdcGroup: this.flags['cdc-group'],
     });
+    const { metrics, close } = await startMetrics('pipeline', this.flags, (l) => writeLine(this.streams.stderr, l));
+    const now = Date.now();
+    const interval =
+      every !== undefined
+        ? every / 1000
+        : cron !== undefined
+          ? (cron.next(cron.next(new Date(now))).getTime() - cron.next(new Date(now)).getTime()) / 1000
+          : undefined;
+    this.observe = pipelineMetrics(metrics, interval);
     const wait = this.flags.wait || schedule !== undefined;
     const once = () =>
       withPipelineLock(
@@ -124,7 +137,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
         () => writeLine(this.streams.stderr, 'Another pipeline is running; waiting for it to finish…'),
         () => this.runOnce(tasks, work, store),
       );
-    if (schedule === undefined) return once();
+    if (schedule === undefined) return once().finally(() => close());
 
     // On a schedule: one run at a time, until SIGINT/SIGTERM.
     const stop = new AbortController();
@@ -150,6 +163,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
       });
     } finally {
       release();
+      await close();
     }
   }
 
@@ -173,6 +187,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
               clock: () => new Date(),
               sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
               onTask: (t) => {
+                this.observe?.task(t);
                 if (t.status === 'running')
                   stages.update(t.task, t.attempts > 1 ? `attempt ${t.attempts}…` : 'running…');
                 else if (t.status !== 'pending')
@@ -195,6 +210,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
       },
       { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
     );
+    this.observe?.run(report.status);
     if (this.flags.report !== undefined) this.writeReport(this.flags.report, report);
     if (failure !== undefined) {
       this.output(report);

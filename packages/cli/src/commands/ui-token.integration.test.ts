@@ -61,6 +61,10 @@ describe('etl ui with a token', () => {
       expect((await get('/api/doctor', { Authorization: `Bearer ${token.slice(0, -1)}0` })).status).toBe(401);
       expect((await get('/', { Authorization: `Bearer ${token}` })).status).toBe(200);
       expect((await get('/api/runs', { Authorization: `Bearer ${token}` })).status).toBe(503); // no PostgreSQL
+      expect((await get('/metrics')).status).toBe(401);
+      const metrics = await get('/metrics', { Authorization: `Bearer ${token}` });
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^etl_build_info\{version="[^"]+",commit="[^"]+",mode="ui"\} 1$/m);
 
       const login = await fetch(new URL('/login', url), {
         method: 'POST',

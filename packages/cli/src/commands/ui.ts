@@ -4,6 +4,7 @@ import { isLoopback, LivePageData, startUiServer, TOKEN_MIN_LENGTH } from '@etl/
 import { spawn } from 'node:child_process';
 import { EtlCommand } from '../base-command.js';
 import { loadMartsProject } from '../marts-project.js';
+import { EtlMetrics } from '../ops/metrics.js';
 import { readDotenv } from '../env-file.js';
 import { groupFlag, projectFlag } from '../flags.js';
 import { writeLine } from '../ui/output.js';
@@ -74,6 +75,7 @@ when it stops ({"url", "stopped"}).`;
       });
     }
     if (token !== undefined) this.secrets = [...this.secrets, token];
+    const metrics = new EtlMetrics('ui');
     const server = await startUiServer(
       new LivePageData(config, this.flags.group, loadMartsProject(this.flags.project, process.cwd())),
       {
@@ -81,6 +83,8 @@ when it stops ({"url", "stopped"}).`;
         port,
         secrets: this.secrets,
         ...(token === undefined ? {} : { token }),
+        // The page's own process metrics at /metrics, behind the token like every page.
+        metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
       },
     );
     writeLine(this.streams.stderr, `etl ui: serving ${server.url} (Ctrl-C to stop)`);

@@ -14,7 +14,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DriverError, isEtlError, UsageError, type ApplyBatchStats, type BatchStats } from '@etl/core';
+import { DriverError, isEtlError, UsageError, type ApplyBatchStats, type BatchStats, type TaskRecord } from '@etl/core';
 import { buildInfo } from '../version.js';
 
 /** The kind of an error, as a bounded label: a driver error's kind, else etl's error kind. */
@@ -259,4 +259,33 @@ export async function startMetrics(
   }
   say(`Metrics on ${server.url} (health: /healthz, /readyz)`);
   return { metrics, close: () => server.close() };
+}
+
+/** `etl pipeline`: runs and tasks by status, task durations, each task's last success. */
+export function pipelineMetrics(
+  m: EtlMetrics,
+  intervalSeconds: number | undefined,
+): { readonly task: (t: TaskRecord) => void; readonly run: (status: string) => void } {
+  const runs = m.counter('etl_pipeline_runs_total', 'Pipeline runs ended, by status.', ['status']);
+  const tasks = m.counter('etl_pipeline_tasks_total', 'Pipeline tasks ended, by task and status.', ['task', 'status']);
+  const duration = m.histogram('etl_pipeline_task_duration_seconds', 'How long each task took.', ['task']);
+  const last = m.gauge(
+    'etl_pipeline_task_last_success_timestamp_seconds',
+    'When each task last succeeded (Unix time).',
+    ['task'],
+  );
+  if (intervalSeconds !== undefined)
+    m.gauge('etl_pipeline_schedule_interval_seconds', 'The interval of the schedule (--every, --cron).', []).set(
+      intervalSeconds,
+    );
+  m.health.ready();
+  return {
+    task: (t) => {
+      if (t.status === 'pending' || t.status === 'running') return;
+      tasks.inc({ task: t.task, status: t.status });
+      if (t.seconds !== null) duration.observe({ task: t.task }, t.seconds);
+      if (t.status === 'succeeded') last.set({ task: t.task }, Date.now() / 1000);
+    },
+    run: (status) => runs.inc({ status }),
+  };
 }

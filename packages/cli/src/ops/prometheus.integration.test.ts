@@ -183,6 +183,33 @@ describe.skipIf(!HAVE_PROMETHEUS)('metrics for Prometheus', () => {
     expect(names).toEqual(['EtlCdcSlotRetainsTooMuchWal', 'EtlPipelineTaskNotSucceeding', 'EtlStreamLagGrowing']);
   });
 
+  it('tells a scheduled pipeline’s runs, tasks and last successes, with its interval', async () => {
+    const port = await freePort();
+    const pipeline = start(process.execPath, [
+      ETL_BIN,
+      'pipeline',
+      '--only',
+      'init',
+      '--every',
+      '2s',
+      '--metrics-port',
+      String(port),
+    ]);
+    try {
+      const exposition = await until('a pipeline run in the metrics', async () => {
+        const text = (await get(`http://127.0.0.1:${port}/metrics`)).text;
+        return /etl_pipeline_runs_total\{status="succeeded"\} [1-9]/.test(text) ? text : undefined;
+      });
+      expect(exposition).toMatch(/etl_pipeline_tasks_total\{task="init",status="succeeded"\} [1-9]/);
+      expect(exposition).toMatch(/etl_pipeline_schedule_interval_seconds 2\n/);
+      const last = /etl_pipeline_task_last_success_timestamp_seconds\{task="init"\} ([0-9.e+]+)/.exec(exposition);
+      expect(Math.abs(Number(last?.[1]) - Date.now() / 1000)).toBeLessThan(30);
+      expect(promtool(['check', 'metrics'], exposition)).toEqual({ status: 0, output: '' });
+    } finally {
+      pipeline.kill('SIGTERM');
+    }
+  });
+
   it('refuses a metrics port in use with exit 2 naming it', async () => {
     const run = await etl(['stream', '--metrics-port', String(streamPort)]);
     expect(run.code).toBe(2);
