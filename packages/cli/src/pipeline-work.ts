@@ -25,8 +25,8 @@ import {
 import { using, type Adapters } from './adapters.js';
 
 export interface PipelineSettings {
-  /** The marts task builds this project's models. */
-  readonly project: MartsProject;
+  /** The marts task builds this project's models (read when it runs). */
+  readonly project: () => MartsProject;
   readonly seed: SeedOptions;
   readonly events: number;
   readonly group: string;
@@ -100,7 +100,8 @@ export function pipelineWork(adapters: Adapters, settings: PipelineSettings): Pi
       ),
     'replicate-events': () => replicate(['kafka_events'], 1),
     marts: async () => {
-      const r = await runMarts(adapters.warehouse(), settings.project, settings.project.models, {
+      const project = settings.project();
+      const r = await runMarts(adapters.warehouse(), project, project.models, {
         now,
         concurrency: 2,
       });

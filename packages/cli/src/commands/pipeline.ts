@@ -108,7 +108,10 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
     const every = this.flags.every === undefined ? undefined : parseEvery(this.flags.every);
     const cron = this.flags.cron === undefined ? undefined : parseCron(this.flags.cron);
     const schedule = scheduleOf(every, cron, () => new Date());
-    const project = loadMartsProject(this.flags.project, process.cwd());
+    // A project named by --project (or ETL_MARTS_PROJECT) is checked now, before any work;
+    // otherwise it is read when the marts task runs (most runs of the other tasks never need it).
+    const named = this.flags.project === undefined ? undefined : loadMartsProject(this.flags.project, process.cwd());
+    const project = () => named ?? loadMartsProject(undefined, process.cwd());
     const adapters = this.adapters();
     const store = adapters.runStore();
     await store.prepare(); // the history tables must exist before the first task
@@ -128,7 +131,7 @@ never overlapping; SIGINT/SIGTERM stops it after the run in progress.`;
         : cron !== undefined
           ? (cron.next(cron.next(new Date(now))).getTime() - cron.next(new Date(now)).getTime()) / 1000
           : undefined;
-    this.observe = pipelineMetrics(metrics, interval);
+    this.observe = metrics === undefined ? undefined : pipelineMetrics(metrics, interval);
     const wait = this.flags.wait || schedule !== undefined;
     const once = () =>
       withPipelineLock(

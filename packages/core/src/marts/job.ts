@@ -42,6 +42,8 @@ export interface MartReport {
   /** Rows in the model after the build (a view: 0, not counted); for incremental, merged rows too. */
   readonly rows: number;
   readonly mergedRows?: number;
+  /** incremental: of buildSeconds, the merge's transaction (the rest is selecting the new rows). */
+  readonly mergeSeconds?: number;
   readonly seconds: number;
   /** Stage + CREATE … AS SELECT + RENAME (or merge). */
   readonly buildSeconds: number;
@@ -233,6 +235,15 @@ async function checkModels(
         );
       };
       for (const c of model.columns) if (!has(c.name)) missing('the description', c.name, c.at);
+      if (model.contracted) {
+        const listed = new Set(model.columns.map((c) => c.name.toLowerCase()));
+        const extra = columns.filter((c) => !listed.has(c.toLowerCase()));
+        if (extra.length > 0)
+          problems.push(
+            `${model.file}: model ${model.name} has columns its contract (contract: {enforced: true}) does not ` +
+              `list: ${extra.join(', ')}; list them in its schema.yml, or drop them from its SELECT`,
+          );
+      }
       for (const t of model.tests) if (!has(t.column)) missing(`test ${t.name}`, t.column, t.at);
       for (const k of model.uniqueKey) if (!has(k)) missing('unique_key', k, model.file);
       for (const k of model.indexes.flat()) if (!has(k)) missing('config indexes', k, model.file);
@@ -432,8 +443,11 @@ export async function runMarts(
       return { ...stopped('failed', testsFailedMessage(model.name, failed), mode), tests, testsPassed, warnings };
     }
     let mergedRows: number | undefined;
+    let mergeSeconds: number | undefined;
     if (incremental) {
+      const mergeStarted = run.now();
       const merged = await warehouse.merge(work, model.name, model.uniqueKey);
+      mergeSeconds = (run.now() - mergeStarted) / 1000;
       await warehouse.drop(work);
       mergedRows = merged.inserted;
       // Counted once, then kept from the merges (COUNT(*) of a large model would cost more than the merge).
@@ -450,6 +464,7 @@ export async function runMarts(
       mode,
       rows,
       ...(mergedRows === undefined ? {} : { mergedRows }),
+      ...(mergeSeconds === undefined ? {} : { mergeSeconds }),
       seconds: (done - t0) / 1000,
       buildSeconds: (built - t0 + (done - tested)) / 1000,
       testSeconds: (tested - built) / 1000,

@@ -74,6 +74,11 @@ export interface Model {
   /** Indexes its table gets besides its key (config `indexes`, dbt-postgres' form or lists of columns). */
   readonly indexes: readonly (readonly string[])[];
   readonly description: string;
+  /**
+   * dbt's model contract (`config: {contract: {enforced: true}}`): the columns its YAML lists are
+   * all its columns, checked before it is built.
+   */
+  readonly contracted: boolean;
   readonly columns: readonly ModelColumn[];
   readonly tests: readonly GenericTest[];
   /** The singular tests run on this model's stage (the deepest model each refs). */
@@ -369,6 +374,7 @@ export function parseProject(root: string, files: readonly ProjectFile[]): Marts
       materialized: materialized as Materialization,
       uniqueKey,
       indexes,
+      contracted: (plain(config['contract']) as { enforced?: unknown }).enforced === true,
       description: typeof description === 'string' ? description : '',
       columns,
       tests,

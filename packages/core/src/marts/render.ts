@@ -9,12 +9,21 @@
  * `source` note what the model reads, `config` notes its settings, `is_incremental()` is false.
  * Building renders it again with the names resolved.
  */
-import nunjucks from 'nunjucks';
+import { createRequire } from 'node:module';
+import type nunjucksModule from 'nunjucks';
 import { mysqlIdent } from '../sql/identifiers.js';
 import { defaultReplicaName } from '../catalog/replica-names.js';
 import { DEFAULT_SCHEMA } from '../catalog/selection.js';
 
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+// Loaded on first use: every etl command imports core, few of them render a template.
+let environment: nunjucksModule.Environment | undefined;
+function env(): nunjucksModule.Environment {
+  if (environment === undefined) {
+    const nunjucks = createRequire(import.meta.url)('nunjucks') as typeof nunjucksModule;
+    environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+  }
+  return environment;
+}
 
 /** What `config()` may set in a file. */
 export interface FileConfig {
@@ -63,7 +72,7 @@ function keywords(args: unknown[]): Record<string, unknown> {
 
 function render(template: string, file: string, context: Record<string, unknown>): string {
   try {
-    return env.renderString(template, context);
+    return env().renderString(template, context);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // "(unknown path) [Line 3, Column 7]\n  Error: …" → "Line 3, Column 7: …"

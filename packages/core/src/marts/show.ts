@@ -49,6 +49,14 @@ export function modelKey(model: Model): string[] {
   return model.tests.filter((t) => t.kind === 'unique').map((t) => t.column);
 }
 
+function orderByError(model: string, orderBy: string, columns: readonly string[]): UsageError {
+  const s = closest(orderBy, columns);
+  return new UsageError(
+    `--order-by: ${model} has no column "${orderBy}"${s === undefined ? '' : ` (did you mean ${s}?)`}; ` +
+      `columns are ${columns.join(', ')}`,
+  );
+}
+
 export async function showModel(
   warehouse: Warehouse,
   project: MartsProject,
@@ -56,19 +64,17 @@ export async function showModel(
   options: ShowOptions = {},
 ): Promise<ShowResult> {
   const [model] = selectModels(project, name, undefined, 'model') as [Model];
+  // A model under contract has the columns its schema.yml lists: checked before MySQL is asked.
+  const listed = model.columns.map((c) => c.name);
+  if (options.orderBy !== undefined && model.contracted && !listed.includes(options.orderBy))
+    throw orderByError(model.name, options.orderBy, listed);
   const columns = await warehouse.columns(model.name);
   if (columns.length === 0)
     throw new DataCheckError(`mart ${model.name} has not been built yet`, { hint: 'Run `etl marts` first.' });
   const names = columns.map((c) => c.name);
   const key = modelKey(model).filter((k) => names.includes(k));
   const orderBy = options.orderBy ?? model.chart?.measure ?? key[0] ?? names[0] ?? '';
-  if (!names.includes(orderBy)) {
-    const s = closest(orderBy, names);
-    throw new UsageError(
-      `--order-by: ${model.name} has no column "${orderBy}"${s === undefined ? '' : ` (did you mean ${s}?)`}; ` +
-        `columns are ${names.join(', ')}`,
-    );
-  }
+  if (!names.includes(orderBy)) throw orderByError(model.name, orderBy, names);
   const limit = Math.min(READ_MAX_LIMIT, Math.max(1, options.limit ?? SHOW_DEFAULT_LIMIT));
   const descending = options.ascending !== true;
   const raw = await warehouse.show(

@@ -26,6 +26,7 @@ sources), and its columns with their descriptions and tests, from the project's 
 
   protected async execute(): Promise<DocsResult> {
     const project = loadMartsProject(this.flags.project, process.cwd());
+    this.loadConfig(); // connects nowhere, but a bad connection flag is still an error (exit 2)
     return projectDocs(project, selectModels(project, this.flags.select));
   }
 

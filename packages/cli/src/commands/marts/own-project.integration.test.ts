@@ -413,6 +413,7 @@ describe('a marts project of a user’s own', () => {
 
     const columns = project('columns', {
       'models/m.sql': `SELECT order_id, status FROM {{ source('orders') }}\n`,
+      'models/n.sql': `SELECT order_id, status, total_amount FROM {{ source('orders') }}\n`,
       'models/schema.yml': `models:
   - name: m
     columns:
@@ -420,6 +421,11 @@ describe('a marts project of a user’s own', () => {
         data_tests: [unique]
       - name: staus
         data_tests: [not_null]
+  - name: n
+    config: { contract: { enforced: true } }
+    columns:
+      - name: order_id
+      - name: status
 `,
     });
     const missing = await etl(['marts', '--project', columns]);
@@ -427,9 +433,12 @@ describe('a marts project of a user’s own', () => {
     expect(missing.stderr).toContain(
       'names column staus, which it does not have (did you mean status?); its columns are order_id, status',
     );
+    expect(missing.stderr).toContain(
+      'model n has columns its contract (contract: {enforced: true}) does not list: total_amount',
+    );
     expect(
       await my(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
-      AND (TABLE_NAME IN ('m', 'typo', 'syntax', 'a', 'b', 'c') OR TABLE_NAME LIKE '%etl\\_check')`),
+      AND (TABLE_NAME IN ('m', 'n', 'typo', 'syntax', 'a', 'b', 'c') OR TABLE_NAME LIKE '%etl\\_check')`),
     ).toEqual([{ n: '0' }]);
   });
 
