@@ -19,6 +19,7 @@ import { buildAdapters, type Adapters } from './adapters.js';
 import { readDotenv } from './env-file.js';
 import { globalFlags } from './flags.js';
 import { processStreams, writeJson, writeLine, type Streams } from './ui/output.js';
+import { addLogSecrets, configureLogs, jsonLogs, log } from './ui/log.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof EtlCommand)['baseFlags'] & T['flags']
@@ -41,6 +42,11 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
   protected abstract render(result: R): void;
 
   override async init(): Promise<void> {
+    // Before the flags parse, so that their own errors already come in the chosen format.
+    const asked = this.argv.some(
+      (a, i) => a === '--log-format=json' || (a === '--log-format' && this.argv[i + 1] === 'json'),
+    );
+    configureLogs(asked || process.env['ETL_LOG_FORMAT'] === 'json' ? 'json' : 'human', this.argvPasswords());
     await super.init();
     const ctor = this.ctor as typeof EtlCommand;
     const { flags, args } = await this.parse({
@@ -51,6 +57,9 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
     });
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
+    configureLogs((flags as { 'log-format'?: string })['log-format'] === 'json' ? 'json' : 'human', [
+      ...this.argvPasswords(),
+    ]);
   }
 
   override async run(): Promise<R> {
@@ -95,6 +104,7 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
     });
     if (config === undefined) throw new ConfigError(problems);
     this.secrets = [config.pg.password, config.mysql.password].filter((p): p is string => p !== undefined);
+    addLogSecrets(this.secrets);
     return config;
   }
 
@@ -120,8 +130,16 @@ export abstract class EtlCommand<T extends typeof Command, R = unknown> extends 
     const secrets = [...this.secrets, ...this.argvPasswords()];
     const message = redact(etlError.message, secrets);
     const hint = etlError.hint === undefined ? undefined : redact(etlError.hint, secrets);
-    for (const line of message.split('\n')) writeLine(this.streams.stderr, `Error: ${line}`);
-    if (hint !== undefined) writeLine(this.streams.stderr, `Hint: ${hint}`);
+    if (jsonLogs()) {
+      addLogSecrets(secrets);
+      log().error(
+        { kind: etlError.kind, exitCode: etlError.exitCode, ...(hint === undefined ? {} : { hint }) },
+        message,
+      );
+    } else {
+      for (const line of message.split('\n')) writeLine(this.streams.stderr, `Error: ${line}`);
+      if (hint !== undefined) writeLine(this.streams.stderr, `Hint: ${hint}`);
+    }
     if (this.debugMode) {
       const cause = etlError.cause instanceof Error ? etlError.cause : etlError;
       writeLine(this.streams.stderr, redact(cause.stack ?? String(cause), secrets));

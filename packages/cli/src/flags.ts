@@ -19,6 +19,13 @@ export const globalFlags = {
     helpGroup: 'GLOBAL',
   }),
   debug: Flags.boolean({ description: 'Show stack traces and driver logs on stderr.', helpGroup: 'GLOBAL' }),
+  'log-format': Flags.string({
+    description: 'stderr as people read it (human) or one JSON object per line for a log shipper (json).',
+    options: ['human', 'json'],
+    default: 'human',
+    env: 'ETL_LOG_FORMAT',
+    helpGroup: 'GLOBAL',
+  }),
   'pg-url': settingFlag(SETTINGS.pgUrl),
   'mysql-url': settingFlag(SETTINGS.mysqlUrl),
   'kafka-brokers': settingFlag(SETTINGS.kafkaBrokers),

@@ -107,6 +107,7 @@ const KIND: Readonly<Record<string, keyof typeof HOSTILE>> = {
   exclude: 'names',
   'metrics-port': 'integer',
   'metrics-host': 'host',
+  'log-format': 'choice',
   host: 'host',
   mode: 'choice',
 };

@@ -99,6 +99,7 @@ and the next run completes.`;
         'and a killed run resumes from the chunks it finished.',
       default: DEFAULT_CHUNK_ROWS,
       min: 1,
+      max: 1_000_000_000,
     }),
     mask: Flags.string({
       description: 'Columns to replace with a deterministic hash, as table.column,… (replaces the recorded set).',

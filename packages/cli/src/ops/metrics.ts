@@ -10,7 +10,9 @@
  * Labels stay bounded: topic, partition, table, task, status, kind; never a key or a value.
  */
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type promClientModule from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,19 +58,22 @@ export class Health {
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** prom-client, loaded when a command first counts something (most commands never do). */
+const prom = (): typeof promClientModule => createRequire(import.meta.url)('prom-client') as typeof promClientModule;
+
 /** A registry with the process metrics and the ones every mode shares. */
 export class EtlMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry = new (prom().Registry)();
   readonly health = new Health();
   readonly errors: Counter<'kind'>;
 
   constructor(readonly mode: string) {
-    collectDefaultMetrics({ register: this.registry });
+    prom().collectDefaultMetrics({ register: this.registry });
     // Gauges the library also names with a counter's suffix (promtool refuses them); the same
     // values stay as nodejs_active_handles, nodejs_active_requests, nodejs_active_resources.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
       this.registry.removeSingleMetric(name);
-    const info = new Gauge({
+    const info = new (prom().Gauge)({
       name: 'etl_build_info',
       help: 'Always 1: the version and commit of etl, and the mode this process runs.',
       labelNames: ['version', 'commit', 'mode'],
@@ -76,7 +81,7 @@ export class EtlMetrics {
     });
     const { version } = JSON.parse(readFileSync(PACKAGE, 'utf8')) as { version: string };
     info.set({ version, commit: buildInfo()?.commit ?? 'unknown', mode }, 1);
-    this.errors = new Counter({
+    this.errors = new (prom().Counter)({
       name: 'etl_errors_total',
       help: 'Errors met (retried or not), by the kind of driver error.',
       labelNames: ['kind'],
@@ -89,13 +94,13 @@ export class EtlMetrics {
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+    return new (prom().Counter)({ name, help, labelNames, registers: [this.registry] });
   }
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+    return new (prom().Gauge)({ name, help, labelNames, registers: [this.registry] });
   }
   histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
-    return new Histogram({ name, help, labelNames, buckets: SECONDS_BUCKETS, registers: [this.registry] });
+    return new (prom().Histogram)({ name, help, labelNames, buckets: SECONDS_BUCKETS, registers: [this.registry] });
   }
 }
 
@@ -205,7 +210,7 @@ export function captureMetrics(
   const read = m.counter('etl_cdc_capture_changes_total', 'Changes read from the replication slot and sent.', []);
   const position = m.gauge('etl_cdc_capture_commit_lsn_bytes', 'The last commit read, as a WAL position in bytes.', []);
   let last = 0;
-  new Gauge({
+  new (prom().Gauge)({
     name: 'etl_cdc_slot_retained_wal_bytes',
     help: 'Bytes of WAL PostgreSQL keeps for the slot (from restart_lsn to the current position).',
     registers: [m.registry],
@@ -214,7 +219,7 @@ export function captureMetrics(
       if (info !== undefined) this.set(info.retainedBytes);
     },
   });
-  new Gauge({
+  new (prom().Gauge)({
     name: 'etl_cdc_slot_confirmed_lsn_bytes',
     help: 'The slot’s confirmed position (acknowledged after Kafka acknowledged), in bytes.',
     registers: [m.registry],
@@ -237,15 +242,15 @@ export function lsnBytes(lsn: string): number {
   return Number((BigInt(`0x${high ?? '0'}`) << 32n) + BigInt(`0x${low ?? '0'}`));
 }
 
-/** Starts the metrics server when --metrics-port was given; says where on stderr. */
+/** Starts the metrics server when --metrics-port was given (else nothing is counted); says where on stderr. */
 export async function startMetrics(
   mode: string,
   flags: { readonly 'metrics-port'?: number | undefined; readonly 'metrics-host': string },
   say: (line: string) => void,
-): Promise<{ readonly metrics: EtlMetrics; readonly close: () => Promise<void> }> {
-  const metrics = new EtlMetrics(mode);
+): Promise<{ readonly metrics: EtlMetrics | undefined; readonly close: () => Promise<void> }> {
   const port = flags['metrics-port'];
-  if (port === undefined) return { metrics, close: async () => {} };
+  if (port === undefined) return { metrics: undefined, close: async () => {} };
+  const metrics = new EtlMetrics(mode);
   let server: MetricsServer;
   try {
     server = await serveMetrics(metrics, flags['metrics-host'], port);

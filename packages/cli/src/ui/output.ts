@@ -3,6 +3,7 @@
  * errors go to stderr. Tables drop colour and box drawing when stdout is not a terminal.
  */
 import Table from 'cli-table3';
+import { jsonLogs, logLine } from './log.js';
 
 export interface Streams {
   readonly stdout: NodeJS.WriteStream;
@@ -59,5 +60,7 @@ export function writeJson(streams: Streams, value: unknown): void {
 }
 
 export function writeLine(stream: NodeJS.WriteStream, line = ''): void {
+  // --log-format json: whatever etl tells people on stderr becomes one JSON log line.
+  if (stream === process.stderr && jsonLogs()) return logLine(line);
   stream.write(`${line}\n`);
 }

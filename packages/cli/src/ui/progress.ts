@@ -5,10 +5,14 @@
  */
 import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import { isInteractive } from './output.js';
+import { jsonLogs, log, throttledProgress } from './log.js';
+
+/** A progress line, and (for --log-format json) the numbers in it as fields. */
+export type Report = (text: string, fields?: Record<string, unknown>) => void;
 
 export interface ProgressStep<Ctx> {
   readonly title: string;
-  readonly run: (ctx: Ctx, report: (text: string) => void, setTitle: (title: string) => void) => Promise<void>;
+  readonly run: (ctx: Ctx, report: Report, setTitle: (title: string) => void) => Promise<void>;
 }
 
 export interface ProgressOptions {
@@ -21,6 +25,7 @@ export async function runWithProgress<Ctx extends object>(
   ctx: Ctx,
   options: ProgressOptions = {},
 ): Promise<Ctx> {
+  if (jsonLogs()) return logSteps(tasks, ctx, options);
   const stderr = process.stderr;
   const interactive = isInteractive(stderr);
   const listrTasks: ListrTask<Ctx>[] = tasks.map((task) => ({
@@ -52,6 +57,29 @@ export async function runWithProgress<Ctx extends object>(
     registerSignalListeners: false,
   });
   return list.run();
+}
+
+/** --log-format json: each step's start, its progress at most once a minute, and its end, as log lines. */
+async function logSteps<Ctx extends object>(
+  tasks: readonly ProgressStep<Ctx>[],
+  ctx: Ctx,
+  options: ProgressOptions,
+): Promise<Ctx> {
+  const one = async (task: ProgressStep<Ctx>): Promise<void> => {
+    let title = task.title;
+    log().info({ step: task.title, event: 'start' }, task.title);
+    const progress = throttledProgress(task.title);
+    try {
+      await task.run(ctx, progress.update, (t) => (title = t));
+    } catch (error) {
+      progress.end('failed', `${task.title}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      throw error;
+    }
+    progress.end('done', title);
+  };
+  if (options.concurrent === true) await Promise.all(tasks.map(one));
+  else for (const task of tasks) await one(task);
+  return ctx;
 }
 
 /** Reports on named stages of a job that runs on its own (the job calls these). */
@@ -101,7 +129,7 @@ export async function withStages<T>(
   const display = runWithProgress(
     stages.map((stage) => ({
       title: stage,
-      run: async (_ctx: object, report: (text: string) => void, setTitle: (title: string) => void) => {
+      run: async (_ctx: object, report: Report, setTitle: (title: string) => void) => {
         outputs.set(stage, report);
         const title = await waiting.get(stage)?.promise;
         if (title !== undefined) setTitle(title);

@@ -51,16 +51,22 @@ partitions.`;
                 { group: this.flags.group, follow: this.flags.follow },
                 {
                   now: () => performance.now(),
-                  onBatch: applyMetrics(metrics),
-                  onReady: () => metrics.health.ready(),
+                  ...(metrics === undefined ? {} : { onBatch: applyMetrics(metrics) }),
+                  onReady: () => metrics?.health.ready(),
                   onProgress: (p) =>
                     report(
                       `${fmt(p.records)} records, ${fmt(p.applied)} applied, ` +
                         `${fmt(p.changesPerSecond)}/s, lag ${fmt(p.lag)}`,
+                      {
+                        records: p.records,
+                        applied: p.applied,
+                        changesPerSecond: Math.round(p.changesPerSecond),
+                        lag: Number(p.lag),
+                      },
                     ),
                   onRetry: (error, attempt, waitMs) => {
-                    metrics.error(error);
-                    metrics.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
+                    metrics?.error(error);
+                    metrics?.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
                     report(
                       `applying a batch failed (${error.message.split('\n')[0]}); ` +
                         `attempt ${attempt + 1} in ${waitMs} ms`,
@@ -75,8 +81,8 @@ partitions.`;
         { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
       );
     } catch (error) {
-      metrics.error(error);
-      metrics.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
+      metrics?.error(error);
+      metrics?.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
       throw error;
     } finally {
       release();

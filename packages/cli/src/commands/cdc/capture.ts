@@ -112,6 +112,7 @@ resumes from the slot.`;
         'killed snapshot resumes from its chunks done, brought level from the slot.',
       default: DEFAULT_CHUNK_ROWS,
       min: 1,
+      max: 1_000_000_000,
     }),
     concurrency: Flags.integer({
       description: 'Key chunks of one table loaded at once by the snapshot.',
@@ -138,7 +139,7 @@ resumes from the slot.`;
     const slot = slotName(adapters.config.pg.database);
     const { metrics, close } = await startMetrics('cdc-capture', this.flags, (l) => writeLine(this.streams.stderr, l));
     const statusLog = adapters.changeLog();
-    const observe = captureMetrics(metrics, () => statusLog.slot(slot));
+    const observe = metrics === undefined ? undefined : captureMetrics(metrics, () => statusLog.slot(slot));
     try {
       await runWithProgress(
         [
@@ -166,19 +167,19 @@ resumes from the slot.`;
                 {
                   now: () => performance.now(),
                   stopSignal,
-                  onReady: () => metrics.health.ready(),
+                  onReady: () => metrics?.health.ready(),
                   confirmUnmask: (columns) => this.confirmUnmask(columns),
                   onRetry: (error, attempt, waitMs) => {
-                    metrics.error(error);
-                    metrics.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
+                    metrics?.error(error);
+                    metrics?.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
                     report(
                       `reading the slot failed (${error.message.split('\n')[0]}); ` +
                         `attempt ${attempt + 1} in ${waitMs} ms`,
                     );
                   },
                   onProgress: (p) => {
-                    if (p.type === 'changes') observe(p);
-                    report(progressLine(p));
+                    if (p.type === 'changes') observe?.(p);
+                    report(progressLine(p), { ...p });
                   },
                   // Test seam for the kill between Kafka's acknowledgement and the slot's.
                   ...(process.env['ETL_TEST_CDC_KILL_AFTER_KAFKA_ACK'] === '1'
@@ -193,8 +194,8 @@ resumes from the slot.`;
         { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
       );
     } catch (error) {
-      metrics.error(error);
-      metrics.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
+      metrics?.error(error);
+      metrics?.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
       throw error;
     } finally {
       release();

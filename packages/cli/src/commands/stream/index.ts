@@ -62,7 +62,7 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
     const release = onStopSignal(() => void source.stop());
     const ctx: { report?: StreamReport } = {};
     const { metrics, close } = await startMetrics('stream', this.flags, (l) => writeLine(this.streams.stderr, l));
-    const observe = streamMetrics(metrics);
+    const observe = metrics === undefined ? undefined : streamMetrics(metrics);
     try {
       await runWithProgress(
         [
@@ -77,16 +77,24 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
                 { topic: config.topic, group: this.flags.group, follow: this.flags.follow },
                 {
                   now: () => performance.now(),
-                  onBatch: observe,
-                  onReady: () => metrics.health.ready(),
+                  ...(observe === undefined ? {} : { onBatch: observe }),
+                  onReady: () => metrics?.health.ready(),
                   onProgress: (p) =>
                     report(
                       `${fmt(p.records)} records, ${fmt(Math.round(p.eventsPerSecond))} events/s, ` +
                         `${fmt(p.deadLettered)} to the DLQ, lag ${fmt(p.lag)}`,
+                      {
+                        topic: config.topic,
+                        records: p.records,
+                        stored: p.inserted,
+                        deadLettered: p.deadLettered,
+                        eventsPerSecond: Math.round(p.eventsPerSecond),
+                        lag: Number(p.lag),
+                      },
                     ),
                   onRetry: (error, attempt, waitMs) => {
-                    metrics.error(error);
-                    metrics.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
+                    metrics?.error(error);
+                    metrics?.health.wait(`retrying: ${error.message.split('\n')[0] ?? ''}`);
                     report(
                       `storing a batch failed (${error.message.split('\n')[0]}); attempt ${attempt + 1} in ` +
                         `${waitMs} ms`,
@@ -101,8 +109,8 @@ A batch whose write fails because PostgreSQL went away is written again after 0.
         { quiet: this.jsonMode && !isInteractive(this.streams.stderr) },
       );
     } catch (error) {
-      metrics.error(error);
-      metrics.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
+      metrics?.error(error);
+      metrics?.health.fail(`stopped: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`);
       throw error;
     } finally {
       release();
