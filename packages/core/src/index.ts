@@ -58,3 +58,4 @@ export * from './cdc/snapshot.js';
 export * from './cdc/resnapshot.js';
 export * from './cdc/apply.js';
 export * from './cdc/status.js';
+export type { SentBatch } from './cdc/batcher.js';

@@ -16,7 +16,15 @@ import type promClientModule from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DriverError, isEtlError, UsageError, type ApplyBatchStats, type BatchStats, type TaskRecord } from '@etl/core';
+import {
+  DriverError,
+  isEtlError,
+  UsageError,
+  type ApplyBatchStats,
+  type BatchStats,
+  type SentBatch,
+  type TaskRecord,
+} from '@etl/core';
 import { buildInfo } from '../version.js';
 
 /** The kind of an error, as a bounded label: a driver error's kind, else etl's error kind. */
@@ -200,14 +208,25 @@ export function applyMetrics(m: EtlMetrics, clock: () => number = Date.now): (b:
 }
 
 /**
- * `etl cdc capture`: changes read from the slot, the slot's confirmed position, and the WAL it
+ * `etl cdc capture`: changes read from the slot and sent to Kafka, seconds from a commit to
+ * Kafka's acknowledgement of its last change, the slot's confirmed position, and the WAL it
  * retains (read from PostgreSQL when scraped).
  */
 export function captureMetrics(
   m: EtlMetrics,
   slot: () => Promise<{ readonly confirmedLsn: bigint | null; readonly retainedBytes: number } | undefined>,
-): (p: { readonly changes: number; readonly lsn: string }) => void {
-  const read = m.counter('etl_cdc_capture_changes_total', 'Changes read from the replication slot and sent.', []);
+  clock: () => number = Date.now,
+): {
+  readonly progress: (p: { readonly changes: number; readonly lsn: string }) => void;
+  readonly sent: (batch: SentBatch) => void;
+} {
+  const read = m.counter('etl_cdc_capture_changes_read_total', 'Changes read from the replication slot.', []);
+  const sent = m.counter('etl_cdc_capture_changes_sent_total', 'Changes Kafka acknowledged.', []);
+  const acked = m.histogram(
+    'etl_cdc_commit_to_kafka_ack_seconds',
+    'Seconds from a transaction’s commit in PostgreSQL to Kafka’s acknowledgement of its changes.',
+    [],
+  );
   const position = m.gauge('etl_cdc_capture_commit_lsn_bytes', 'The last commit read, as a WAL position in bytes.', []);
   let last = 0;
   new (prom().Gauge)({
@@ -228,11 +247,18 @@ export function captureMetrics(
       if (info !== undefined && info.confirmedLsn !== null) this.set(Number(info.confirmedLsn));
     },
   });
-  return (p) => {
-    read.inc(Math.max(0, p.changes - last));
-    last = p.changes;
-    position.set(lsnBytes(p.lsn));
-    m.health.ready();
+  return {
+    progress: (p) => {
+      read.inc(Math.max(0, p.changes - last));
+      last = p.changes;
+      position.set(lsnBytes(p.lsn));
+      m.health.ready();
+    },
+    sent: (batch) => {
+      sent.inc(batch.records);
+      const now = clock();
+      for (const at of batch.committed) acked.observe(Math.max(0, (now - at) / 1000));
+    },
   };
 }
 

@@ -164,6 +164,52 @@ describe.skipIf(!HAVE_PROMETHEUS)('metrics for Prometheus', () => {
     expect(lag[0]?.value).toBe(0);
   });
 
+  it('tells what cdc capture --follow read and sent, commit to Kafka ack, the slot’s position and WAL', async () => {
+    // The stream stores the 10 produced events into a captured table: capture them first, so that the
+    // counters below count only this test's changes.
+    await until('the stream’s 10 events stored', async () =>
+      withPostgres(dbs.pg, async (c) => {
+        const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM kafka_events');
+        return Number(rows[0]?.n) >= 10 ? true : undefined;
+      }),
+    );
+    expect((await etl(['cdc', 'capture'])).code).toBe(0);
+    const port = await freePort();
+    const capture = start(process.execPath, [ETL_BIN, 'cdc', 'capture', '--follow', '--metrics-port', String(port)]);
+    const exited = new Promise((resolve) => capture.once('exit', resolve));
+    try {
+      await until('capture ready', async () =>
+        (await get(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined,
+      );
+      // Five transactions of six changes each.
+      await withPostgres(dbs.pg, async (c) => {
+        for (let i = 0; i < 5; i++)
+          await c.query(`UPDATE orders SET status = 'Completed' WHERE order_id BETWEEN ${i * 6 + 1} AND ${i * 6 + 6}`);
+      });
+      const exposition = await until('30 changes sent in the metrics', async () => {
+        const text = (await get(`http://127.0.0.1:${port}/metrics`)).text;
+        const sent = /^etl_cdc_capture_changes_sent_total (\d+)/m.exec(text);
+        return Number(sent?.[1] ?? 0) >= 30 ? text : undefined;
+      });
+      expect(exposition).toMatch(/^etl_cdc_capture_changes_read_total 30$/m);
+      expect(exposition).toMatch(/^etl_cdc_capture_changes_sent_total 30$/m);
+      // One observation per transaction (at least the five; PostgreSQL may send an empty one).
+      expect(Number(/^etl_cdc_commit_to_kafka_ack_seconds_count (\d+)$/m.exec(exposition)?.[1])).toBeGreaterThanOrEqual(
+        5,
+      );
+      const acked = Number(/^etl_cdc_commit_to_kafka_ack_seconds_sum (\S+)$/m.exec(exposition)?.[1]);
+      expect(acked).toBeGreaterThanOrEqual(0);
+      expect(acked).toBeLessThan(5 * 30);
+      expect(exposition).toMatch(/^etl_cdc_slot_retained_wal_bytes \d+$/m);
+      const confirmed = Number(/^etl_cdc_slot_confirmed_lsn_bytes (\d+)$/m.exec(exposition)?.[1]);
+      expect(confirmed).toBeGreaterThan(0);
+      expect(promtool(['check', 'metrics'], exposition)).toEqual({ status: 0, output: '' });
+    } finally {
+      capture.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it('exposes metrics promtool accepts, and alert rules it accepts', async () => {
     for (const port of [streamPort, applyPort]) {
       const exposition = (await get(`http://127.0.0.1:${port}/metrics`)).text;

@@ -51,4 +51,29 @@ describe('KafkaBatcher', () => {
     await batcher.drain();
     expect(sink.sent).toEqual(['0', '1', '2', '3', '4', '5']);
   });
+
+  it('tells each acknowledged batch its records and the commit times of the transactions it completes', async () => {
+    const sink = slowSink(5);
+    const sent: { records: number; committed: readonly number[] }[] = [];
+    const batcher = new KafkaBatcher(
+      sink,
+      () => {},
+      undefined,
+      (b) => sent.push(b),
+    );
+    // A transaction split over two batches: its commit time goes with the batch that ends it.
+    batcher.add({ topic: 't', key: 'a', value: 'a' });
+    await batcher.flush();
+    batcher.add({ topic: 't', key: 'b', value: 'b' });
+    batcher.complete(2n);
+    batcher.committed(1_000);
+    batcher.add({ topic: 't', key: 'c', value: 'c' });
+    batcher.complete(3n);
+    batcher.committed(2_000);
+    await batcher.drain();
+    expect(sent).toEqual([
+      { records: 1, committed: [] },
+      { records: 2, committed: [1_000, 2_000] },
+    ]);
+  });
 });

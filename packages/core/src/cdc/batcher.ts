@@ -5,6 +5,13 @@
 import type { ChangeRecord, ChangeSink } from '../ports/index.js';
 import type { Lsn } from './pgoutput.js';
 
+/** What one batch carried, once Kafka acknowledged it. */
+export interface SentBatch {
+  readonly records: number;
+  /** When each transaction whose commit the batch completes was committed (Unix ms). */
+  readonly committed: readonly number[];
+}
+
 /**
  * Records go to Kafka in batches, one batch in flight while the next is read. Each batch
  * carries the highest position that is complete once it is acknowledged (the end of the last
@@ -15,6 +22,7 @@ export class KafkaBatcher {
   private records: ChangeRecord[] = [];
   private bytes = 0;
   private mark: Lsn | undefined;
+  private commits: number[] = [];
   private tail: Promise<void> = Promise.resolve();
   private inFlight = 0;
   failure: { readonly error: unknown } | undefined;
@@ -23,6 +31,7 @@ export class KafkaBatcher {
     private readonly sink: ChangeSink,
     private readonly onAcked: (lsn: Lsn) => void,
     private readonly afterKafkaAck: (() => void) | undefined,
+    private readonly onSent?: (batch: SentBatch) => void,
   ) {}
 
   get pending(): number {
@@ -39,6 +48,11 @@ export class KafkaBatcher {
     if (this.mark === undefined || lsn > this.mark) this.mark = lsn;
   }
 
+  /** A transaction committed at this time (Unix ms) ends with the records added so far. */
+  committed(unixMs: number): void {
+    this.commits.push(unixMs);
+  }
+
   full(): boolean {
     return this.records.length >= 5000 || this.bytes >= 1024 * 1024;
   }
@@ -52,9 +66,11 @@ export class KafkaBatcher {
     if (this.records.length === 0 && this.mark === undefined) return;
     const records = this.records;
     const mark = this.mark;
+    const committed = this.commits;
     this.records = [];
     this.bytes = 0;
     this.mark = undefined;
+    this.commits = [];
     const before = this.tail;
     this.inFlight++;
     this.tail = before.then(async () => {
@@ -63,6 +79,7 @@ export class KafkaBatcher {
         if (records.length > 0) {
           await this.sink.send(records);
           this.afterKafkaAck?.();
+          this.onSent?.({ records: records.length, committed });
         }
         if (mark !== undefined) this.onAcked(mark);
       } catch (error) {

@@ -19,11 +19,11 @@ import { planMasks, unmaskRefusedError, type MaskRequest } from '../replicate/ma
 import { checkMasks, planReplicas } from '../replicate/plan.js';
 import type { ReplicationSettings } from '../replicate/settings.js';
 import { capturedTable, refuseUncapturable, type CapturedTable } from './captured.js';
-import { KafkaBatcher } from './batcher.js';
+import { KafkaBatcher, type SentBatch } from './batcher.js';
 import { encodeChange, type Change } from './change.js';
 import { ColumnsAdded, Decoder } from './decoder.js';
 import { addCapturedColumns } from './evolve.js';
-import { decodeFrame, decodePgOutput, formatLsn, standbyStatus, type Lsn } from './pgoutput.js';
+import { decodeFrame, decodePgOutput, formatLsn, pgTimestampToUnixMs, standbyStatus, type Lsn } from './pgoutput.js';
 import { loadSnapshot, type LoadedSnapshot, type SnapshotSizing } from './snapshot.js';
 
 /** The marker a drain run writes into the WAL, and stops at. */
@@ -84,6 +84,8 @@ export interface CaptureRun {
   /** Once streaming from the slot has begun (health: ready). */
   readonly onReady?: () => void;
   readonly confirmUnmask?: (columns: readonly string[]) => Promise<boolean>;
+  /** After Kafka acknowledged a batch: its records, and the commit times of the transactions it completes. */
+  readonly onSent?: (batch: SentBatch) => void;
   /** Test seam: runs after Kafka acknowledged a batch and before the slot is acknowledged. */
   readonly afterKafkaAck?: () => void;
   /** Attempts to read the slot again after PostgreSQL or Kafka went away (default 5). */
@@ -294,6 +296,7 @@ async function streamChanges(
       acknowledge();
     },
     run.afterKafkaAck,
+    run.onSent,
   );
   const decoder = new Decoder(state.epoch, state.tables, snapshotLsn);
   const nonce = randomBytes(8).toString('hex');
@@ -357,6 +360,7 @@ async function streamChanges(
         if (m.tag === 'commit') {
           transactions++;
           batcher.complete(m.endLsn);
+          batcher.committed(pgTimestampToUnixMs(m.commitTime));
           run.onProgress?.({
             type: 'changes',
             changes,

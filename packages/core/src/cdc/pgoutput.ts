@@ -31,6 +31,9 @@ export function pgTimestampToIso(micros: bigint): string {
   return `${iso.slice(0, 23)}${String(rest).padStart(3, '0')}Z`;
 }
 
+/** A protocol timestamp (µs since 2000) as Unix milliseconds. */
+export const pgTimestampToUnixMs = (micros: bigint): number => Number((micros + PG_EPOCH_MICROS) / 1000n);
+
 export function isoToPgTimestamp(unixMs: number): bigint {
   return BigInt(Math.round(unixMs)) * 1000n - PG_EPOCH_MICROS;
 }

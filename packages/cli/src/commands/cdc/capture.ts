@@ -168,6 +168,7 @@ resumes from the slot.`;
                   now: () => performance.now(),
                   stopSignal,
                   onReady: () => metrics?.health.ready(),
+                  ...(observe === undefined ? {} : { onSent: observe.sent }),
                   confirmUnmask: (columns) => this.confirmUnmask(columns),
                   onRetry: (error, attempt, waitMs) => {
                     metrics?.error(error);
@@ -178,7 +179,7 @@ resumes from the slot.`;
                     );
                   },
                   onProgress: (p) => {
-                    if (p.type === 'changes') observe?.(p);
+                    if (p.type === 'changes') observe?.progress(p);
                     report(progressLine(p), { ...p });
                   },
                   // Test seam for the kill between Kafka's acknowledgement and the slot's.
