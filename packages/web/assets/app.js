@@ -1,7 +1,8 @@
 // etl ui: the page's only script. Draws the marts' line charts (uPlot, served from this origin)
 // and keeps the page current: while the tab is visible it asks /api/changes every few seconds
 // (one cheap query on the server) and, when something changed, fetches this same page and swaps
-// in its content. Nothing runs while the tab is hidden.
+// in its content; the stream and cdc pages, whose lag moves without a run, are fetched at every
+// poll. Nothing runs while the tab is hidden.
 'use strict';
 (function () {
   var POLL_MS = 2000;
@@ -88,7 +89,10 @@
         var wasDown = live && live.classList.contains('down');
         token = body.token;
         setLive('up', 'live');
-        return changed || wasDown ? refresh() : null;
+        // Lag and positions move without a run: such pages refresh at every poll.
+        var main = document.getElementById('main');
+        var always = main && main.dataset.live === 'always';
+        return changed || wasDown || always ? refresh() : null;
       })
       .catch(function () {
         setLive('down', 'reconnecting…');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterView, ReplicationStateView, RunDetail } from '@etl/connectors';
-import { parseProject, PIPELINE_TASKS, type DoctorReport, type ShowResult, type StreamStatus } from '@etl/core';
+import {
+  parseProject,
+  PIPELINE_TASKS,
+  type CdcStatus,
+  type DoctorReport,
+  type ShowResult,
+  type StreamStatus,
+} from '@etl/core';
 import { ASSET_NAMES } from './assets.js';
 import { createApp } from './app.js';
 import type { PageData } from './data.js';
@@ -30,6 +37,47 @@ const run = (id: number, status: 'succeeded' | 'failed'): RunDetail => ({
     message: t.name === 'verify' ? `${HOSTILE_NAME} ${'long '.repeat(100)}` : 'ok',
   })),
 });
+
+const CDC: CdcStatus = {
+  capturing: true,
+  epoch: '20261204120000-abcdef',
+  currentLsn: '0/3000100',
+  slotName: 'etl_cdc_shop',
+  slot: {
+    name: 'etl_cdc_shop',
+    active: true,
+    confirmedLsn: '0/3000000',
+    retainedBytes: 3 * 1024 * 1024,
+    walStatus: 'reserved',
+  },
+  tables: [
+    {
+      table: 'orders',
+      source: 'public.orders',
+      topic: 'etl.cdc.public.orders',
+      snapshot: 'done',
+      snapshotLsn: '0/2000000',
+      appliedLsn: '0/2FFFF00',
+      appliedCommitAt: '2026-12-04T12:00:01.123456Z',
+      lagSeconds: 2.5,
+      lagBytes: 256,
+      lagRecords: '1200',
+    },
+    {
+      table: HOSTILE_NAME,
+      source: `public.${HOSTILE_NAME}`,
+      topic: 'etl.cdc.public.x',
+      snapshot: 'pending',
+      snapshotLsn: null,
+      appliedLsn: null,
+      appliedCommitAt: null,
+      lagSeconds: null,
+      lagBytes: 0,
+      lagRecords: '0',
+    },
+  ],
+  partitions: [{ topic: 'etl.cdc.public.orders', partition: 0, endOffset: '5200', appliedOffset: '4000', lag: '1200' }],
+};
 
 /** The page's data in memory: these tests are about HTTP and HTML, not the databases. */
 function memoryData(overrides: Partial<PageData> = {}): PageData {
@@ -67,6 +115,7 @@ function memoryData(overrides: Partial<PageData> = {}): PageData {
     run: async (id) => (id === 1 ? run(1, 'succeeded') : undefined),
     health: async () => health,
     stream: async () => stream,
+    cdc: async () => CDC,
     deadLetters: async () => [dead],
     replication: async () => [] as ReplicationStateView[],
     marts: async () => ({ project: PROJECT, builds: [] }),
@@ -108,7 +157,7 @@ describe('etl ui, in process', () => {
   });
 
   it('serves every view with a strict CSP and nosniff', async () => {
-    for (const path of ['/', '/runs/1', '/stream', '/marts']) {
+    for (const path of ['/', '/runs/1', '/stream', '/cdc', '/marts']) {
       const r = await get(path);
       expect(r.status, path).toBe(200);
       expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -187,6 +236,37 @@ describe('etl ui, in process', () => {
     expect((await get('/api/runs/9')).status).toBe(404);
     expect(await (await get('/api/stream')).json()).toEqual({ topic: 't', group: 'g', lag: '5', partitions: [] });
     expect(await (await get('/api/changes')).json()).toEqual({ token: 'token' });
+    expect(await (await get('/api/cdc')).json()).toEqual(CDC);
+  });
+
+  it('shows change data capture: the slot, each table’s snapshot, position and lag, each partition', async () => {
+    const html = await (await get('/cdc')).text();
+    expect(html).toContain('data-slot="active"');
+    expect(html).toMatch(/retains\s+<span data-retained="3145728">3\.0 MB<\/span>/);
+    expect(html).toContain('wal_status reserved');
+    expect(html).toMatch(/<tr data-table="orders" data-lag-records="1200">[\s\S]*?<td class="done">done<\/td>/);
+    expect(html).toContain('2026-12-04T12:00:01.123456Z');
+    expect(html).toContain('<td>2.5</td>');
+    expect(html).toContain('<td>1,200</td>');
+    expect(html).toMatch(/data-topic="etl.cdc.public.orders" data-partition="0"[\s\S]*?<td>5,200<\/td>/);
+    expect(html).not.toContain(HOSTILE_NAME);
+    expect(html).toContain('&lt;img src=x onerror=window.__x=1&gt;');
+    // It refreshes at every poll: lag moves without a run.
+    expect(html).toContain('<main id="main" data-live="always">');
+    expect(await (await get('/')).text()).toContain('<main id="main" data-live="on-change">');
+    const idle = await (
+      await get(
+        '/cdc',
+        memoryData({ cdc: async () => ({ ...CDC, capturing: false, slot: null, tables: [], partitions: [] }) }),
+      )
+    ).text();
+    expect(idle).toContain('Nothing is captured: run <code>etl cdc capture</code> to start.');
+    expect(idle).toContain('data-slot="none"');
+    const down = await (
+      await get('/cdc', memoryData({ cdc: () => Promise.reject(new Error(`no MySQL (pw ${PASSWORD})`)) }))
+    ).text();
+    expect(down).toContain('The change data capture status (PostgreSQL, MySQL or Kafka) is not available');
+    expect(down).not.toContain(PASSWORD);
   });
 });
 

@@ -10,6 +10,7 @@ import { asset } from './assets.js';
 import { authorized, loginPage, sameSecret, SESSION_COOKIE, sessionValue } from './auth.js';
 import type { PageData } from './data.js';
 import {
+  cdcView,
   layout,
   martsView,
   runView,
@@ -147,6 +148,11 @@ export function createApp(data: PageData, options: AppOptions): Hono {
     return c.html(layout('Stream', '/stream', top, streamView(status, dead, replication)));
   });
 
+  app.get('/cdc', async (c) => {
+    const [top, status] = await Promise.all([header(), panel(data.cdc())]);
+    return c.html(layout('Change data capture', '/cdc', top, cdcView(status)));
+  });
+
   app.get('/marts', async (c) => {
     const marts = panel<MartsData>(
       data.marts().then(async (overview) => {
@@ -172,7 +178,7 @@ export function createApp(data: PageData, options: AppOptions): Hono {
     return c.html(layout('Marts', '/marts', top, martsView(view)));
   });
 
-  // JSON in the shapes of `etl runs`, `etl runs show`, `etl doctor` and `etl stream status` --json.
+  // JSON in the shapes of `etl runs`, `etl runs show`, `etl doctor`, `etl stream status` and `etl cdc status` --json.
   const json = async <T>(c: Context, work: Promise<T>) => {
     const result = await panel(work);
     return result.ok ? c.json(result.value as object) : c.json({ error: result.error }, 503);
@@ -186,6 +192,7 @@ export function createApp(data: PageData, options: AppOptions): Hono {
   });
   app.get('/api/doctor', (c) => json(c, data.health()));
   app.get('/api/stream', (c) => json(c, data.stream()));
+  app.get('/api/cdc', (c) => json(c, data.cdc()));
   app.get('/api/dead-letters', (c) => json(c, data.deadLetters(20)));
   app.get('/api/replication', (c) => json(c, data.replication()));
   app.get('/api/marts', (c) =>

@@ -6,9 +6,11 @@
 import {
   KafkaEventSource,
   KafkaProbe,
+  MysqlCdcStore,
   MysqlProbe,
   MysqlReplicaTarget,
   MysqlWarehouse,
+  PostgresChangeLog,
   PostgresEventStore,
   PostgresProbe,
   PostgresRunStore,
@@ -18,10 +20,13 @@ import {
   type RunSummary,
 } from '@etl/connectors';
 import {
+  cdcStatus,
   DataCheckError,
   runDoctor,
   showModel,
+  slotName,
   streamStatus,
+  type CdcStatus,
   type DoctorReport,
   type EtlConfig,
   type MartsProject,
@@ -49,6 +54,8 @@ export interface PageData {
   health(): Promise<DoctorReport>;
   /** `etl stream status --json`. */
   stream(): Promise<StreamStatus>;
+  /** `etl cdc status --json`. */
+  cdc(): Promise<CdcStatus>;
   deadLetters(limit: number): Promise<DeadLetterView[]>;
   replication(): Promise<ReplicationStateView[]>;
   /** The project's models and their last builds. */
@@ -89,6 +96,7 @@ export class LivePageData implements PageData {
   private readonly warehouse: MysqlWarehouse;
   private readonly healthCache = new Cached<DoctorReport>(HEALTH_CACHE_MS);
   private readonly streamCache = new Cached<StreamStatus>(STREAM_CACHE_MS);
+  private readonly cdcCache = new Cached<CdcStatus>(STREAM_CACHE_MS);
 
   constructor(
     private readonly config: EtlConfig,
@@ -131,6 +139,29 @@ export class LivePageData implements PageData {
       const source = new KafkaEventSource({ brokers: this.config.kafka.brokers, retries: 1, connectTimeoutMs: 2000 });
       try {
         return await streamStatus(source, this.events, this.config.topic, this.group);
+      } finally {
+        await source.stop();
+      }
+    });
+  }
+
+  cdc(): Promise<CdcStatus> {
+    return this.cdcCache.get(async () => {
+      const source = new KafkaEventSource({ brokers: this.config.kafka.brokers, retries: 1, connectTimeoutMs: 2000 });
+      const store = new MysqlCdcStore(this.config.mysql, { session: READ_ONLY });
+      try {
+        return await cdcStatus(
+          new PostgresChangeLog(this.config.pg, { session: READ_ONLY }),
+          source,
+          // Read only: the page never migrates; etl's tables are there once etl init (or a capture) ran.
+          {
+            prepare: async () => {},
+            state: () => store.state(),
+            tables: () => store.tables(),
+            partitions: () => store.partitions(),
+          },
+          slotName(this.config.pg.database),
+        );
       } finally {
         await source.stop();
       }

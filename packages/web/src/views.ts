@@ -6,7 +6,15 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { DeadLetterView, ReplicationStateView, RunDetail } from '@etl/connectors';
-import { PIPELINE_TASKS, SERVICE_LABELS, type DoctorReport, type StreamStatus, type TaskRecord } from '@etl/core';
+import {
+  formatBytes,
+  PIPELINE_TASKS,
+  SERVICE_LABELS,
+  type CdcStatus,
+  type DoctorReport,
+  type StreamStatus,
+  type TaskRecord,
+} from '@etl/core';
 import { bars, gantt, lineage } from './svg.js';
 import type { MartsOverview } from './data.js';
 import { cut, duration, scriptJson, visibleBytes } from './safe.js';
@@ -16,10 +24,14 @@ export type Panel<T> = { readonly ok: true; readonly value: T } | { readonly ok:
 
 const fmt = (n: number | string) => Number(n).toLocaleString('en-US');
 
+/** Pages whose data moves without a pipeline run (lag, positions) refresh at every poll, not only on a new run. */
+const ALWAYS_LIVE = new Set(['/stream', '/cdc']);
+
 export function layout(title: string, active: string, strip: Html, body: Html): Html {
   const nav = [
     ['/', 'Runs'],
     ['/stream', 'Stream'],
+    ['/cdc', 'CDC'],
     ['/marts', 'Marts'],
   ] as const;
   return html`<!doctype html>
@@ -45,7 +57,7 @@ export function layout(title: string, active: string, strip: Html, body: Html): 
           <span id="live" class="live" title="Updates itself while this tab is visible">live</span>
         </header>
         <div id="strip">${strip}</div>
-        <main id="main">${body}</main>
+        <main id="main" data-live="${ALWAYS_LIVE.has(active) ? 'always' : 'on-change'}">${body}</main>
       </body>
     </html>`;
 }
@@ -392,4 +404,81 @@ function scriptJsonRaw(value: unknown): HtmlEscapedString {
   const text = new String(scriptJson(value)) as HtmlEscapedString;
   text.isEscaped = true;
   return text;
+}
+
+/** `etl cdc status`: the slot, each captured table's snapshot, applied position and lag, and each partition's lag. */
+export function cdcView(status: Panel<CdcStatus>): Html {
+  if (!status.ok) return down('The change data capture status (PostgreSQL, MySQL or Kafka)', status.error);
+  const s = status.value;
+  const slot =
+    s.slot === null
+      ? html`<p class="slot" data-slot="none">Slot <code>${s.slotName}</code>: none (WAL at ${s.currentLsn}).</p>`
+      : html`<p class="slot" data-slot="${s.slot.active ? 'active' : 'inactive'}">
+          Slot <code>${s.slotName}</code>: <strong>${s.slot.active ? 'active' : 'inactive'}</strong>, confirmed
+          ${s.slot.confirmedLsn ?? '-'}, retains
+          <span data-retained="${s.slot.retainedBytes}">${formatBytes(s.slot.retainedBytes)}</span>
+          of WAL, wal_status ${s.slot.walStatus ?? '-'} (WAL at ${s.currentLsn}).
+          ${s.slot.walStatus === 'lost' ? html`<strong class="down">Run <code>etl cdc reset</code>.</strong>` : ''}
+        </p>`;
+  if (!s.capturing)
+    return html`<h1>Change data capture</h1>
+      <p>Nothing is captured: run <code>etl cdc capture</code> to start.</p>
+      ${slot}`;
+  return html`<h1>Change data capture</h1>
+    <p>Capture epoch <code>${s.epoch}</code>.</p>
+    ${slot}
+    <h2>Tables</h2>
+    <table class="cdc-tables">
+      <thead>
+        <tr>
+          <th>table</th>
+          <th>source</th>
+          <th>snapshot</th>
+          <th>applied LSN</th>
+          <th>committed at (UTC)</th>
+          <th>lag s</th>
+          <th>lag WAL</th>
+          <th>lag records</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${s.tables.map(
+          (t) =>
+            html`<tr data-table="${t.table}" data-lag-records="${t.lagRecords}">
+              <td>${t.table}</td>
+              <td>${t.source}</td>
+              <td class="${t.snapshot}">${t.snapshot}</td>
+              <td>${t.appliedLsn ?? '-'}</td>
+              <td>${t.appliedCommitAt ?? '-'}</td>
+              <td>${t.lagSeconds === null ? '?' : t.lagSeconds.toFixed(1)}</td>
+              <td>${formatBytes(t.lagBytes)}</td>
+              <td>${fmt(t.lagRecords)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <h2>Kafka partitions</h2>
+    <table class="partitions">
+      <thead>
+        <tr>
+          <th>topic</th>
+          <th>partition</th>
+          <th>end offset</th>
+          <th>applied offset</th>
+          <th>lag</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${s.partitions.map(
+          (p) =>
+            html`<tr data-topic="${p.topic}" data-partition="${p.partition}">
+              <td>${p.topic}</td>
+              <td>${p.partition}</td>
+              <td>${fmt(p.endOffset)}</td>
+              <td>${p.appliedOffset === null ? '-' : fmt(p.appliedOffset)}</td>
+              <td>${fmt(p.lag)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
 }

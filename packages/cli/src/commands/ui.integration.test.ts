@@ -147,6 +147,7 @@ describe.skipIf(!HAVE_BROWSER)('etl ui in a real browser', () => {
       ['/', 'runs'],
       ['/runs/1', 'run'],
       ['/stream', 'stream'],
+      ['/cdc', 'cdc-none'],
       ['/marts', 'marts'],
     ] as const) {
       const { page, problems, bodies } = await open(path, shot);
@@ -249,6 +250,33 @@ describe.skipIf(!HAVE_BROWSER)('etl ui in a real browser', () => {
     } finally {
       other.kill('SIGTERM');
     }
+  });
+
+  it('shows change data capture live: the changes waiting in Kafka, then none once applied', async () => {
+    expect((await etl(['cdc', 'capture'])).code).toBe(0);
+    expect((await etl(['cdc', 'apply'])).code).toBe(0);
+    const { page, problems } = await open('/cdc', 'cdc');
+    expect(problems).toEqual([]);
+    expect(await page.locator('p.slot').getAttribute('data-slot')).toBe('inactive');
+    expect(await page.locator('tr[data-table="orders"] td.done').count()).toBe(1);
+    expect(await page.locator('tr[data-table="orders"]').getAttribute('data-lag-records')).toBe('0');
+    await page.evaluate(() => ((window as unknown as { __same?: boolean }).__same = true));
+    await pg(`UPDATE orders SET status = 'Shipped' WHERE order_id <= 50`);
+    expect((await etl(['cdc', 'capture'])).code).toBe(0);
+    await page.waitForSelector('tr[data-table="orders"][data-lag-records="50"]', { timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'cdc-waiting.png'), fullPage: true });
+    // The page shows what etl cdc status --json says.
+    const cli = JSON.parse((await etl(['cdc', 'status', '--json'])).stdout) as {
+      tables: { table: string; lagRecords: string }[];
+      partitions: unknown[];
+    };
+    const api = JSON.parse(await page.evaluate(async () => (await fetch('/api/cdc')).text())) as typeof cli;
+    expect(api.partitions).toEqual(cli.partitions);
+    expect(api.tables.map((t) => [t.table, t.lagRecords])).toEqual(cli.tables.map((t) => [t.table, t.lagRecords]));
+    expect((await etl(['cdc', 'apply'])).code).toBe(0);
+    await page.waitForSelector('tr[data-table="orders"][data-lag-records="0"]', { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as unknown as { __same?: boolean }).__same)).toBe(true);
+    await page.close();
   });
 
   it('exits 2 naming the port when it is in use, and 0 on SIGTERM', async () => {

@@ -15,13 +15,15 @@ export interface UiResult {
 }
 
 export default class Ui extends EtlCommand<typeof Ui, UiResult> {
-  static override summary = 'Serve a local web page to watch the platform: runs, stream, replication, marts.';
+  static override summary = 'Serve a local web page to watch the platform: runs, stream, replication, cdc, marts.';
   static override description = `Starts an HTTP server in this process and prints its address. The page is read-only and
 server-rendered: the runs grid (the last 25 pipeline runs × their tasks, ?before=<run> for older
 ones), one run with a Gantt chart of its tasks, the stream (lag per partition, the latest dead
-letters, the replication state of each table) and the marts as charts. It updates itself while
-its tab is visible. /api/runs, /api/runs/<id>, /api/doctor and /api/stream serve the same JSON as
-\`etl runs\`, \`etl runs show\`, \`etl doctor\` and \`etl stream status\` with --json.
+letters, the replication state of each table), change data capture (the slot, each table's
+snapshot, applied position and lag, each partition's lag) and the marts as charts. It updates
+itself while its tab is visible. /api/runs, /api/runs/<id>, /api/doctor, /api/stream and /api/cdc
+serve the same JSON as \`etl runs\`, \`etl runs show\`, \`etl doctor\`, \`etl stream status\` and
+\`etl cdc status\` with --json.
 
 Beyond loopback (--host 0.0.0.0, a LAN address) the page needs a token: ETL_UI_TOKEN, at least
 32 characters (openssl rand -hex 32 makes one); without it etl ui exits 2. Every page, API

@@ -18,7 +18,7 @@ import {
   type SourcePosition,
 } from '@etl/core';
 import type mysql from 'mysql2/promise';
-import { quoteMysqlIdent as q, withMysql } from './client.js';
+import { quoteMysqlIdent as q, withMysql, type MysqlConnectOptions } from './client.js';
 import { migrateMysql } from './schema-target.js';
 
 type Rows = mysql.RowDataPacket[];
@@ -35,8 +35,16 @@ const PENDING_LSN = 18446744073709551615n;
 export class MysqlCdcStore implements CdcStore {
   readonly endpoint: string;
 
-  constructor(private readonly db: DatabaseEndpoint) {
+  /** `options.session`: how each connection is opened (read-only with a timeout for the page). */
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly options: { readonly session?: MysqlConnectOptions } = {},
+  ) {
     this.endpoint = db.display;
+  }
+
+  private session<T>(work: (c: mysql.Connection) => Promise<T>): Promise<T> {
+    return withMysql(this.db, work, this.options.session);
   }
 
   async prepare(): Promise<void> {
@@ -44,7 +52,7 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async state(): Promise<CdcState | undefined> {
-    return withMysql(this.db, async (c) => {
+    return this.session(async (c) => {
       const [rows] = await c.query<Rows>('SELECT * FROM etl_cdc_state WHERE id = 1');
       const r = rows[0];
       if (r === undefined) return undefined;
@@ -69,7 +77,7 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async start(state: CdcState): Promise<void> {
-    await withMysql(this.db, async (c) => {
+    await this.session(async (c) => {
       await c.query('START TRANSACTION');
       // tables_list and masked are what an earlier etl read; the tables are in etl_cdc_captured.
       await c.query(
@@ -92,7 +100,7 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async tables(): Promise<CdcTableState[]> {
-    return withMysql(this.db, async (c) => {
+    return this.session(async (c) => {
       const [rows] = await c.query<Rows>(
         `SELECT table_name, epoch, CAST(snapshot_lsn AS CHAR) AS lsn,
                 DATE_FORMAT(snapshot_at, '%Y-%m-%d %H:%i:%s.%f') AS at FROM etl_cdc_tables ORDER BY table_name`,
@@ -108,7 +116,7 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async snapshotDone(table: string, epoch: string, lsn: Lsn): Promise<void> {
-    await withMysql(this.db, (c) =>
+    await this.session((c) =>
       c.query('REPLACE INTO etl_cdc_tables (table_name, epoch, snapshot_lsn) VALUES (?, ?, ?)', [
         table,
         epoch,
@@ -118,11 +126,11 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async recordTable(table: CapturedTable): Promise<void> {
-    await withMysql(this.db, (c) => recordCaptured(c, table));
+    await this.session((c) => recordCaptured(c, table));
   }
 
   async resnapshotPending(table: CapturedTable, epoch: string): Promise<void> {
-    await withMysql(this.db, async (c) => {
+    await this.session(async (c) => {
       await c.query('START TRANSACTION');
       try {
         await recordCaptured(c, table);
@@ -141,7 +149,7 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async partitions(): Promise<CdcPartitionState[]> {
-    return withMysql(this.db, async (c) => {
+    return this.session(async (c) => {
       const [rows] = await c.query<Rows>(
         `SELECT topic, part, next_offset, epoch, CAST(lsn AS CHAR) AS lsn, seq, committed_at,
                 DATE_FORMAT(applied_at, '%Y-%m-%d %H:%i:%s.%f') AS applied_at
@@ -166,7 +174,7 @@ export class MysqlCdcStore implements CdcStore {
     nextOffset: string,
     tables: ReadonlyMap<string, CapturedTable>,
   ): Promise<AppliedBatch> {
-    return withMysql(this.db, async (c) => {
+    return this.session(async (c) => {
       await c.query('START TRANSACTION');
       try {
         // A reset waits for this transaction, and this one sees the epoch of the capture that runs.
@@ -229,7 +237,7 @@ export class MysqlCdcStore implements CdcStore {
   }
 
   async clear(): Promise<void> {
-    await withMysql(this.db, async (c) => {
+    await this.session(async (c) => {
       await c.query('START TRANSACTION');
       await c.query('DELETE FROM etl_cdc_state');
       await c.query('DELETE FROM etl_cdc_tables');

@@ -24,7 +24,7 @@ import {
 } from '@etl/core';
 import type pg from 'pg';
 import { both } from 'pg-copy-streams';
-import { connectPostgres, quoteIdent, withPostgres } from './client.js';
+import { connectPostgres, quoteIdent, withPostgres, type PgConnectOptions } from './client.js';
 import { pgError, sqlState } from './errors.js';
 import { exportSettingsSql } from './replica-source.js';
 
@@ -41,12 +41,20 @@ function checkSlotName(name: string): string {
 export class PostgresChangeLog implements ChangeLog {
   readonly endpoint: string;
 
-  constructor(private readonly db: DatabaseEndpoint) {
+  /** `options.session`: how each connection is opened (read-only with a timeout for the page). */
+  constructor(
+    private readonly db: DatabaseEndpoint,
+    private readonly options: { readonly session?: PgConnectOptions } = {},
+  ) {
     this.endpoint = db.display;
   }
 
+  private session<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
+    return withPostgres(this.db, work, this.options.session);
+  }
+
   async preflight(tables: readonly QualifiedName[]): Promise<void> {
-    await withPostgres(this.db, async (c) => {
+    await this.session(async (c) => {
       const level = (await c.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
       if (level !== 'logical') {
         throw new UsageError(`PostgreSQL runs with wal_level = ${level ?? '?'}; etl cdc needs logical`, {
@@ -94,13 +102,13 @@ export class PostgresChangeLog implements ChangeLog {
   }
 
   async currentLsn(): Promise<Lsn> {
-    return withPostgres(this.db, async (c) =>
+    return this.session(async (c) =>
       parseLsn((await c.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]?.l ?? '0/0'),
     );
   }
 
   async valuedColumns(table: QualifiedName, columns: readonly string[]): Promise<string[]> {
-    return withPostgres(this.db, async (c) => {
+    return this.session(async (c) => {
       const { rows } = await c.query<{ name: string }>(
         `SELECT attname AS name FROM pg_attribute
           WHERE attrelid = to_regclass($1) AND attname = ANY($2::text[]) AND NOT attisdropped
@@ -113,7 +121,7 @@ export class PostgresChangeLog implements ChangeLog {
   }
 
   async slot(name: string): Promise<SlotInfo | undefined> {
-    return withPostgres(this.db, async (c) => {
+    return this.session(async (c) => {
       const row = (
         await c.query<{
           active: boolean;
@@ -140,7 +148,7 @@ export class PostgresChangeLog implements ChangeLog {
 
   async ensurePublication(name: string, tables: readonly QualifiedName[]): Promise<void> {
     const list = tables.map(pgTable).join(', ');
-    await withPostgres(this.db, async (c) => {
+    await this.session(async (c) => {
       const exists = (await c.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name])).rowCount === 1;
       // A partitioned table's changes are published as its own (the replica is one table), not its partitions'.
       if (exists) {
@@ -186,7 +194,7 @@ export class PostgresChangeLog implements ChangeLog {
   }
 
   async emitMarker(prefix: string, content: string): Promise<Lsn> {
-    return withPostgres(this.db, async (c) =>
+    return this.session(async (c) =>
       parseLsn(
         (await c.query<{ l: string }>('SELECT pg_logical_emit_message(false, $1, $2)::text AS l', [prefix, content]))
           .rows[0]?.l ?? '0/0',
@@ -272,7 +280,7 @@ export class PostgresChangeLog implements ChangeLog {
   }
 
   async dropSlot(name: string): Promise<boolean> {
-    return withPostgres(this.db, async (c) => {
+    return this.session(async (c) => {
       try {
         const r = await c.query(
           'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
@@ -291,6 +299,6 @@ export class PostgresChangeLog implements ChangeLog {
   }
 
   async dropPublication(name: string): Promise<void> {
-    await withPostgres(this.db, (c) => c.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`));
+    await this.session((c) => c.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(name)}`));
   }
 }

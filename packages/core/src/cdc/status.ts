@@ -7,6 +7,10 @@ import { displayName } from '../catalog/selection.js';
 import { comparePositions, type SourcePosition } from './change.js';
 import { formatLsn } from './pgoutput.js';
 
+/** A count of bytes as people read it: 512 B, 3.2 kB, 41.0 MB. */
+export const formatBytes = (n: number): string =>
+  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} kB` : `${n} B`;
+
 export interface CdcTableStatus {
   /** The replica's MySQL name. */
   readonly table: string;

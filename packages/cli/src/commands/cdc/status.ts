@@ -1,11 +1,8 @@
-import { cdcStatus, slotName, type CdcStatus } from '@etl/core';
+import { cdcStatus, formatBytes as bytes, slotName, type CdcStatus } from '@etl/core';
 import { EtlCommand } from '../../base-command.js';
 import { isInteractive, renderTable, writeLine } from '../../ui/output.js';
 
 const fmt = (n: number | string): string => Math.round(Number(n)).toLocaleString('en-US');
-
-export const bytes = (n: number): string =>
-  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} kB` : `${n} B`;
 
 export default class CdcStatusCommand extends EtlCommand<typeof CdcStatusCommand, CdcStatus> {
   static override summary = 'Where change data capture stands: per table, for the slot, per Kafka partition.';
