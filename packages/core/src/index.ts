@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './lazy.js';
 export * from './redact.js';
 export * from './config.js';
 export * from './ports/index.js';

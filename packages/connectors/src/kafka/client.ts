@@ -2,7 +2,12 @@
  * The project's Kafka client: kafkajs configured with deadlines, bounded retries and its
  * logs routed to a callback (stderr in the CLI when debugging), never to stdout.
  */
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { lazyModule } from '@etl/core';
+import type * as Kafkajs from 'kafkajs';
+import type { Kafka, KafkaConfig, LogEntry } from 'kafkajs';
+
+/** kafkajs, loaded by the first command that talks to Kafka (most never do). */
+export const kafkajs = lazyModule<typeof Kafkajs>('kafkajs', import.meta.url);
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -15,6 +20,7 @@ export interface KafkaClientOptions {
 }
 
 export function createKafka(options: KafkaClientOptions): Kafka {
+  const { Kafka, logLevel } = kafkajs();
   const log = options.log;
   const config: KafkaConfig = {
     clientId: options.clientId ?? 'etl',

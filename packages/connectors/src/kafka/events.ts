@@ -14,8 +14,8 @@ import {
   type PartitionOffsets,
   type RecordBatch,
 } from '@etl/core';
-import { CompressionTypes, type Consumer, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
-import { createKafka, type KafkaClientOptions } from './client.js';
+import type { Consumer, Kafka, Producer, TopicMessages } from 'kafkajs';
+import { createKafka, kafkajs, type KafkaClientOptions } from './client.js';
 import { kafkaError } from './errors.js';
 import { keyPartitioner } from './partitioner.js';
 
@@ -65,7 +65,7 @@ class IdempotentProducer {
         });
         await this.producer.connect();
       }
-      await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
+      await this.producer.sendBatch({ acks: -1, compression: kafkajs().CompressionTypes.None, topicMessages });
     } catch (error) {
       // A producer that lost its broker stays disconnected ("The producer is disconnected" on
       // every later send): the caller's retry gets a new one (a new producer id, so a record

@@ -7,7 +7,8 @@
  * Parsing is pure: the CLI reads the files, this checks the project as a whole and reports every
  * problem at once, each with its file and line (exit 2) — before anything runs.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, lineCounter, parseDocument } from '../yaml.js';
 import { UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
 import { isReservedMysqlName, mysqlNameProblem } from '../catalog/replica-names.js';
@@ -196,8 +197,8 @@ export function parseProject(root: string, files: readonly ProjectFile[]): Marts
   const testProps = new Map<string, { description?: string; severity?: Severity }>();
   const sources = new Map<string, SourceTableSpec>();
   for (const f of yamlFiles) {
-    const lines = new LineCounter();
-    const doc = parseDocument(f.text, { lineCounter: lines, uniqueKeys: true });
+    const lines = lineCounter();
+    const doc = parseDocument(f.text, lines);
     const lineOf = (node: Node | Pair | null | undefined): number => {
       const range = node !== null && node !== undefined && 'range' in node ? node.range : undefined;
       const key = node !== null && node !== undefined && 'key' in node ? (node.key as Node | null) : undefined;

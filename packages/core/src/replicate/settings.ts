@@ -20,7 +20,8 @@
  * A table takes the settings of every entry that matches it, in the file's order (a later
  * entry overrides what an earlier one set).
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { isMap, isScalar, isSeq, lineCounter, parseDocument } from '../yaml.js';
 import { UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
 import { parseTablePatterns, patternMatches, type TablePattern } from '../catalog/selection.js';
@@ -57,8 +58,8 @@ const KEYS = ['mode', 'key', 'cursor', 'mask', 'as_text', 'target', 'columns'] a
 
 /** Parses and validates the file's text: every problem at once, each with its line (exit 2). */
 export function parseSettings(text: string, file: string): ReplicationSettings {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const lines = lineCounter();
+  const doc = parseDocument(text, lines);
   const problems: { line: number; text: string }[] = [];
   const lineOf = (node: Located): number => {
     const range = node !== null && node !== undefined && 'range' in node ? node.range : undefined;

@@ -8,7 +8,8 @@
  * bytes in any database.
  */
 import type { Faker, Randomizer } from '@faker-js/faker';
-import { faker as englishFaker } from '@faker-js/faker/locale/en';
+import type * as FakerEnglish from '@faker-js/faker/locale/en';
+import { lazyModule } from '../lazy.js';
 import { type LOYALTY_STATUSES, type ORDER_STATUSES } from '../schema/tables.js';
 import { CATEGORIES, LEAF_CATEGORY_IDS } from './categories.js';
 import { RowRandom, permute } from './random.js';
@@ -71,8 +72,12 @@ export interface OrderRow {
   readonly lines: readonly OrderLine[];
 }
 
+/** Loaded by the first generator: only seed and produce draw names and texts. */
+const fakerEnglish = lazyModule<typeof FakerEnglish>('@faker-js/faker/locale/en', import.meta.url);
+
 /** faker with the English locale only, drawing from a row-seeded stream. */
 function seededFaker(): { faker: Faker; random: RowRandom } {
+  const englishFaker = fakerEnglish().faker;
   const random = new RowRandom();
   const randomizer: Randomizer = { next: random.next, seed: () => {} };
   const FakerClass = englishFaker.constructor as typeof Faker;
