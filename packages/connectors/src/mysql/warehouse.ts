@@ -3,6 +3,7 @@
  * or a test's SQL starts it on a line of its own, so MySQL's "at line N" is the file's line N.
  */
 import {
+  fitMysqlName,
   ModelSqlError,
   type DatabaseEndpoint,
   type FailingRows,
@@ -12,8 +13,8 @@ import {
   type WarehouseColumn,
 } from '@etl/core';
 import type mysql from 'mysql2/promise';
-import { quoteMysqlIdent as q, withMysql, type MysqlConnectOptions } from './client.js';
-import { mysqlErrorKind } from './errors.js';
+import { connectMysql, quoteMysqlIdent as q, withMysql, type MysqlConnectOptions } from './client.js';
+import { mysqlError, mysqlErrorKind } from './errors.js';
 import { migrateMysql } from './schema-target.js';
 
 type Rows = mysql.RowDataPacket[];
@@ -50,6 +51,27 @@ export class MysqlWarehouse implements Warehouse {
 
   async prepare(): Promise<void> {
     await migrateMysql(this.db);
+  }
+
+  async lock(): Promise<(() => Promise<void>) | undefined> {
+    // GET_LOCK names are server-wide: one per database, as the migration lock's.
+    const name = fitMysqlName(`etl:marts:${this.db.database}`);
+    const c = await connectMysql(this.db);
+    try {
+      const [got] = await c.query<Rows>('SELECT GET_LOCK(?, 0) AS got', [name]);
+      if (Number(got[0]?.['got']) !== 1) {
+        await c.end();
+        return undefined;
+      }
+    } catch (error) {
+      await c.end().catch(() => {});
+      throw mysqlError(error, this.db);
+    }
+    // The lock ends with its session, so a killed build never leaves it behind.
+    return async () => {
+      await c.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => {});
+      await c.end().catch(() => {});
+    };
   }
 
   private async kind(c: mysql.Connection, name: string): Promise<RelationKind | null> {

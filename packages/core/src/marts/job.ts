@@ -16,7 +16,7 @@
  */
 import type { ModelBuildRecord, Warehouse, WarehouseColumn } from '../ports/index.js';
 import { ModelSqlError } from '../ports/warehouse.js';
-import { DataCheckError, UsageError } from '../errors.js';
+import { BusyError, DataCheckError, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
 import { workTableName } from '../catalog/replica-names.js';
 import { mysqlIdent } from '../sql/identifiers.js';
@@ -355,9 +355,28 @@ export async function runMarts(
   run: MartsRun,
 ): Promise<MartsReport> {
   const started = run.now();
+  await warehouse.prepare();
+  const release = await warehouse.lock();
+  if (release === undefined)
+    throw new BusyError('another etl marts is building models in this MySQL database', {
+      hint: 'Wait for it to finish, then run etl marts again (etl pipeline runs one at a time on its own).',
+    });
+  try {
+    return await buildModels(warehouse, project, models, run, started);
+  } finally {
+    await release();
+  }
+}
+
+async function buildModels(
+  warehouse: Warehouse,
+  project: MartsProject,
+  models: readonly Model[],
+  run: MartsRun,
+  started: number,
+): Promise<MartsReport> {
   const progress = run.onProgress ?? (() => {});
   const clock = run.clock ?? Date.now;
-  await warehouse.prepare();
   const replicas = new Set((await warehouse.replicaTables()).map((t) => t.toLowerCase()));
   const taken = models.filter((m) => replicas.has(m.name.toLowerCase()));
   if (taken.length > 0)

@@ -50,6 +50,11 @@ export class ModelSqlError extends DataCheckError {
 export interface Warehouse {
   readonly endpoint: string;
   prepare(): Promise<void>;
+  /**
+   * Takes the lock that keeps two builds of this database's models apart, on a session of its
+   * own: returns its release, or undefined at once when another build holds it.
+   */
+  lock(): Promise<(() => Promise<void>) | undefined>;
   /** Row count of a table, or null when it does not exist. */
   rows(table: string): Promise<number | null>;
   /** Whether a table holds a row (without counting them), or null when it does not exist. */

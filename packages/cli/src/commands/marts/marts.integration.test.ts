@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MartsReport } from '@etl/core';
-import { withMysql, withPostgres } from '@etl/connectors';
+import { connectMysql, withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
 import { runEtl } from '../../testing/run-etl.js';
 import type { ShowResult } from './show.js';
@@ -209,6 +209,27 @@ describe('etl marts on a dataset with known answers', () => {
         dump('category_sales', 'category_id'),
       ]),
     ).toEqual(before);
+  });
+
+  it('never builds beside another build of the same database: exit 75 at once, nothing changed', async () => {
+    const before = await dump('user_sales_analytics', 'user_id');
+    const built = await my(`SELECT model, attempted_at FROM etl_mart_builds ORDER BY model`);
+    // Another build holds the lock (a session of its own, as an `etl marts` in progress does).
+    const holder = await connectMysql(dbs.mysql);
+    try {
+      const [got] = await holder.query(`SELECT GET_LOCK(CONCAT('etl:marts:', DATABASE()), 0) AS got`);
+      expect((got as Row[])[0]?.['got']).toBe(1);
+      const busy = await etl(['marts']);
+      expect(busy.code).toBe(75);
+      expect(busy.stderr).toContain('another etl marts is building models in this MySQL database');
+      expect(busy.ms).toBeLessThan(30_000);
+      expect(await dump('user_sales_analytics', 'user_id')).toEqual(before);
+      expect(await my(`SELECT model, attempted_at FROM etl_mart_builds ORDER BY model`)).toEqual(built);
+    } finally {
+      await holder.end();
+    }
+    // Its session ended, the lock with it: the next build runs.
+    expect((await etl(['marts'])).code).toBe(0);
   });
 
   it('keeps the previous mart and exits 4 naming the mart and the test when a data test fails', async () => {
