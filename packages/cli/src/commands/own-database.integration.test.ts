@@ -11,15 +11,12 @@ import { throwawayDatabases } from '@etl/connectors/testing';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LONG, OWN_SCHEMA } from '../testing/own-schema.js';
-import { runEtl, scratchDir } from '../testing/run-etl.js';
+import { runEtl, scratchDir, runJson } from '../testing/run-etl.js';
 
 const dbs = throwawayDatabases(undefined, 'etl_own');
 const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url };
 const etl = (args: string[]) => runEtl(args, { env });
-async function json<T>(args: string[]): Promise<{ code: number | null; body: T; stderr: string }> {
-  const run = await etl([...args, '--json']);
-  return { code: run.code, body: (run.stdout === '' ? undefined : JSON.parse(run.stdout)) as T, stderr: run.stderr };
-}
+const json = <T>(args: string[]) => runJson<T>(etl, args);
 const pg = async (sql: string) => (await withPostgres(dbs.pg, (c) => c.query(sql))).rows as Record<string, unknown>[];
 async function my(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
   const [rows] = await withMysql(dbs.mysql, (c) => c.query(sql, params));

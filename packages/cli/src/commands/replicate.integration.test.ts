@@ -3,16 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicateReport, VerifyReport } from '@etl/core';
 import { withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import { ETL_BIN, runEtl } from '../testing/run-etl.js';
+import { ETL_BIN, runEtl, runJson } from '../testing/run-etl.js';
 
 const dbs = throwawayDatabases();
 afterAll(() => dbs.drop());
 const env = { ETL_PG_URL: dbs.pg.url, ETL_MYSQL_URL: dbs.mysql.url };
 const etl = (args: string[]) => runEtl(args, { env });
-const json = async <T>(args: string[]): Promise<{ code: number | null; body: T; stderr: string }> => {
-  const run = await etl([...args, '--json']);
-  return { code: run.code, body: JSON.parse(run.stdout) as T, stderr: run.stderr };
-};
+const json = <T>(args: string[]) => runJson<T>(etl, args);
 const pg = (sql: string) => withPostgres(dbs.pg, (c) => c.query(sql));
 type Row = Record<string, unknown>;
 async function my(sql: string): Promise<Row[]> {

@@ -63,3 +63,19 @@ export function runEtl(args: readonly string[], options: RunOptions = {}): Promi
     });
   });
 }
+
+/** `etl … --json` through a test's own runner: its exit code, its parsed output (undefined when none), its stderr. */
+export async function runJson<T>(
+  etl: (args: string[]) => Promise<EtlRun>,
+  args: readonly string[],
+): Promise<{ code: number | null; body: T; stderr: string }> {
+  const run = await etl([...args, '--json']);
+  return { code: run.code, body: (run.stdout === '' ? undefined : JSON.parse(run.stdout)) as T, stderr: run.stderr };
+}
+
+/** `etl … --json` that must succeed: its parsed output, or an error naming the command, its exit code and stderr. */
+export async function okJson<T>(etl: (args: string[]) => Promise<EtlRun>, args: readonly string[]): Promise<T> {
+  const run = await etl([...args, '--json']);
+  if (run.code !== 0) throw new Error(`etl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}

@@ -8,18 +8,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyReport, CaptureReport, CdcStatus, VerifyReport } from '@etl/core';
 import { connectPostgres, copyInto, createKafka, withMysql, withPostgres } from '@etl/connectors';
 import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
-import { ETL_BIN, etlEnv, runEtl } from '../../testing/run-etl.js';
+import { ETL_BIN, etlEnv, runEtl, okJson } from '../../testing/run-etl.js';
 
 const dbs = throwawayDatabases(undefined, 'etl_cdc');
 afterAll(() => dbs.drop());
 const env = etlEnv(dbs);
 const etl = (args: string[], extra: Record<string, string> = {}) =>
   runEtl(args, { env: { ...env, ...extra }, timeoutMs: 120_000 });
-const json = async <T>(args: string[]) => {
-  const run = await etl([...args, '--json']);
-  if (run.code !== 0) throw new Error(`etl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
-};
+const json = <T>(args: string[]) => okJson<T>(etl, args);
 const sql = (text: string, params: unknown[] = []) => withPostgres(dbs.pg, (c) => c.query(text, params));
 const mysqlRow = (text: string, params: unknown[] = []) =>
   withMysql(dbs.mysql, async (c) => ((await c.query(text, params))[0] as Record<string, unknown>[])[0]);

@@ -11,17 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyReport, CaptureReport, CdcStatus, VerifyReport } from '@etl/core';
 import { createKafka, withMysql, withPostgres } from '@etl/connectors';
 import { TEST_KAFKA_BROKERS, throwawayDatabases } from '@etl/connectors/testing';
-import { etlEnv, runEtl, scratchDir } from '../../testing/run-etl.js';
+import { etlEnv, runEtl, scratchDir, okJson } from '../../testing/run-etl.js';
 
 const dbs = throwawayDatabases(undefined, 'etl_owncdc');
 const env = etlEnv(dbs);
 const cwd = scratchDir();
 const etl = (args: string[]) => runEtl(args, { env, cwd, timeoutMs: 120_000 });
-async function json<T>(args: string[]): Promise<T> {
-  const run = await etl([...args, '--json']);
-  if (run.code !== 0) throw new Error(`etl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
-}
+const json = <T>(args: string[]) => okJson<T>(etl, args);
 const pg = async (sql: string, params: unknown[] = []) =>
   (await withPostgres(dbs.pg, (c) => c.query(sql, params))).rows as Record<string, unknown>[];
 async function my(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {

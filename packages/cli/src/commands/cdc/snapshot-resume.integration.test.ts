@@ -9,17 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyReport, CaptureReport, VerifyReport } from '@etl/core';
 import { withMysql, withPostgres } from '@etl/connectors';
 import { throwawayDatabases } from '@etl/connectors/testing';
-import { ETL_BIN, etlEnv, runEtl, scratchDir } from '../../testing/run-etl.js';
+import { ETL_BIN, etlEnv, runEtl, scratchDir, okJson } from '../../testing/run-etl.js';
 
 const dbs = throwawayDatabases(undefined, 'etl_cdcresume');
 const env = etlEnv(dbs);
 const cwd = scratchDir();
 const etl = (args: string[]) => runEtl(args, { env, cwd, timeoutMs: 120_000 });
-async function json<T>(args: string[]): Promise<T> {
-  const run = await etl([...args, '--json']);
-  if (run.code !== 0) throw new Error(`etl ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
-}
+const json = <T>(args: string[]) => okJson<T>(etl, args);
 const pg = async (sql: string) => (await withPostgres(dbs.pg, (c) => c.query(sql))).rows as Record<string, unknown>[];
 async function my(sql: string): Promise<Record<string, unknown>[]> {
   const [rows] = await withMysql(dbs.mysql, (c) => c.query(sql));
