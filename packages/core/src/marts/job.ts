@@ -15,7 +15,7 @@
  * for every model at once.
  */
 import type { ModelBuildRecord, Warehouse, WarehouseColumn } from '../ports/index.js';
-import { ModelSqlError } from '../ports/warehouse.js';
+import { DuplicateKeyError, ModelSqlError } from '../ports/warehouse.js';
 import { BusyError, DataCheckError, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
 import { workTableName } from '../catalog/replica-names.js';
@@ -422,7 +422,18 @@ async function buildModels(
     let rows = 0;
     try {
       if (model.materialized === 'view') await warehouse.createView(work, sql);
-      else rows = await warehouse.createTable(work, sql, indexesFor(model, checked.get(model.name) ?? []));
+      else {
+        const indexes = indexesFor(model, checked.get(model.name) ?? []);
+        // An incremental model's key is UNIQUE in its table, so that merges update rows in place.
+        const unique = model.materialized === 'incremental' && !incremental ? model.uniqueKey : undefined;
+        try {
+          rows = await warehouse.createTable(work, sql, indexes, unique);
+        } catch (error) {
+          // Two rows with one key: built again without the UNIQUE key, its tests name them.
+          if (!(error instanceof DuplicateKeyError)) throw error;
+          rows = await warehouse.createTable(work, sql, indexes);
+        }
+      }
     } catch (error) {
       if (error instanceof ModelSqlError) throw sqlError(model, error);
       throw error;

@@ -46,6 +46,9 @@ export class ModelSqlError extends DataCheckError {
   }
 }
 
+/** A table built with a UNIQUE key found two rows with one key value (MySQL's error 1062). */
+export class DuplicateKeyError extends ModelSqlError {}
+
 /** The MySQL warehouse as marts need it; connectors implements it. */
 export interface Warehouse {
   readonly endpoint: string;
@@ -65,16 +68,25 @@ export interface Warehouse {
   createView(name: string, select: string): Promise<void>;
   /**
    * Drops `name` if it exists, then `CREATE TABLE name (KEY …) AS select`, one index per entry
-   * of `indexes` built as the rows go in; returns its rows.
+   * of `indexes` built as the rows go in; returns its rows. The entry equal to `unique` is a
+   * UNIQUE key: two rows with one value of it throw DuplicateKeyError and build nothing.
    */
-  createTable(name: string, select: string, indexes?: readonly (readonly string[])[]): Promise<number>;
+  createTable(
+    name: string,
+    select: string,
+    indexes?: readonly (readonly string[])[],
+    unique?: readonly string[],
+  ): Promise<number>;
   /** A relation's columns in order (empty when it does not exist). */
   columns(relation: string): Promise<WarehouseColumn[]>;
   /** How many rows a test's query returns, and a sample of them. */
   failures(sql: string, sample: number): Promise<FailingRows>;
   /** Puts `stage` (a table or a view) in place of `target` in one RENAME, dropping the previous one. */
   swap(stage: string, target: string): Promise<void>;
-  /** In one transaction, replaces the rows of `target` whose key is in `delta`, and adds the others. */
+  /**
+   * In one transaction, replaces the rows of `target` whose key is in `delta`, and adds the
+   * others: `deleted` counts the rows replaced, `inserted` the rows of `delta`.
+   */
   merge(delta: string, target: string, key: readonly string[]): Promise<{ deleted: number; inserted: number }>;
   /** Drops a table or view, if it exists. */
   drop(name: string): Promise<void>;

@@ -299,9 +299,28 @@ describe('a marts project of a user’s own', () => {
     const full = await etl(['marts', '--project', shop, '--select', 'lines_current', '--full-refresh', '--json']);
     expect(report(full.stdout).marts[0]?.mode).toBe('full');
     expect(await my('SELECT * FROM lines_current ORDER BY order_detail_id')).toEqual(merged);
-    // Its key is indexed as the table is built (the merge joins on it), so is each column tested unique.
-    expect(await my(`SHOW KEYS FROM lines_current WHERE Column_name = 'order_detail_id'`)).toHaveLength(1);
+    // Its key is UNIQUE as the table is built (the merge updates by it); each column tested unique is indexed.
+    const keys = await my(`SHOW KEYS FROM lines_current WHERE Column_name = 'order_detail_id'`);
+    expect(keys.map((k) => Number(k['Non_unique']))).toEqual([0]);
     expect(await my(`SHOW KEYS FROM order_totals WHERE Column_name = 'order_id'`)).toHaveLength(1);
+  });
+
+  it('names the rows of an incremental model whose key is not unique, and builds nothing of it', async () => {
+    const dupes = project('dupes', {
+      'models/lines_by_order.sql': `{{ config(materialized='incremental', unique_key='order_id') }}
+SELECT order_id, product_id FROM {{ source('orderdetails') }}`,
+    });
+    const run = await etl(['marts', '--project', dupes, '--json']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('lines_by_order');
+    expect(run.stderr).toContain('unique(order_id)');
+    const failed = report(run.stdout).marts[0];
+    expect(failed?.status).toBe('failed');
+    expect(failed?.tests.find((t) => t.name === 'unique(order_id)')?.failures).toBeGreaterThan(0);
+    expect(
+      await my(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+        AND TABLE_NAME LIKE 'lines\\_by\\_order%'`),
+    ).toEqual([]);
   });
 
   it('selects with dbt’s forms', async () => {
