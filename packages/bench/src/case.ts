@@ -36,6 +36,11 @@ export interface BenchContext {
 export interface BenchCase {
   readonly name: string;
   readonly description: string;
+  /**
+   * A peer tool measured beside etl (Debezium, Spark: a JVM, minutes): it runs when named, or
+   * with `pnpm bench peers`, never in a plain `pnpm bench`.
+   */
+  readonly peer?: true;
   run(ctx: BenchContext): Promise<BenchResult>;
 }
 

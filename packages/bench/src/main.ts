@@ -13,6 +13,7 @@ import { cdc } from './cases/cdc.js';
 import { cdcLag } from './cases/cdc-lag.js';
 import { cdcWide } from './cases/cdc-wide.js';
 import { cdcMemory } from './cases/cdc-memory.js';
+import { cdcPeer } from './cases/cdc-peer.js';
 import { marts } from './cases/marts.js';
 import { replicate } from './cases/replicate.js';
 import { replicateWide } from './cases/replicate-wide.js';
@@ -32,6 +33,7 @@ export const CASES: readonly BenchCase[] = [
   cdcLag,
   cdcWide,
   cdcMemory,
+  cdcPeer,
   pgCopy,
   ui,
   start,
@@ -50,14 +52,15 @@ async function main(): Promise<number> {
     allowPositionals: true,
   });
   if (values.list === true) {
-    for (const c of CASES) writeLine(process.stdout, `${c.name.padEnd(16)} ${c.description}`);
+    for (const c of CASES)
+      writeLine(process.stdout, `${c.name.padEnd(16)} ${c.peer === true ? '[peer] ' : ''}${c.description}`);
     return 0;
   }
-  const unknown = positionals.filter((p) => !CASES.some((c) => c.name === p));
+  const unknown = positionals.filter((p) => p !== 'peers' && !CASES.some((c) => c.name === p));
   if (unknown.length > 0) {
     writeLine(
       process.stderr,
-      `Error: unknown benchmark ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`,
+      `Error: unknown benchmark ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}, peers`,
     );
     return 2;
   }
@@ -76,7 +79,11 @@ async function main(): Promise<number> {
     for (const p of problems) writeLine(process.stderr, `Error: ${p.env}: ${p.message}`);
     return 2;
   }
-  const selected = positionals.length === 0 ? CASES : CASES.filter((c) => positionals.includes(c.name));
+  // A plain `pnpm bench` runs etl's own cases; the peers (a JVM each, minutes) run when named.
+  const selected =
+    positionals.length === 0
+      ? CASES.filter((c) => c.peer !== true)
+      : CASES.filter((c) => positionals.includes(c.name) || (c.peer === true && positionals.includes('peers')));
   const results: { name: string; result: BenchResult }[] = [];
   for (const c of selected) {
     writeLine(process.stderr, `bench: ${c.name} — ${c.description}`);

@@ -26,7 +26,7 @@ const TABLES = ['orders', 'orderdetails'];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** Commits about `n` row changes in transactions of 1–100 rows; returns how many rows changed. */
-function changesSql(n: number, orders: number): string {
+export function changesSql(n: number, orders: number): string {
   return `DO $$
 DECLARE i int := 0; k int; done bigint := 0; rc bigint; at int;
 BEGIN
