@@ -12,7 +12,7 @@ ETL := node packages/cli/bin/run.js
 # Docker when an engine answers, the native path (infra/local) otherwise.
 DOCKER_OK := $(shell docker info >/dev/null 2>&1 && echo yes)
 
-.PHONY: help deps install build lint typecheck up down demo test test-unit test-integration test-faults bench init doctor seed replicate verify marts produce stream pipeline runs ui clean
+.PHONY: help deps install build lint typecheck up down demo test test-unit test-integration test-faults bench bench-peers init doctor seed replicate verify marts produce stream pipeline runs ui clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -67,8 +67,12 @@ test-integration: build up ## Run the integration tests only
 test-faults: build up ## Run the fault suite: commands killed, services restarted mid-run (ETL_FAULT_SEED replays)
 	$(PNPM) run test:faults
 
-bench: build up ## Run the benchmarks (pnpm bench [case…])
+bench: build up ## Run the benchmarks (pnpm bench [case…]); the peers run only when named
 	$(PNPM) run bench
+
+bench-peers: build up ## etl beside Debezium, resolved from Maven Central into the cache: cdc-peer at 20,000 changes
+	infra/peers/debezium/resolve >/dev/null
+	$(PNPM) run bench cdc-peer --size 20000
 
 init: build ## etl init
 	$(ETL) init $(ARGS)
