@@ -19,13 +19,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ETL_BIN } from '@etl/cli/testing';
 import { connectMysql, createKafka, quoteMysqlIdent, withMysql, withPostgres } from '@etl/connectors';
-import { throwawayDatabases } from '@etl/connectors/testing';
+import { freePort, throwawayDatabases } from '@etl/connectors/testing';
 import type { DatabaseEndpoint } from '@etl/core';
 import { etlEnvFor, seedShop, shopOfSize, type BenchCase, type BenchContext } from '../case.js';
 import { changesSql } from './cdc.js';
@@ -91,19 +90,6 @@ async function stop(child: ChildProcess, graceMs = 30_000): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await finished(child);
   clearTimeout(timer);
-}
-
-/** A port nothing listens on now (for Connect's REST interface). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs infra/peers/debezium/resolve (quick once resolved) and returns the cache folder it printed. */

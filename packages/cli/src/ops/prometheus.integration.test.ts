@@ -7,12 +7,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withPostgres } from '@etl/connectors';
-import { throwawayDatabases } from '@etl/connectors/testing';
+import { freePort, throwawayDatabases } from '@etl/connectors/testing';
 import { ETL_BIN, etlEnv, runEtl } from '../testing/run-etl.js';
 
 const HAVE_PROMETHEUS = spawnSync('prometheus', ['--version']).status === 0;
@@ -23,18 +22,6 @@ const env = etlEnv(dbs);
 const etl = (args: string[]) => runEtl(args, { env, timeoutMs: 180_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function start(command: string, args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
   const child = spawn(command, args, {

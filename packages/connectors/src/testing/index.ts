@@ -4,6 +4,7 @@
  * starts, or those named by ETL_TEST_PG_URL / ETL_TEST_MYSQL_URL / ETL_TEST_KAFKA_BROKERS.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { parseDatabaseUrl, type DatabaseEndpoint } from '@etl/core';
 import { quoteIdent, withPostgres } from '../postgres/client.js';
 import { quoteMysqlIdent, withMysql } from '../mysql/client.js';
@@ -86,4 +87,17 @@ export function throwawayDatabases(servers: Servers = TEST_SERVERS, prefix = 'et
       }
     },
   };
+}
+
+/** A loopback port nothing listens on now (for a server a test or a benchmark starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
