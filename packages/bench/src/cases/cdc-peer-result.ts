@@ -3,6 +3,7 @@
  * comparing replicas with the source value by value, and turning the measurements into a
  * BenchResult. No I/O here: cdc-peer.ts runs the processes and the queries.
  */
+import { mysqlIdent, pgIdent } from '@etl/core';
 import type { BenchResult } from '../case.js';
 
 // --- processes ---------------------------------------------------------------------------
@@ -94,9 +95,6 @@ export const PEER_TABLES: readonly TableSpec[] = [
   },
 ];
 
-const pgIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-const myIdent = (s: string): string => `\`${s.replace(/`/g, '``')}\``;
-
 /**
  * Each column as text, the same on both sides so that any difference is in the data: integers
  * and decimals in their own text (a decimal keeps its scale), timestamps in UTC with all six
@@ -108,10 +106,10 @@ export function selectText(dialect: 'postgres' | 'mysql', table: TableSpec): str
       const col = pgIdent(c.name);
       return c.kind === 'timestamp' ? `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')` : `${col}::text`;
     }
-    const col = myIdent(c.name);
+    const col = mysqlIdent(c.name);
     return c.kind === 'timestamp' ? `DATE_FORMAT(${col}, '%Y-%m-%d %H:%i:%s.%f')` : `CAST(${col} AS CHAR)`;
   };
-  const quote = dialect === 'postgres' ? pgIdent : myIdent;
+  const quote = dialect === 'postgres' ? pgIdent : mysqlIdent;
   return `SELECT ${table.columns.map((c) => `${expr(c)} AS ${quote(c.name)}`).join(', ')} FROM ${quote(table.name)}`;
 }
 
@@ -122,7 +120,7 @@ export function selectText(dialect: 'postgres' | 'mysql', table: TableSpec): str
  * would sort as text.
  */
 export function chunkSql(dialect: 'postgres' | 'mysql', table: TableSpec, bounded: boolean, limit?: number): string {
-  const quote = dialect === 'postgres' ? pgIdent : myIdent;
+  const quote = dialect === 'postgres' ? pgIdent : mysqlIdent;
   const key = `${quote(table.name)}.${quote(table.columns[0]?.name ?? '')}`;
   const [above, upTo] = dialect === 'postgres' ? ['$1::bigint', '$2::bigint'] : ['?', '?'];
   return (
